@@ -1,0 +1,5 @@
+import sys
+
+from feedtool.cli import main
+
+sys.exit(main())

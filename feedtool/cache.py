@@ -1,0 +1,129 @@
+"""The build cache: what each episode's files looked like when its feed item was last rendered.
+
+A warm rebuild stats every episode's files; where nothing changed it copies the episode's <item> bytes from
+the feed it wrote last time instead of parsing, probing and rendering again. The index holds only small
+tuples (marshal loads them in milliseconds); the item bytes stay in the previous feed file, so memory does
+not grow with the show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import marshal
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from feedtool import __version__
+from feedtool.errors import Finding
+from feedtool.write import atomic_write
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+class EpisodeRef(NamedTuple):
+    """What the cross-episode checks, the ordering and publish need from an episode, in marshal-able types."""
+
+    source: str
+    guid: str
+    guid_is_new: bool
+    enclosure_url: str
+    season: int | None
+    number: int | None
+    pub_date: str  # ISO 8601 with offset
+    timestamp: float
+    duration: float
+    files: tuple[str, ...]  # show-folder files the feed points at (audio, transcripts, images), relative
+
+
+class Entry(NamedTuple):
+    deps: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns); size -1: the file must still be absent
+    ref: EpisodeRef
+    offset: int  # where the episode's <item> sits in the previous feed file
+    length: int
+    outputs: tuple[str, ...]  # files this episode adds to the output folder (its chapters JSON)
+    findings: tuple[Finding, ...]
+
+
+def signature(path: str) -> tuple[str, int, int]:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return (path, -1, -1)
+    return (path, st.st_size, st.st_mtime_ns)
+
+
+class BuildCache:
+    def __init__(self, index: Path, fingerprint: str, feed: Path, entries: dict[str, Entry] | None = None):
+        self.index = index
+        self.fingerprint = fingerprint
+        self.feed = feed
+        self.entries = entries or {}
+        self._listings: dict[str, set[str]] = {}
+
+    @classmethod
+    def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str, feed_name: str) -> "BuildCache":
+        out_key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:12]
+        index = root / ".feedtool" / f"build-{out_key}.cache"
+        fingerprint = f"{FORMAT}:{__version__}:{config_fingerprint}"
+        return cls(index, fingerprint, out_dir / feed_name)
+
+    def load(self) -> "BuildCache":
+        """Read the index; any mismatch (other version, other config, feed file changed) starts empty."""
+        try:
+            data = marshal.loads(self.index.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return self
+        if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
+            return self
+        if tuple(data.get("feed", ())) != signature(str(self.feed)):
+            return self  # the feed was edited or removed by someone else: its bytes are no cache
+        self.entries = {source: Entry(deps, EpisodeRef(*ref), offset, length, outputs,
+                                      tuple(Finding(*f) for f in findings))
+                        for source, (deps, ref, offset, length, outputs, findings) in data["entries"].items()}
+        return self
+
+    def lookup(self, source: str) -> Entry | None:
+        entry = self.entries.get(source)
+        if entry is None:
+            return None
+        for path, size, mtime in entry.deps:
+            if size < 0:
+                if self._exists(path):
+                    return None
+            elif signature(path)[1:] != (size, mtime):
+                return None
+        return entry
+
+    def _exists(self, path: str) -> bool:
+        """Existence through one directory listing per folder rather than a stat per absent file."""
+        folder, name = os.path.split(path)
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = set(os.listdir(folder or "."))
+            except OSError:
+                self._listings[folder] = set()
+        return name in self._listings[folder]
+
+    def save(self, entries: dict[str, Entry]) -> None:
+        data = {
+            "fingerprint": self.fingerprint,
+            "feed": signature(str(self.feed)),
+            "entries": {source: (e.deps, tuple(e.ref), e.offset, e.length, e.outputs, tuple(tuple(f) for f in _plain(e.findings)))
+                        for source, e in entries.items()},
+        }
+        try:
+            self.index.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.index.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# feedtool's build cache; safe to delete\n*\n")
+            atomic_write(self.index, [marshal.dumps(data)])
+        except OSError as e:  # a read-only show folder only costs speed
+            log.warning("%s: cannot save the build cache: %s", self.index, e.strerror)
+
+
+def _plain(findings):
+    return [(f.rule, f.severity, f.where, f.message, f.hint) for f in findings]

@@ -1,0 +1,118 @@
+"""The command line: parses arguments, calls the pipeline, prints. The only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from feedtool import __version__
+from feedtool.errors import ExitStatus, FeedtoolError, Finding
+
+log = logging.getLogger("feedtool")
+
+DEFAULT_SHOW = "episodes"
+
+
+def _show_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("show_dir", nargs="?", default=DEFAULT_SHOW, metavar="SHOW_DIR",
+                        help=f"the show folder holding show.toml and the episode files (default: {DEFAULT_SHOW})")
+    parser.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedtool", description="Build, check and publish a podcast feed from a folder of episode files.")
+    parser.add_argument("--version", action="version", version=f"feedtool {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the feed and show notes from the show folder",
+                                description="Read the episode files and their audio, write the feed and "
+                                            "chapters into the output folder.")
+    _show_argument(build)
+    build.add_argument("--out", metavar="DIR", help="output folder (default: [build] out_dir, or public)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
+    build.add_argument("--base-url", metavar="URL", help="override [feed] base_url")
+    build.set_defaults(handler=cmd_build)
+    return parser
+
+
+def _load_config(args):
+    from feedtool.config import load_config
+    overrides = {"feed.base_url": getattr(args, "base_url", None)}
+    return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
+
+
+def _print_findings(findings, *, quiet: bool = False) -> None:
+    for finding in findings:
+        if finding.is_error or not quiet:
+            print(f"{finding.severity}: {finding}", file=sys.stderr)
+
+
+def _duration(seconds: float) -> str:
+    from feedtool.timecode import format_clock
+    return format_clock(seconds)
+
+
+def cmd_build(args) -> int:
+    from feedtool.pipeline import run
+    config = _load_config(args)
+    report, _ = run(config, out_dir=Path(args.out) if args.out else None, strict=args.strict,
+                    use_cache=not args.no_cache)
+    _print_findings(report.warnings, quiet=args.quiet)
+    if not args.quiet:
+        cached = report.episodes - report.rebuilt
+        print(f"built {report.feed_path}: {report.episodes} episode{'s' * (report.episodes != 1)}, "
+              f"{_duration(report.total_duration)} in all, {len(report.warnings)} "
+              f"warning{'s' * (len(report.warnings) != 1)}"
+              + (f" ({cached} unchanged, from the cache)" if cached else ""))
+        for path in report.pinned:
+            print(f"recorded a new permanent GUID in {path}")
+    return ExitStatus.OK
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record):
+        print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help/--version
+        return int(e.code or 0)
+    logging.getLogger().handlers[:] = [_StderrHandler()]
+    logging.getLogger().setLevel(logging.DEBUG if args.debug else logging.ERROR if args.quiet else logging.WARNING)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return ExitStatus.USAGE
+    try:
+        return int(args.handler(args))
+    except FeedtoolError as e:
+        if args.debug:
+            raise
+        if e.findings:
+            _print_findings(e.findings)
+            errors = sum(1 for f in e.findings if f.is_error)
+            warnings = len(e.findings) - errors
+            print(f"error: {_count(errors, 'error')}{', ' + _count(warnings, 'warning') + ' (--strict)' if warnings else ''}; "
+                  "nothing was written", file=sys.stderr)
+        else:
+            print(f"error: {e}", file=sys.stderr)
+        return e.exit_status
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def finding_lines(findings: list[Finding]) -> list[str]:
+    return [f"{f.severity}: {f}" for f in findings]

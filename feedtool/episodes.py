@@ -1,0 +1,309 @@
+"""Episode files: YAML front matter + Markdown notes -> EpisodeSource. No audio, no XML here."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from feedtool.errors import EpisodeError, Finding, error, warning
+from feedtool.model import Chapter, Person
+from feedtool.timecode import parse_timecode
+
+# The C loader is ~7x faster; BaseLoader semantics (every scalar a string) keep YAML 1.1 surprises out:
+# `number: 0177` stays 177 rather than octal 127, `title: No` stays the text "No".
+Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
+EPISODE_TYPES = ("full", "trailer", "bonus")
+# Characters XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class EpisodeSource:
+    path: Path
+    slug: str
+    fields: dict[str, Any]  # front matter, typed; precedence over filename already applied
+    notes: str  # Markdown
+    warnings: tuple[Finding, ...] = field(default=())
+
+
+def episode_paths(root: Path) -> list[Path]:
+    """The show folder's episode files, in name order (README.md and _drafts are not episodes)."""
+    return sorted(p for p in root.glob("*.md")
+                  if p.name.lower() != "readme.md" and not p.name.startswith(("_", ".")))
+
+
+def read_episode(path: Path, config) -> EpisodeSource:
+    """Parse one episode file. Raises EpisodeError listing every problem in it."""
+    where = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise EpisodeError(f"{where}: cannot read: {e.strerror}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)")
+    front, body, body_line = split_front_matter(text, where)
+    try:
+        data = yaml.load(front, Loader=Loader) if front.strip() else {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise EpisodeError(f"{where}{line}: front matter is not valid YAML: {problem} "
+                           "(check the indentation and quote values that contain ': ')")
+    if not isinstance(data, dict):
+        raise EpisodeError(f"{where}:2: front matter must be 'key: value' lines (see README, Episode files)")
+
+    findings: list[Finding] = []
+    locate = _line_finder(front)
+    fields: dict[str, Any] = {}
+    name = NAME_PATTERN.match(path.stem)
+    slug = name["slug"] if name else path.stem
+    if name:
+        fields["number"] = int(name["number"])
+    for key, value in data.items():
+        spot = f"{where}:{locate(key)}: {key}"
+        if key not in FIELDS:
+            close = difflib.get_close_matches(str(key), list(FIELDS), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "see README for the episode fields"
+            findings.append(error("episode/unknown-field", spot, f"unknown field '{key}'", hint))
+            continue
+        bad = _xml_illegal(value)
+        if bad:
+            findings.append(error("episode/xml-character", spot, f"contains {bad}, which XML cannot carry",
+                                  "delete that invisible character"))
+            continue
+        convert = FIELDS[key]
+        try:
+            fields[key] = convert(value, config)
+        except ValueError as e:
+            findings.append(error("episode/field", spot, *_split_hint(str(e))))
+    if name and "number" in data and "number" in fields and fields["number"] != int(name["number"]):
+        findings.append(warning("episode/number-mismatch", f"{where}:{locate('number')}: number",
+                                f"front matter says {fields['number']}, file name says {int(name['number'])}",
+                                "rename the file or fix the number"))
+    for i, line in enumerate(body.splitlines()):
+        bad = XML_ILLEGAL.search(line)
+        if bad:
+            findings.append(error("episode/xml-character", f"{where}:{body_line + i}: notes",
+                                  f"contains {_char_name(bad.group())}, which XML cannot carry",
+                                  "delete that invisible character"))
+    if fields.get("date_approximate"):
+        findings.append(warning("episode/date-approximate", f"{where}:{locate('date')}: date",
+                                "is marked approximate", "confirm the publication date, then remove date_approximate"))
+    if any(f.is_error for f in findings):
+        raise EpisodeError(findings=findings)
+    return EpisodeSource(path=path, slug=slug, fields=fields, notes=body.strip(), warnings=tuple(findings))
+
+
+def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line number where the body starts)."""
+    if not text.startswith("---"):
+        raise EpisodeError(f"{where}:1: no front matter (start the file with a '---' line, then title:, date:, audio:)")
+    lines = text.split("\n")
+    for i, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+    raise EpisodeError(f"{where}: front matter is not closed (add a '---' line after the last field)")
+
+
+def display_path(path: Path) -> str:
+    """The path as the producer knows it: relative to the current folder when it is below it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _line_finder(front: str) -> Callable[[str], int]:
+    def locate(key) -> int:
+        match = re.search(rf"^{re.escape(str(key))}\s*:", front, re.MULTILINE)
+        return front.count("\n", 0, match.start()) + 2 if match else 1
+    return locate
+
+
+def _split_hint(message: str) -> tuple[str, str]:
+    text, sep, hint = message.partition(" (")
+    return (text, hint[:-1]) if sep and hint.endswith(")") else (message, "")
+
+
+def _char_name(ch: str) -> str:
+    return f"the control character U+{ord(ch):04X}"
+
+
+def _xml_illegal(value) -> str | None:
+    if isinstance(value, str):
+        bad = XML_ILLEGAL.search(value)
+        return _char_name(bad.group()) if bad else None
+    if isinstance(value, list):
+        return next((b for b in map(_xml_illegal, value) if b), None)
+    if isinstance(value, dict):
+        return next((b for b in map(_xml_illegal, value.values()) if b), None)
+    return None
+
+
+# --- typed conversion of raw front matter strings (pelican METADATA_PROCESSORS) ---
+
+def _text(value, config=None) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got a {_kind(value)} (write it on one line: key: value)")
+    value = value.strip()
+    if not value:
+        raise ValueError("is empty (give it a value or remove the line)")
+    return value
+
+
+def _kind(value) -> str:
+    return {list: "list", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _positive_int(value, config=None) -> int:
+    text = _text(value)
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"'{text}' is not a positive whole number (write e.g. 177)")
+    return int(text)
+
+
+def _bool(value, config=None) -> bool:
+    text = _text(value).lower()
+    if text in ("true", "yes"):
+        return True
+    if text in ("false", "no"):
+        return False
+    raise ValueError(f"'{text}' is not true or false (write true or false)")
+
+
+def _date(value, config) -> datetime:
+    text = _text(value)
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), time(0))
+        else:
+            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=config.tz)
+    return parsed
+
+
+def _episode_type(value, config=None) -> str:
+    text = _text(value).lower()
+    if text not in EPISODE_TYPES:
+        raise ValueError(f"'{text}' is not an episode type (use full, trailer or bonus)")
+    return text
+
+
+def _guid(value, config=None) -> str:
+    text = _text(value)
+    if len(text) > 255:
+        raise ValueError("is longer than 255 characters (keep the GUID short)")
+    return text
+
+
+def _url_or_path(value, config=None) -> str:
+    return _text(value)
+
+
+def _url(value, config=None) -> str:
+    text = _text(value)
+    if not text.startswith(("https://", "http://")):
+        raise ValueError(f"'{text}' is not an http(s) URL (write the full URL)")
+    return text
+
+
+def _keywords(value, config=None) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else _text(value).split(",")
+    return tuple(k for k in (_text(i).strip() for i in items) if k)
+
+
+def _table_list(value, name: str) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError(f"expected a list of {name} (each item starts with '- ' and has key: value lines)")
+    return value
+
+
+def _chapters(value, config=None) -> tuple[Chapter, ...]:
+    chapters = []
+    for i, item in enumerate(_table_list(value, "chapters"), start=1):
+        unknown = set(item) - {"start", "title", "url", "image", "hidden"}
+        if unknown:
+            raise ValueError(f"chapter {i}: unknown key '{sorted(unknown)[0]}' (use start, title, url, image, hidden)")
+        if "start" not in item or "title" not in item:
+            raise ValueError(f"chapter {i}: needs start and title (e.g. - start: \"00:00\" / title: Intro)")
+        try:
+            start = parse_timecode(_text(item["start"]))
+        except ValueError as e:
+            raise ValueError(f"chapter {i}: start: {e}")
+        chapters.append(Chapter(start=start, title=_text(item["title"]),
+                                url=_url(item["url"]) if item.get("url") else None,
+                                image=_url_or_path(item["image"]) if item.get("image") else None,
+                                hidden=_bool(item["hidden"]) if "hidden" in item else False))
+    return tuple(chapters)
+
+
+def _people(value, config=None) -> tuple[Person, ...]:
+    people = []
+    for i, item in enumerate(_table_list(value, "people"), start=1):
+        unknown = set(item) - {"name", "role", "group", "href", "img"}
+        if unknown:
+            raise ValueError(f"person {i}: unknown key '{sorted(unknown)[0]}' (use name, role, group, href, img)")
+        if "name" not in item:
+            raise ValueError(f"person {i}: needs a name")
+        people.append(Person(name=_text(item["name"]), role=_text(item.get("role", "host")).lower(),
+                             group=_text(item.get("group", "cast")).lower(),
+                             href=_url(item["href"]) if item.get("href") else None,
+                             img=_url(item["img"]) if item.get("img") else None))
+    return tuple(people)
+
+
+def _alternates(value, config=None) -> tuple[dict, ...]:
+    items = []
+    for i, item in enumerate(_table_list(value, "alternates"), start=1):
+        unknown = set(item) - {"file", "title", "default"}
+        if unknown:
+            raise ValueError(f"alternate {i}: unknown key '{sorted(unknown)[0]}' (use file, title, default)")
+        if "file" not in item:
+            raise ValueError(f"alternate {i}: needs file (the path of the other rendition)")
+        items.append({"file": _text(item["file"]), "title": _text(item["title"]) if item.get("title") else None,
+                      "default": _bool(item["default"]) if "default" in item else False})
+    return tuple(items)
+
+
+def _length(value, config=None) -> int:
+    return _positive_int(value)
+
+
+def _duration(value, config=None) -> float:
+    return parse_timecode(_text(value))
+
+
+FIELDS: dict[str, Callable[[Any, Any], Any]] = {
+    "title": _text,
+    "number": _positive_int,
+    "season": _positive_int,
+    "date": _date,
+    "date_approximate": _bool,
+    "audio": _url_or_path,
+    "length": _length,  # only for audio given as a URL
+    "duration": _duration,  # only for audio given as a URL
+    "guid": _guid,
+    "type": _episode_type,
+    "explicit": _bool,
+    "image": _url_or_path,
+    "link": _url,
+    "chapters": _chapters,
+    "people": _people,
+    "keywords": _keywords,
+    "alternates": _alternates,
+    "block": _bool,
+}

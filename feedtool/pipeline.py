@@ -1,0 +1,187 @@
+"""Wires the stages: read -> probe -> build model -> render -> write. Gather and validate everything first."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
+from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
+from feedtool.chapters_text import chapters_from_notes
+from feedtool.config import Config
+from feedtool.episodes import display_path, episode_paths, read_episode
+from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.model import Episode, Show
+from feedtool.pin import pin_guids, pin_podcast_guid
+from feedtool.probe import probe_audio
+from feedtool.render.chapters import render_chapters
+from feedtool.render.feed import render_feed, render_item
+from feedtool.render.notes import render_footer
+from feedtool.write import remove_stale, write_feed, write_outputs
+
+log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 48  # below this many episodes to (re)build, a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Report:
+    feed_path: Path
+    episodes: int
+    total_duration: float
+    rebuilt: int  # episodes parsed, probed and rendered this time (the rest came from the cache)
+    written: tuple[str, ...]
+    warnings: tuple[Finding, ...]
+    pinned: tuple[str, ...] = ()  # files that got a GUID written into them
+    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class EpisodeBuild:
+    """One episode, built: everything the feed and the cache need, and the full Episode when asked for."""
+
+    ref: EpisodeRef
+    item: bytes
+    outputs: dict[str, bytes]
+    findings: tuple[Finding, ...]
+    deps: tuple[tuple[str, int, int], ...]
+    episode: Episode | None = None
+
+
+def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bool = False) -> EpisodeBuild:
+    """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found."""
+    source = read_episode(path, config)
+    where = display_path(path)
+    deps = [str(path)]
+    absent: list[str] = []
+    audio = None
+    value = source.fields.get("audio")
+    if value and not is_url(value):
+        audio_path = media_path(config, value, f"{where}: audio")
+        deps.append(str(audio_path))
+        audio = probe_audio(audio_path, f"{where}: audio '{value}'")
+        for suffix in TRANSCRIPT_TYPES:
+            candidate = str(audio_path.with_suffix(suffix))
+            (deps if os.path.exists(candidate) else absent).append(candidate)
+    alternates = []
+    for spec in source.fields.get("alternates", ()):
+        alt_path = media_path(config, spec["file"], f"{where}: alternates")
+        deps.append(str(alt_path))
+        alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
+    image = source.fields.get("image")
+    if image and not is_url(image):
+        deps.append(str(config.root / os.path.normpath(image)))
+    notes_chapters = chapters_from_notes(source.notes)
+    episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html, notes_chapters)
+    outputs = {}
+    if episode.chapters:
+        outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
+    files = [p for p in [episode.enclosure.path, *(t.path for t in episode.transcripts),
+                         *(a.path for a in episode.alternates)] if p is not None]
+    if image and not is_url(image):
+        files.append(config.root / os.path.normpath(image))
+    ref = EpisodeRef(
+        source=str(path), guid=episode.guid, guid_is_new=episode.guid_is_new, enclosure_url=episode.enclosure.url,
+        season=episode.season, number=episode.number, pub_date=episode.pub_date.isoformat(),
+        timestamp=episode.pub_date.timestamp(), duration=episode.duration,
+        files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
+    return EpisodeBuild(ref=ref, item=render_item(episode), outputs=outputs,
+                        findings=tuple(source.warnings) + tuple(findings),
+                        deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
+                        episode=episode if keep_episode else None)
+
+
+_worker_args: tuple = ()
+
+
+def _build_in_worker(path: Path):
+    config, footer_html, keep = _worker_args
+    try:
+        return build_episode(config, footer_html, path, keep)
+    except FeedtoolError as e:
+        return e.findings or (error("episode/error", "", str(e)),)
+
+
+def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False,
+                   jobs: int | None = None) -> list[EpisodeBuild | tuple[Finding, ...]]:
+    """Build many episodes, in parallel processes when there are enough of them to pay for it."""
+    global _worker_args
+    _worker_args = (config, footer_html, keep_episode)
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [_build_in_worker(p) for p in paths]
+    # fork: workers inherit the config and the imported libraries, so they start in milliseconds
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8))))
+
+
+def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, use_cache: bool = True,
+        keep_episodes: bool = False, dry_run: bool = False, jobs: int | None = None) -> tuple[Report, Show]:
+    """Build the show into out_dir. Nothing is written unless every episode and the channel are valid.
+
+    keep_episodes: return the Show with every Episode (check and publish need them); this skips the cache.
+    """
+    out_dir = Path(out_dir or config.build.out_dir)
+    feed_path = out_dir / config.feed.file_name
+    cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
+    if use_cache and not keep_episodes:
+        cache.load()
+    footer_html = render_footer(config.show.credits, config.show.funding)
+
+    # Gather: every episode, from the cache where its files did not change, else built afresh.
+    findings: list[Finding] = list(config.warnings)
+    cached: dict[str, Entry] = {}
+    misses: list[Path] = []
+    for path in episode_paths(config.root):
+        entry = cache.lookup(str(path))
+        if entry is None:
+            misses.append(path)
+        else:
+            cached[str(path)] = entry
+            findings.extend(entry.findings)
+    fresh: dict[str, EpisodeBuild] = {}
+    for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs)):
+        if isinstance(result, EpisodeBuild):
+            fresh[str(path)] = result
+            findings.extend(result.findings)
+        else:
+            findings.extend(result)
+
+    # Validate: across episodes and the channel; abort before the first byte is written.
+    refs = [e.ref for e in cached.values()] + [b.ref for b in fresh.values()]
+    show, show_findings = build_show(config, refs, tuple(b.episode for b in fresh.values() if b.episode))
+    findings.extend(show_findings)
+    if any(f.is_error for f in findings) or (strict and findings):
+        raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
+    order = episode_order(refs)
+    warnings = tuple(findings)
+    report = Report(feed_path=feed_path, episodes=len(refs), total_duration=sum(r.duration for r in refs),
+                    rebuilt=len(fresh), written=(), warnings=warnings, refs=tuple(order))
+    if dry_run:
+        return report, show
+
+    # Write: per-episode files first, the feed that points at them last.
+    outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
+    written = write_outputs(outputs, out_dir)
+    remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
+    head, tail = render_feed(show, [])
+    items = [(r.source, fresh[r.source].item if r.source in fresh else cached[r.source][2:4]) for r in order]
+    changed, offsets = write_feed(feed_path, head, items, tail)
+    if changed:
+        written.append(config.feed.file_name)
+    new_entries = {}
+    for source, (offset, length) in offsets.items():
+        if source in fresh:
+            b = fresh[source]
+            new_entries[source] = Entry(b.deps, b.ref, offset, length, tuple(b.outputs), b.findings)
+        else:
+            new_entries[source] = cached[source]._replace(offset=offset, length=length)
+    if use_cache:
+        cache.save(new_entries)
+    pinned = pin_guids(r for r in order if r.guid_is_new)
+    pinned += pin_podcast_guid(config, show.podcast_guid)
+    return replace(report, written=tuple(written), pinned=tuple(pinned)), show

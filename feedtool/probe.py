@@ -1,0 +1,252 @@
+"""Measure an audio file: duration, size, type, bitrate, tags, chapters, artwork. The only module importing mutagen."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import mutagen
+from mutagen.flac import FLAC
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, Atoms
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+
+from feedtool.errors import AudioError
+from feedtool.model import Artwork, AudioInfo, Chapter, Tags
+from feedtool.timecode import parse_timecode
+
+log = logging.getLogger(__name__)
+
+# Enclosure types as podcast apps and Apple expect them (mutagen's own mime lists say audio/mp3 first).
+MIME_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/x-m4a",
+    ".m4b": "audio/x-m4a",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+}
+READERS = {".mp3": MP3, ".m4a": MP4, ".m4b": MP4, ".mp4": MP4, ".m4v": MP4, ".mov": MP4,
+           ".ogg": OggVorbis, ".oga": OggVorbis, ".opus": OggOpus, ".flac": FLAC}
+FORMAT_NAMES = {MP3: "MP3", MP4: "MPEG-4 (M4A/MP4)", OggOpus: "Ogg Opus", OggVorbis: "Ogg Vorbis", FLAC: "FLAC"}
+
+
+def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
+    """Read what the audio file says about itself. Raises AudioError naming the file and what to do."""
+    where = where or str(path)
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise AudioError(f"{where}: '{suffix}' is not an audio format feedtool reads (use .mp3, .m4a, .opus, .ogg or .flac)")
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError:
+        raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)")
+    except OSError as e:
+        raise AudioError(f"{where}: cannot read the audio file: {e.strerror}")
+    if size == 0:
+        raise AudioError(f"{where}: the audio file is empty (0 bytes; export it again)")
+    try:
+        audio = reader(path)
+    except PermissionError as e:
+        raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)")
+    except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
+        raise AudioError(f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e)} "
+                         f"({_what_it_is(path, reader)})") from e
+    duration = float(getattr(audio.info, "length", 0) or 0)
+    if duration <= 0:
+        raise AudioError(f"{where}: the audio has no duration (the file holds no audio frames; export it again)")
+    _check_complete(audio, path, size, where)
+    return AudioInfo(
+        path=path,
+        size_bytes=size,
+        duration=duration,
+        mime_type=MIME_TYPES[suffix],
+        bitrate=int(getattr(audio.info, "bitrate", 0) or 0),
+        tags=_tags(audio),
+        chapters=_chapters(audio),
+        artwork=_artwork(audio),
+        height=_video_height(audio) if suffix in (".mp4", ".m4v", ".mov") else None,
+    )
+
+
+def _reason(e: Exception) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text[0].lower() + text[1:]
+
+
+def _what_it_is(path: Path, expected) -> str:
+    """A hint: what the file really is, if mutagen recognises it as something else."""
+    try:
+        actual = mutagen.File(path)
+    except Exception:  # noqa: BLE001 - any failure here just means "unknown"
+        actual = None
+    if actual is not None and type(actual) is not expected:
+        return f"it looks like {type(actual).__name__}: give it the matching extension"
+    return "is the file complete? export or download it again"
+
+
+def _check_complete(audio, path: Path, size: int, where: str) -> None:
+    """Catch truncated uploads: the stream's own header says how many bytes it should have."""
+    if isinstance(audio, MP3):
+        expected = _xing_bytes(path, audio.info)
+        if expected:
+            available = size - audio.info.frame_offset - (128 if _has_id3v1(path, size) else 0)
+            if available < expected * 0.99:
+                raise AudioError(f"{where}: the MP3 is truncated: its header announces {expected} bytes of audio, "
+                                 f"the file holds {available} (upload or export it again)")
+    elif isinstance(audio, MP4):
+        with open(path, "rb") as f:
+            for atom in Atoms(f).atoms:
+                if atom.offset + atom.length > size:
+                    raise AudioError(f"{where}: the file is truncated: its '{atom.name.decode('latin-1')}' box "
+                                     f"needs {atom.offset + atom.length} bytes, the file has {size} "
+                                     "(upload or export it again)")
+
+
+def _xing_bytes(path: Path, info) -> int | None:
+    try:
+        from mutagen.mp3._util import XingHeader, XingHeaderError  # the frame count mutagen itself reads
+    except ImportError:
+        return None
+    with open(path, "rb") as f:
+        f.seek(info.frame_offset + XingHeader.get_offset(info))
+        try:
+            xing = XingHeader(f)
+        except XingHeaderError:
+            return None
+    return xing.bytes if xing.bytes > 0 else None
+
+
+def _has_id3v1(path: Path, size: int) -> bool:
+    if size < 128:
+        return False
+    with open(path, "rb") as f:
+        f.seek(-128, 2)
+        return f.read(3) == b"TAG"
+
+
+def _first(values) -> str | None:
+    if not values:
+        return None
+    value = values[0] if isinstance(values, list) else values
+    text = str(value).strip()
+    return text or None
+
+
+def _track(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):  # MP4 trkn: (track, total)
+        value = value[0]
+    text = str(value).split("/")[0].strip()
+    return int(text) if text.isdigit() else None
+
+
+def _tags(audio) -> Tags:
+    tags = audio.tags
+    if tags is None:
+        return Tags()
+    if isinstance(audio, MP3):
+        comment = next((str(f) for f in tags.getall("COMM") if not f.desc), None)
+        return Tags(title=_first(tags.get("TIT2")), artist=_first(tags.get("TPE1")), album=_first(tags.get("TALB")),
+                    track=_track(_first(tags.get("TRCK"))), date=_first(tags.get("TDRC")), comment=comment)
+    if isinstance(audio, MP4):
+        return Tags(title=_first(tags.get("\xa9nam")), artist=_first(tags.get("\xa9ART")),
+                    album=_first(tags.get("\xa9alb")), track=_track((tags.get("trkn") or [None])[0]),
+                    date=_first(tags.get("\xa9day")), comment=_first(tags.get("\xa9cmt")))
+    return Tags(title=_first(tags.get("title")), artist=_first(tags.get("artist")), album=_first(tags.get("album")),
+                track=_track(_first(tags.get("tracknumber"))), date=_first(tags.get("date")),
+                comment=_first(tags.get("comment") or tags.get("description")))
+
+
+def _chapters(audio) -> tuple[Chapter, ...]:
+    if isinstance(audio, MP3):
+        return _id3_chapters(audio.tags) if audio.tags is not None else ()
+    if isinstance(audio, MP4):
+        return tuple(Chapter(start=float(c.start), title=c.title) for c in (audio.chapters or ()))
+    return _vorbis_chapters(audio.tags) if audio.tags is not None else ()
+
+
+def _id3_chapters(tags) -> tuple[Chapter, ...]:
+    frames = {f.element_id: f for f in tags.getall("CHAP")}
+    if not frames:
+        return ()
+    in_toc: set[str] = set()
+    order: list[str] = []
+    for toc in tags.getall("CTOC"):
+        if toc.flags & 0x02:  # top-level table of contents
+            order = [cid for cid in toc.child_element_ids if cid in frames]
+        in_toc.update(toc.child_element_ids)
+    chapters = []
+    for cid, frame in frames.items():
+        title = _first(frame.sub_frames.get("TIT2")) or cid
+        url = next((f.url for f in frame.sub_frames.getall("WXXX")), None)
+        chapters.append(Chapter(start=frame.start_time / 1000, title=title, url=url,
+                                hidden=bool(order) and cid not in in_toc))
+    return tuple(sorted(chapters, key=lambda c: c.start))
+
+
+def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
+    """The CHAPTERnnn / CHAPTERnnnNAME / CHAPTERnnnURL Vorbis comment convention."""
+    starts = {}
+    for key, values in tags.items() if hasattr(tags, "items") else ():
+        key = key.upper()
+        if key.startswith("CHAPTER") and key[7:].isdigit():
+            try:
+                starts[key[7:]] = parse_timecode(values[0] if isinstance(values, list) else values)
+            except ValueError:
+                log.warning("chapter %s has an unreadable start %r", key, values)
+    chapters = [Chapter(start=start, title=_first(tags.get(f"CHAPTER{n}NAME")) or f"Chapter {int(n)}",
+                        url=_first(tags.get(f"CHAPTER{n}URL"))) for n, start in starts.items()]
+    return tuple(sorted(chapters, key=lambda c: c.start))
+
+
+def _artwork(audio) -> Artwork | None:
+    tags = audio.tags
+    if tags is None and not getattr(audio, "pictures", None):
+        return None
+    if isinstance(audio, MP3):
+        pictures = tags.getall("APIC")
+        front = next((p for p in pictures if p.type == 3), pictures[0] if pictures else None)
+        return Artwork(mime_type=front.mime, size_bytes=len(front.data)) if front else None
+    if isinstance(audio, MP4):
+        covers = tags.get("covr") or []
+        if not covers:
+            return None
+        mime = "image/png" if covers[0].imageformat == covers[0].FORMAT_PNG else "image/jpeg"
+        return Artwork(mime_type=mime, size_bytes=len(covers[0]))
+    pictures = list(getattr(audio, "pictures", []) or [])
+    if not pictures and tags is not None and tags.get("metadata_block_picture"):
+        import base64
+        from mutagen.flac import Picture
+        pictures = [Picture(base64.b64decode(tags["metadata_block_picture"][0]))]
+    if not pictures:
+        return None
+    front = next((p for p in pictures if p.type == 3), pictures[0])
+    return Artwork(mime_type=front.mime, size_bytes=len(front.data), width=front.width or None,
+                   height=front.height or None)
+
+
+def _video_height(audio) -> int | None:
+    """mutagen does not report video dimensions; read them from the tkhd box of the first video track."""
+    import struct
+    try:
+        with open(audio.filename, "rb") as f:
+            atoms = Atoms(f)
+            for trak in atoms.path(b"moov")[-1].findall(b"trak"):
+                handler = trak[b"mdia"][b"hdlr"]
+                ok, data = handler.read(f)
+                if ok and data[8:12] == b"vide":
+                    ok, tkhd = trak[b"tkhd"].read(f)
+                    return struct.unpack(">I", tkhd[-4:])[0] >> 16 if ok else None
+    except (KeyError, mutagen.MutagenError, OSError, struct.error):
+        return None
+    return None

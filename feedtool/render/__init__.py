@@ -1,0 +1,1 @@
+"""Renderers: the model in, bytes out. feedgen and lxml stay inside this package."""

@@ -1,0 +1,126 @@
+"""Show notes: Markdown -> HTML -> sanitised to what podcast apps render; the 4000-byte description cut."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import cmarkgfm
+import nh3
+from cmarkgfm.cmark import Options
+
+# What Apple Podcasts, Spotify and the open apps render in show notes; everything else is stripped.
+ALLOWED_TAGS = {"p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+DESCRIPTION_LIMIT = 4000  # bytes, Apple's limit for <description>
+
+_cleaner = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                       link_rel=None, strip_comments=True)
+# Raw HTML is passed through by the Markdown renderer and then sanitised: a producer's <a href> survives,
+# <script>, on* attributes and javascript: links do not.
+_MARKDOWN_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SMART
+_HEADING = re.compile(r"<(/?)h[1-6]>")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown -> sanitised HTML. Headings become bold paragraphs, since apps do not render h1-h6."""
+    if not text.strip():
+        return ""
+    rendered = cmarkgfm.markdown_to_html(text, options=_MARKDOWN_OPTIONS)
+    rendered = _HEADING.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>", rendered)
+    return sanitize(rendered)
+
+
+def sanitize(fragment: str) -> str:
+    return _cleaner.clean(fragment).strip()
+
+
+def render_footer(credits_markdown: str, funding) -> str:
+    """The series' standing credit and appeal lines, appended to every episode's notes."""
+    parts = [render_markdown(credits_markdown)] if credits_markdown else []
+    for item in funding:
+        text = html.escape(item.text, quote=False)
+        if item.url:
+            url = html.escape(item.url)
+            parts.append(sanitize(f'<p>{text} – <a href="{url}">{url}</a></p>'))
+        else:
+            parts.append(f"<p>{text}</p>")  # the link is not known yet; build warns about the missing url
+    return "\n".join(p for p in parts if p)
+
+
+def truncate_html(fragment: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Cut sanitised HTML to at most `limit` UTF-8 bytes without breaking a tag, an entity or a character."""
+    if len(fragment.encode("utf-8")) <= limit:
+        return fragment
+    cutter = _Cutter(limit)
+    cutter.feed(fragment)
+    cutter.close()
+    return cutter.result()
+
+
+class _Cutter(HTMLParser):
+    ELLIPSIS = "…"
+
+    def __init__(self, limit: int):
+        super().__init__(convert_charrefs=True)
+        self.limit = limit
+        self.out: list[str] = []
+        self.size = 0
+        self.open: list[str] = []
+        self.full = False
+
+    def _room(self) -> int:
+        closing = sum(len(f"</{t}>") for t in self.open)
+        return self.limit - self.size - closing - len(self.ELLIPSIS.encode())
+
+    def _emit(self, text: str) -> None:
+        self.out.append(text)
+        self.size += len(text.encode("utf-8"))
+
+    def handle_starttag(self, tag, attrs):
+        if self.full:
+            return
+        attributes = "".join(f' {k}="{html.escape(v or "")}"' for k, v in attrs)
+        start = f"<{tag}{attributes}>"
+        void = tag == "br"
+        if len(start.encode()) + (0 if void else len(f"</{tag}>")) > self._room():
+            self.full = True
+            return
+        self._emit(start)
+        if not void:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.full or tag not in self.open:
+            return
+        while self.open:
+            top = self.open.pop()
+            self._emit(f"</{top}>")
+            if top == tag:
+                break
+
+    def handle_data(self, data):
+        if self.full:
+            return
+        escaped = html.escape(data, quote=False)
+        if len(escaped.encode()) <= self._room():
+            self._emit(escaped)
+            return
+        room, kept = self._room(), []
+        for ch in data:  # character by character, so neither a UTF-8 sequence nor an entity is split
+            piece = html.escape(ch, quote=False)
+            room -= len(piece.encode())
+            if room < 0:
+                break
+            kept.append(piece)
+        text = "".join(kept).rstrip()
+        cut = text.rfind(" ")
+        self._emit(text[:cut] if cut > len(text) // 2 else text)
+        self.full = True
+
+    def result(self) -> str:
+        """What fitted, an ellipsis where the cut is, and the tags still open closed."""
+        tail = [self.ELLIPSIS] if self.full else []
+        return "".join(self.out + tail + [f"</{t}>" for t in reversed(self.open)])

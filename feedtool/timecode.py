@@ -1,0 +1,59 @@
+"""Conversions between float seconds (the model's unit) and the time formats of tags, notes and feeds."""
+
+import re
+
+TIMECODE = re.compile(r"^(?:(?:(?P<h>\d+):)?(?P<m>\d{1,2}):)?(?P<s>\d{1,2}(?:[.,]\d+)?)$")
+
+
+def parse_timecode(text: str) -> float:
+    """'1:02:03.5', '02:03', '123' or '123.25' -> seconds.
+
+    >>> parse_timecode("1:02:03.5")
+    3723.5
+    >>> parse_timecode("12:16")
+    736.0
+    >>> parse_timecode("90")
+    90.0
+    """
+    text = text.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    match = TIMECODE.match(text)
+    if not match:
+        raise ValueError(f"'{text}' is not a time (write HH:MM:SS, MM:SS or seconds)")
+    hours, minutes = int(match["h"] or 0), int(match["m"] or 0)
+    seconds = float(match["s"].replace(",", "."))
+    if (match["h"] is not None and minutes >= 60) or seconds >= 60:
+        raise ValueError(f"'{text}' is not a time (minutes and seconds run 00-59)")
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def whole_seconds(seconds: float) -> int:
+    """Durations in feeds are whole seconds, rounded half up.
+
+    >>> whole_seconds(1799.5)
+    1800
+    """
+    return int(seconds + 0.5)
+
+
+def format_npt(seconds: float) -> str:
+    """Podlove Simple Chapters' normal play time, HH:MM:SS.mmm.
+
+    >>> format_npt(3723.5)
+    '01:02:03.500'
+    """
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def format_clock(seconds: float) -> str:
+    """H:MM:SS for people.
+
+    >>> format_clock(3723.5)
+    '1:02:04'
+    """
+    total = whole_seconds(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"

@@ -1,0 +1,230 @@
+"""feedtool build: generated shows read back by real feed parsers (feedparser, podcastparser)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+
+import feedparser
+import podcastparser
+import pytest
+from conftest import BASE_URL, DATA, build, cover_jpeg, make_episode, make_m4a, make_mp3, run_cli, write_config
+
+from feedtool.build import podcast_guid
+
+
+def parse_both(feed_path):
+    data = feed_path.read_bytes()
+    fp = feedparser.parse(data)
+    assert fp.bozo == 0, fp.get("bozo_exception")
+    pp = podcastparser.parse(BASE_URL + "feed.xml", io.BytesIO(data))
+    return fp, pp
+
+
+def test_build_mp3_show_round_trips(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    make_mp3(show / "media/0001-first.mp3", title="Tag title", chapters=[(0, 2, "Intro"), (2, 6, "Talk", "https://x.org/a")])
+    make_episode(show, "0001-first.md", title="First episode", notes="Hello **world**.")
+    make_mp3(show / "media/0002-second.mp3", title="Second")
+    make_episode(show, "0002-second.md", audio="media/0002-second.mp3", title="Second",
+                 date="2024-02-01T10:00:00+01:00", season=2, type="bonus")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    fp, pp = parse_both(out / "feed.xml")
+    assert [e.title for e in fp.entries] == ["Second", "First episode"]
+    first = pp["episodes"][0] if pp["episodes"][0]["title"] == "First episode" else pp["episodes"][1]
+    size = (show / "media/0001-first.mp3").stat().st_size
+    assert first["guid"] == "guid-0001-first"
+    assert first["enclosures"] == [{"url": BASE_URL + "media/0001-first.mp3", "file_size": size,
+                                    "mime_type": "audio/mpeg"}]
+    assert first["total_time"] == 6
+    assert first["number"] == 1
+    assert [(c["start"], c["title"]) for c in first["chapters"]] == [(0, "Intro"), (2, "Talk")]
+    assert first["chapters"][1]["href"] == "https://x.org/a"
+    second = next(e for e in pp["episodes"] if e["title"] == "Second")
+    assert second["type"] == "bonus" and second["season"] == 2
+    assert pp["title"] == "Fixture Show"
+    assert pp["cover_url"] == BASE_URL + "cover.jpg"
+    chapters = json.loads((out / "chapters/0001-first.json").read_text())
+    assert chapters == {"version": "1.2.0", "chapters": [
+        {"startTime": 0, "title": "Intro"}, {"startTime": 2, "title": "Talk", "url": "https://x.org/a"}]}
+
+
+def test_build_m4a_with_chapters_and_tags_as_fallbacks(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    make_m4a(show / "media/0003-m4a.m4a", title="Title from the M4A tags", track=3,
+             chapters=[(0, 3, "Part one"), (3, 6, "Part two")])
+    make_episode(show, "0003-m4a.md", audio="media/0003-m4a.m4a", title=None)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    fp, pp = parse_both(out / "feed.xml")
+    episode = pp["episodes"][0]
+    assert episode["title"] == "Title from the M4A tags"
+    assert episode["enclosures"][0]["mime_type"] == "audio/x-m4a"
+    assert episode["enclosures"][0]["file_size"] == (show / "media/0003-m4a.m4a").stat().st_size
+    assert episode["total_time"] == 6
+    assert [(c["start"], c["title"]) for c in episode["chapters"]] == [(0, "Part one"), (3, "Part two")]
+
+
+def test_channel_tags_as_apple_and_podcast_index_specify(show, tmp_path):
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    xml = (out / "feed.xml").read_text()
+    assert "<itunes:explicit>false</itunes:explicit>" in xml
+    assert "<itunes:type>episodic</itunes:type>" in xml
+    assert '<itunes:category text="News">\n      <itunes:category text="Politics"/>' in xml
+    assert f'<atom:link href="{BASE_URL}feed.xml" rel="self" type="application/rss+xml"/>' in xml
+    assert f"<podcast:guid>{podcast_guid(BASE_URL + 'feed.xml')}</podcast:guid>" in xml
+    assert '<podcast:locked owner="owner@feedtool-fixtures.net">yes</podcast:locked>' in xml
+    assert "<itunes:duration>6</itunes:duration>" in xml
+    assert "<itunes:episodeType>full</itunes:episodeType>" in xml
+    assert "<lastBuildDate>Mon, 15 Jan 2024 08:00:00 +0000</lastBuildDate>" in xml
+
+
+def test_podcast_guid_derivation_matches_the_spec_example():
+    assert podcast_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert podcast_guid("http://podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+def test_podcast_guid_is_recorded_once_and_kept_when_the_url_changes(show, tmp_path):
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    first = podcast_guid(BASE_URL + "feed.xml")
+    assert f'guid = "{first}"' in (show / "show.toml").read_text()
+    text = (show / "show.toml").read_text().replace(BASE_URL, "https://cdn.moved-host.net/")
+    (show / "show.toml").write_text(text)
+    assert build(show, out) == 0
+    assert f"<podcast:guid>{first}</podcast:guid>" in (out / "feed.xml").read_text()
+
+
+def test_two_builds_are_byte_identical_and_the_cache_agrees(show, tmp_path):
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01")
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    assert build(show, out_a) == 0
+    first = (out_a / "feed.xml").read_bytes()
+    assert build(show, out_a) == 0  # warm: every item from the cache
+    assert (out_a / "feed.xml").read_bytes() == first
+    assert build(show, out_b, "--no-cache") == 0
+    assert (out_b / "feed.xml").read_bytes() == first
+
+
+def test_warm_rebuild_picks_up_one_changed_episode(show, tmp_path, capsys):
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    episode = show / "0002-two.md"
+    episode.write_text(episode.read_text().replace("Episode 0002", "Renamed second"))
+    capsys.readouterr()
+    assert build(show, out) == 0
+    assert "(1 unchanged, from the cache)" in capsys.readouterr().out
+    fresh = tmp_path / "fresh"
+    assert build(show, fresh, "--no-cache") == 0
+    assert (out / "feed.xml").read_bytes() == (fresh / "feed.xml").read_bytes()
+    assert "Renamed second" in (out / "feed.xml").read_text()
+
+
+def test_new_episode_gets_a_guid_written_into_its_file_once(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    path = make_episode(show, guid=None)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    guid = re.search(r"^guid: (\S+)$", path.read_text(), re.MULTILINE).group(1)
+    assert f'<guid isPermaLink="false">{guid}</guid>' in (out / "feed.xml").read_text()
+    before = (out / "feed.xml").read_bytes()
+    assert build(show, out) == 0
+    assert path.read_text().count("guid:") == 1
+    assert (out / "feed.xml").read_bytes() == before
+
+
+def test_notes_are_sanitised_and_the_same_in_description_and_content(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    hostile = ('Hi <script>alert(1)</script><a href="javascript:alert(2)" onclick="x()">bad</a> '
+               '<img src=x onerror=alert(3)> [good](https://ok.example.net/) <b>bold</b>\n\n## Heading')
+    make_episode(show, notes=hostile)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    fp, _ = parse_both(out / "feed.xml")
+    xml = (out / "feed.xml").read_text()
+    for bad in ("<script", "javascript:", "onclick", "onerror", "alert(1)", "<img"):
+        assert bad not in xml
+    entry = fp.entries[0]
+    assert entry.content[0].value == entry.description
+    assert '<a href="https://ok.example.net/">good</a>' in entry.description
+    assert "<p><strong>Heading</strong></p>" in entry.description
+
+
+def test_long_notes_cut_description_at_4000_bytes_but_not_content(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    notes = "\n\n".join(f"Paragraph {i} – ümlaut text with a [link](https://x.org/{i})." for i in range(300))
+    make_episode(show, notes=notes)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    fp, _ = parse_both(out / "feed.xml")
+    description = fp.entries[0].description
+    assert len(description.encode()) <= 4000
+    assert description.endswith("…</p>") or description.endswith("</p>")
+    assert "Paragraph 299" in fp.entries[0].content[0].value
+
+
+def test_standing_credits_and_funding_follow_every_episode(tmp_path):
+    show = tmp_path / "show"
+    extra = '\n[[show.funding]]\ntext = "Support us"\nurl = "https://donate.feedtool-fixtures.net/"\n'
+    write_config(show, show={"credits": "A **standing** credit."})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    xml = (out / "feed.xml").read_text()
+    assert "<p>A <strong>standing</strong> credit.</p>" in xml
+    assert '<p>Support us – <a href="https://donate.feedtool-fixtures.net/">' in xml
+    assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Support us</podcast:funding>' in xml
+
+
+def test_chapters_from_notes_timestamps(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    make_episode(show, notes="Sections:\n\n00:00 – Intro\n\n00:04 Outro\n")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    _, pp = parse_both(out / "feed.xml")
+    assert [(c["start"], c["title"]) for c in pp["episodes"][0]["chapters"]] == [(0, "Intro"), (4, "Outro")]
+
+
+def test_transcript_beside_the_audio(show, tmp_path):
+    (show / "media/0001-first.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    xml = (out / "feed.xml").read_text()
+    assert (f'<podcast:transcript url="{BASE_URL}media/0001-first.vtt" type="text/vtt" language="en" '
+            'rel="captions"/>') in xml
+
+
+def test_tag_and_front_matter_conflict_is_a_warning_naming_both(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show)
+    make_mp3(show / "media/0001-first.mp3", title="Old tag title")
+    make_episode(show, title="New title")
+    assert build(show, tmp_path / "public") == 0
+    err = capsys.readouterr().err
+    assert "title: front matter says 'New title', the audio's tag says 'Old tag title'" in err
+
+
+def test_summary_line(show, tmp_path, capsys):
+    assert build(show, tmp_path / "public") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"built .*feed\.xml: 1 episode, 0:00:06 in all, 0 warnings", out)
+
+
+def test_version_and_help(capsys):
+    assert run_cli("--version") == 0
+    assert "feedtool 0.1.0" in capsys.readouterr().out
+    assert run_cli("build", "--help") == 0
+    assert "SHOW_DIR" in capsys.readouterr().out
+    assert run_cli() == 2
