@@ -38,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
     build.add_argument("--base-url", metavar="URL", help="override [feed] base_url")
     build.set_defaults(handler=cmd_build)
+
+    tag = commands.add_parser("tag", help="write each episode's metadata, cover and chapters into its audio",
+                              description="Write title, show, number, date, description, cover art and chapters "
+                                          "from the episode files into the audio files' own tags (ID3, MP4, "
+                                          "Vorbis comments). Only tags change, never the audio.")
+    _show_argument(tag)
+    tag.add_argument("episodes", nargs="*", metavar="EPISODE",
+                     help="episode files, names or numbers to tag (default: every episode)")
+    tag.add_argument("--dry-run", action="store_true", help="print what would change, field by field; write nothing")
+    tag.set_defaults(handler=cmd_tag)
     return parser
 
 
@@ -72,6 +82,19 @@ def cmd_build(args) -> int:
               + (f" ({cached} unchanged, from the cache)" if cached else ""))
         for path in report.pinned:
             print(f"recorded a new permanent GUID in {path}")
+    return ExitStatus.OK
+
+
+def cmd_tag(args) -> int:
+    from feedtool.tag import report_lines, tag_show
+    if args.show_dir.endswith(".md") and Path(args.show_dir).is_file():  # `feedtool tag episodes/0001-x.md`
+        args.episodes.insert(0, args.show_dir)
+        args.show_dir = str(Path(args.show_dir).parent)
+    report = tag_show(_load_config(args), args.episodes, dry_run=args.dry_run)
+    _print_findings(report.warnings, quiet=args.quiet)
+    if not args.quiet:
+        lines, summary = report_lines(report)
+        print("\n".join(lines + [summary]))
     return ExitStatus.OK
 
 
