@@ -198,8 +198,8 @@ def prepare_picture(path: Path, max_px: int, where: str = "") -> Picture:
 
 
 class _TextParser(HTMLParser):
-    BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "tr",
-              "hr"}
+    BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
+                        "table", "tr", "hr"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)

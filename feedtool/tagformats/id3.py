@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mutagen.id3 import (APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TDES, TDRC, TGID, TIT2, TPE1, TRCK,
-                         WFED, WXXX, CTOCFlags, PictureType)
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    PCST,
+    TALB,
+    TCON,
+    TDES,
+    TDRC,
+    TGID,
+    TIT2,
+    TPE1,
+    TRCK,
+    WFED,
+    WXXX,
+    CTOCFlags,
+    PictureType,
+)
 from mutagen.mp3 import MP3
 
 from feedtool.tagformats.fields import ChapterTag, Picture

@@ -113,7 +113,7 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
         command = [ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-f", "ffmetadata", "-i", meta,
                    "-map", "0:a", "-map", "0:V?", "-map", "0:s?", "-map_metadata", "0", "-map_chapters", "1",
                    "-c", "copy", "-movflags", "+faststart", "-f", MUXERS.get(path.suffix.lower(), "mp4"), out]
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             problem = (result.stderr.strip().splitlines() or ["no message"])[-1]
             raise AudioError(f"chapters: ffmpeg could not write them: {problem} "

@@ -8,10 +8,12 @@ FLAC PICTURE block in FLAC and a base64 METADATA_BLOCK_PICTURE comment in Ogg.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from pathlib import Path
 
-from mutagen.flac import FLAC, Picture as FlacPicture
+from mutagen.flac import FLAC
+from mutagen.flac import Picture as FlacPicture
 from mutagen.id3 import PictureType
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
@@ -25,6 +27,7 @@ LABELS = {"title": "TITLE", "artist": "ARTIST", "album": "ALBUM", "track": "TRAC
 TEXT_KEYS = {"title": "TITLE", "artist": "ARTIST", "album": "ALBUM", "date": "DATE", "genre": "GENRE",
              "description": "DESCRIPTION", "comment": "COMMENT"}
 READERS = {".opus": OggOpus, ".ogg": OggVorbis, ".oga": OggVorbis, ".flac": FLAC}
+log = logging.getLogger(__name__)
 CHAPTER_KEY = re.compile(r"^CHAPTER(\d{3})(NAME|URL)?$", re.IGNORECASE)
 
 
@@ -71,7 +74,7 @@ def write(audio, fields: dict, language: str = "") -> None:
     if fields.get("cover") is not None:
         _set_cover(audio, fields["cover"])
     if fields.get("chapters") is not None:
-        for key in [k for k in tags.keys() if CHAPTER_KEY.match(k)]:
+        for key in [k for k in list(tags.keys()) if CHAPTER_KEY.match(k)]:
             del tags[key]
         for i, chapter in enumerate(fields["chapters"], start=1):
             tags[f"CHAPTER{i:03d}"] = [format_npt(chapter.start_ms / 1000)]
@@ -88,7 +91,7 @@ def _cover(audio) -> Picture | None:
             try:
                 pictures.append(FlacPicture(base64.b64decode(value)))
             except Exception:  # noqa: BLE001 - someone else's broken picture is simply not our cover
-                continue
+                log.debug("%s: unreadable METADATA_BLOCK_PICTURE ignored", audio.filename)
     front = next((p for p in pictures if p.type == PictureType.COVER_FRONT), None)
     return Picture(front.mime, front.data) if front else None
 
@@ -112,7 +115,7 @@ def _set_cover(audio, cover: Picture) -> None:
             if FlacPicture(base64.b64decode(value)).type != PictureType.COVER_FRONT:
                 kept.append(value)
         except Exception:  # noqa: BLE001 - a broken picture comment is dropped with the old cover
-            continue
+            log.debug("%s: unreadable METADATA_BLOCK_PICTURE dropped", audio.filename)
     audio.tags["METADATA_BLOCK_PICTURE"] = kept + [base64.b64encode(picture.write()).decode("ascii")]
 
 
@@ -140,7 +143,7 @@ def _chapters(tags) -> tuple[ChapterTag, ...]:
             try:
                 starts[number] = round(parse_timecode(values[0].split("-->")[0]) * 1000)
             except ValueError:
-                continue
+                log.debug("unreadable chapter start %s=%r ignored", key, values[0])
     chapters = [ChapterTag(start, names.get(n, ""), url=urls.get(n)) for n, start in starts.items()]
     return tuple(sorted(chapters, key=lambda c: c.start_ms))
 
