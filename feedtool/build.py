@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -92,7 +93,8 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         findings.append(error("episode/missing", f"{where}: audio", "missing",
                               "add audio: media/<file>.mp3, the path relative to the show folder"))
     enclosure, duration = _enclosure(config, fields, audio, where, findings)
-    chapters = fields.get("chapters") or notes_chapters or (audio.chapters if audio else ())
+    chapters = _chapter_images(config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()),
+                               where, findings)
     findings += check_chapters(chapters, duration, where)
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
@@ -174,6 +176,12 @@ def _local_url(config: Config, value: str, where: str, findings: list[Finding]) 
                               "check the path, relative to the show folder"))
         return None
     return public_url(config, path)
+
+
+def _chapter_images(config: Config, chapters, where: str, findings: list[Finding]) -> tuple[Chapter, ...]:
+    """A chapter image in the show folder is published with the episode; the feed and JSON chapters get its URL."""
+    return tuple(replace(c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings))
+                 if c.image and not is_url(c.image) else c for i, c in enumerate(chapters, start=1))
 
 
 def _alternate(config: Config, spec: dict, info: AudioInfo) -> AlternateEnclosure:

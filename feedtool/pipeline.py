@@ -14,13 +14,14 @@ from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.chapters_text import chapters_from_notes
 from feedtool.config import Config
 from feedtool.episodes import display_path, episode_paths, read_episode
-from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.errors import EpisodeError, FeedtoolError, Finding, error
 from feedtool.model import Episode, Show
 from feedtool.pin import pin_guids, pin_podcast_guid
 from feedtool.probe import probe_audio
 from feedtool.render.chapters import render_chapters
 from feedtool.render.feed import render_feed, render_item
 from feedtool.render.notes import render_footer
+from feedtool.transcripts import check_transcript
 from feedtool.write import remove_stale, write_feed, write_outputs
 
 log = logging.getLogger(__name__)
@@ -64,17 +65,25 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         audio_path = media_path(config, value, f"{where}: audio")
         deps.append(str(audio_path))
         audio = probe_audio(audio_path, f"{where}: audio '{value}'")
+        problems = []
         for suffix in TRANSCRIPT_TYPES:
             candidate = str(audio_path.with_suffix(suffix))
-            (deps if os.path.exists(candidate) else absent).append(candidate)
+            if os.path.exists(candidate):
+                deps.append(candidate)
+                problems += check_transcript(Path(candidate))  # checked once, then cached with the episode
+            else:
+                absent.append(candidate)
+        if problems:
+            raise EpisodeError(findings=problems)
     alternates = []
     for spec in source.fields.get("alternates", ()):
         alt_path = media_path(config, spec["file"], f"{where}: alternates")
         deps.append(str(alt_path))
         alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
     image = source.fields.get("image")
-    if image and not is_url(image):
-        deps.append(str(config.root / os.path.normpath(image)))
+    images = [config.root / os.path.normpath(i) for i in [image, *(c.image for c in source.fields.get("chapters", ()))]
+              if i and not is_url(i)]  # the episode's image and its chapters' images in the show folder
+    deps += [str(i) for i in images]
     notes_chapters = chapters_from_notes(source.notes)
     episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html, notes_chapters)
     outputs = {}
@@ -82,8 +91,7 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
     files = [p for p in [episode.enclosure.path, *(t.path for t in episode.transcripts),
                          *(a.path for a in episode.alternates)] if p is not None]
-    if image and not is_url(image):
-        files.append(config.root / os.path.normpath(image))
+    files += images
     ref = EpisodeRef(
         source=str(path), guid=episode.guid, guid_is_new=episode.guid_is_new, enclosure_url=episode.enclosure.url,
         season=episode.season, number=episode.number, pub_date=episode.pub_date.isoformat(),
