@@ -221,11 +221,11 @@ class _TextParser(HTMLParser):
             start = max(i for i, p in enumerate(self.parts) if p == "\x00")
             text = "".join(self.parts[start + 1:])
             self.parts[start:] = [text + (f" ({href})" if href and href not in text else "")]
-        elif tag in self.BLOCKS:
+        elif tag in self.BLOCKS and tag != "li":
             self.parts.append("\n\n")
 
     def handle_data(self, data):
-        self.parts.append(data)
+        self.parts.append(data if data.strip() else " ")  # the newlines between block tags are layout only
 
 
 def html_to_text(notes_html: str) -> str:
@@ -246,7 +246,7 @@ def html_to_text(notes_html: str) -> str:
         elif current:
             paragraphs.append("\n".join(current))
             current = []
-    return "\n\n".join(paragraphs).replace("\n\n- ", "\n- ").strip()
+    return "\n\n".join(paragraphs)
 
 
 def report_lines(report: TagReport) -> tuple[list[str], str]:

@@ -75,7 +75,7 @@ def chapter_lines(old: tuple[ChapterTag, ...] | None, new: tuple[ChapterTag, ...
     old = old or ()
     gone = [("-", c) for c in old if c not in new]
     come = [("+", c) for c in new if c not in old]
-    return [f"{sign} {c.describe()}" for sign, c in sorted(gone + come, key=lambda s: (s[1].start_ms, s[0]))]
+    return [f"{sign} {c.describe()}" for sign, c in sorted(gone + come, key=lambda s: (s[1].start_ms, s[0] == "+"))]
 
 
 def _kib(size: int) -> str:
