@@ -64,16 +64,18 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
     if duration <= 0:
         raise AudioError(f"{where}: the audio has no duration (the file holds no audio frames; export it again)")
     _check_complete(audio, path, size, where)
+    height = _video_height(audio) if suffix in (".mp4", ".m4v", ".mov") else None
     return AudioInfo(
         path=path,
         size_bytes=size,
         duration=duration,
         mime_type=MIME_TYPES[suffix],
-        bitrate=int(getattr(audio.info, "bitrate", 0) or 0),
+        # mutagen's MP4 bitrate is the audio track's; a video's is the whole file's, averaged over its duration
+        bitrate=int(getattr(audio.info, "bitrate", 0) or 0) if height is None else int(size * 8 / duration),
         tags=_tags(audio),
         chapters=_chapters(audio),
         artwork=_artwork(audio),
-        height=_video_height(audio) if suffix in (".mp4", ".m4v", ".mov") else None,
+        height=height,
     )
 
 
