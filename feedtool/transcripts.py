@@ -19,6 +19,7 @@ from feedtool.errors import Finding, error
 MAX_PROBLEMS = 10  # a file in the wrong format would otherwise report every line
 VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
 VTT_TIMING = re.compile(rf"^{VTT_TIME}[ \t]+-->[ \t]+{VTT_TIME}(?:[ \t]+\S.*)?$")
+TIME_START = re.compile(r"^\s*\d+:\d\d")
 SRT_TIME = r"(\d{1,3}):([0-5]\d):([0-5]\d)[,.](\d{3})"
 SRT_TIMING = re.compile(rf"^{SRT_TIME}[ \t]*-->[ \t]*{SRT_TIME}(?:[ \t]+\S.*)?$")
 VTT_HINT = "write it as 00:01:02.500 --> 00:01:05.000: two-digit minutes and seconds, a dot, three-digit milliseconds"
@@ -103,8 +104,8 @@ def vtt_problems(text: str) -> list[tuple]:
             if kind != "NOTE" and seen_cue:
                 problems.append((start, f"a {kind} block after the first cue", f"move {kind} blocks above the cues"))
             continue
-        at = 0 if "-->" in block[0] else 1  # an optional cue identifier comes first
-        if at >= len(block) or "-->" not in block[at]:
+        at = 0 if _timing_like(block[0]) else 1  # an optional cue identifier comes first
+        if at >= len(block) or not _timing_like(block[at]):
             problems.append((start + min(at, len(block) - 1), f"expected a cue timing line, found '{_short(block[-1])}'",
                              ("give each cue a timing line like 00:01:02.500 --> 00:01:05.000, and separate "
                              "cues by a blank line")))
@@ -178,6 +179,11 @@ def json_problems(text: str) -> list[tuple]:
             problems.append((f"segments[{i}]", f"ends at {times[1]:g} s, before it starts ({times[0]:g} s)",
                              "the end time must come after the start time"))
     return problems
+
+
+def _timing_like(line: str) -> bool:
+    """A cue timing, well-formed or not: it has the arrow or starts with a time."""
+    return "-->" in line or bool(TIME_START.match(line))
 
 
 def _short(text: str, limit: int = 60) -> str:
