@@ -259,8 +259,8 @@ def test_dry_run_prints_each_change_and_writes_nothing(tmp_path, capsys):
         f"  cover (APIC): (none) -> image/jpeg 1400x1400, {len(cover) / 1024:.0f} KB",
         "  chapters (CHAP+CTOC): (none) -> 4 chapters",
         "    + 00:00:00.000 Intro",
-        "    + 00:00:02.500 Talk – über Київ <https://www.feedtool-fixtures.net/talk> [image image/png 100x100, "
-        f"{len((show / 'chapter.png').read_bytes())} bytes]",
+        ("    + 00:00:02.500 Talk – über Київ <https://www.feedtool-fixtures.net/talk> [image image/png 100x100, "
+        f"{len((show / 'chapter.png').read_bytes())} bytes]"),
         "    + 00:00:04.000 Sponsor (hidden)",
         "    + 00:00:05.000 Outro",
         "dry run: 1 file would change, 0 up to date; nothing was written",
@@ -269,7 +269,7 @@ def test_dry_run_prints_each_change_and_writes_nothing(tmp_path, capsys):
 
 
 def test_dry_run_shows_chapters_that_go_and_come(tmp_path, capsys):
-    show, audio = new_show(tmp_path, "mp3", chapters=[{"start": "00:00", "title": "Intro"},
+    show, _audio = new_show(tmp_path, "mp3", chapters=[{"start": "00:00", "title": "Intro"},
                                                       {"start": "00:03", "title": "New"}])
     assert run_cli("tag", show) == 0
     (show / "0007-seven.md").write_text((show / "0007-seven.md").read_text().replace("New", "Newer"))
@@ -353,15 +353,15 @@ def test_unrecorded_guid_and_remote_audio_are_warned_about(tmp_path, capsys):
     assert run_cli("tag", show) == 0
     err = capsys.readouterr().err.replace(str(show) + "/", "")
     assert err.splitlines() == [
-        "warning: 0007-seven.md: guid: not recorded yet, so not written into the audio "
-        "(run feedtool build once to record it, then feedtool tag)",
+        ("warning: 0007-seven.md: guid: not recorded yet, so not written into the audio "
+        "(run feedtool build once to record it, then feedtool tag)"),
         "warning: 0009-remote.md: audio: is a URL; nothing to tag (feedtool tag writes audio files in the show folder)",
     ]
     assert not ID3(audio).getall("TGID")
 
 
 def test_alternate_renditions_are_tagged_too(tmp_path, capsys):
-    show, audio = new_show(tmp_path, "mp3", alternates=[{"file": "media/0007-seven.opus", "title": "Opus"}])
+    show, _audio = new_show(tmp_path, "mp3", alternates=[{"file": "media/0007-seven.opus", "title": "Opus"}])
     make_audio(show / "media/0007-seven.opus", "opus")
     assert run_cli("tag", show) == 0
     out = capsys.readouterr().out

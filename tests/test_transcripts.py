@@ -58,37 +58,37 @@ def test_no_transcript_no_element(tmp_path):
 
 @pytest.mark.parametrize(("suffix", "text", "message"), [
     (".vtt", "WEBVTT\n\n00:00.000 -> 00:02.000\nHello\n",
-     "media/0001-first.vtt:3: the cue timing '00:00.000 -> 00:02.000' is malformed (write it as 00:01:02.500 --> "
-     "00:01:05.000: two-digit minutes and seconds, a dot, three-digit milliseconds)"),
+     ("media/0001-first.vtt:3: the cue timing '00:00.000 -> 00:02.000' is malformed (write it as 00:01:02.500 --> "
+     "00:01:05.000: two-digit minutes and seconds, a dot, three-digit milliseconds)")),
     (".vtt", "Hello\n\n00:00.000 --> 00:02.000\nHello\n",
-     "media/0001-first.vtt:1: does not start with 'WEBVTT' (make the first line WEBVTT, then a blank line, then "
-     "the cues)"),
+     ("media/0001-first.vtt:1: does not start with 'WEBVTT' (make the first line WEBVTT, then a blank line, then "
+     "the cues)")),
     (".vtt", "WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n00:02.000 --> 00:03.000\nWorld\n",
      "media/0001-first.vtt:5: '-->' inside the cue text (separate cues by a blank line)"),
     (".vtt", "WEBVTT\n\n00:03.000 --> 00:02.000\nHello\n",
-     "media/0001-first.vtt:3: the cue ends at 2 s, before it starts (3 s) (the end time must come after the start "
-     "time)"),
+     ("media/0001-first.vtt:3: the cue ends at 2 s, before it starts (3 s) (the end time must come after the start "
+     "time)")),
     (".vtt", "WEBVTT\n\nNOTE fine\n\n00:05.000 --> 00:06.000\nA\n\n00:01.000 --> 00:02.000\nB\n",
      "media/0001-first.vtt:8: the cue starts at 1 s, before the cue above it (5 s) (list cues in time order)"),
     (".vtt", "WEBVTT\n\nintro\njust text\n",
-     "media/0001-first.vtt:4: expected a cue timing line, found 'just text' (give each cue a timing line like "
-     "00:01:02.500 --> 00:01:05.000, and separate cues by a blank line)"),
+     ("media/0001-first.vtt:4: expected a cue timing line, found 'just text' (give each cue a timing line like "
+     "00:01:02.500 --> 00:01:05.000, and separate cues by a blank line)")),
     (".srt", "1\n00:00:00,000 --> 00:00:02,000\nHello\n\n2\n00:00:02.000 -> 00:00:03,000\nWorld\n",
-     "media/0001-first.srt:6: the timing '00:00:02.000 -> 00:00:03,000' is malformed "
-     "(write it as 00:01:02,500 --> 00:01:05,000)"),
+     ("media/0001-first.srt:6: the timing '00:00:02.000 -> 00:00:03,000' is malformed "
+     "(write it as 00:01:02,500 --> 00:01:05,000)")),
     (".srt", "1\n00:00:00,000 --> 00:00:02,000\nHello\n\nTwo\n00:00:02,000 --> 00:00:03,000\nWorld\n",
-     "media/0001-first.srt:5: expected a subtitle number, found 'Two' (start each subtitle with its number "
-     "(1, 2, 3…) on a line of its own, after a blank line)"),
+     ("media/0001-first.srt:5: expected a subtitle number, found 'Two' (start each subtitle with its number "
+     "(1, 2, 3…) on a line of its own, after a blank line)")),
     (".srt", "1\n00:00:00,000 --> 00:00:02,000\nHello\n2\n00:00:02,000 --> 00:00:03,000\nWorld\n",
      "media/0001-first.srt:5: a timing line inside the subtitle text (separate subtitles by a blank line)"),
     (".srt", "\n\n",
      "media/0001-first.srt:1: holds no subtitles (export the transcript again, or remove the file)"),
     (".json", '{"version": "1.0.0",\n "segments": [\n  {"startTime": 0,}\n ]}',
-     "media/0001-first.json:3: not valid JSON: Expecting property name enclosed in double quotes "
-     "(check the JSON syntax, e.g. with python3 -m json.tool)"),
+     ("media/0001-first.json:3: not valid JSON: Expecting property name enclosed in double quotes "
+     "(check the JSON syntax, e.g. with python3 -m json.tool)")),
     (".json", '{"segments": [{"startTime": 0, "endTime": "2", "body": "x"}]}',
-     'media/0001-first.json:segments[0]: needs numeric startTime and endTime and a text body '
-     '(use {"version": "1.0.0", "segments": [{"startTime": 0, "endTime": 1.5, "body": "…"}]})'),
+     ('media/0001-first.json:segments[0]: needs numeric startTime and endTime and a text body '
+     '(use {"version": "1.0.0", "segments": [{"startTime": 0, "endTime": 1.5, "body": "…"}]})')),
 ])
 def test_malformed_transcript_is_an_error_naming_file_and_line(tmp_path, capsys, suffix, text, message):
     show = show_with(tmp_path, {suffix: text})
@@ -134,8 +134,8 @@ def test_many_problems_are_capped(tmp_path, capsys):
 @pytest.mark.parametrize("text", [
     "WEBVTT\n",
     "\ufeffWEBVTT - with a title\r\nKind: captions\r\n\r\n1\r\n00:00:01.000 --> 00:00:02.000 align:start\r\nHi\r\n",
-    "WEBVTT\n\nSTYLE\n::cue { color: red }\n\nREGION\nid:r1\n\nNOTE a note\nover lines\n\n"
-    "intro\n01:00:00.000 --> 01:00:01.500 region:r1\n<v A>Hi</v>\n\n01:00:01.000 --> 01:00:02.000\n",
+    ("WEBVTT\n\nSTYLE\n::cue { color: red }\n\nREGION\nid:r1\n\nNOTE a note\nover lines\n\n"
+    "intro\n01:00:00.000 --> 01:00:01.500 region:r1\n<v A>Hi</v>\n\n01:00:01.000 --> 01:00:02.000\n"),
 ])
 def test_valid_vtt_variants(text):
     assert vtt_problems(text.lstrip("\ufeff")) == []
