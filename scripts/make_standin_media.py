@@ -4,10 +4,12 @@
 The real recording of Ukraine In Flames #177 is not available, so the shipped show carries an honest
 stand-in: espeak-ng reads the episode's own paragraphs (and the series' credit line), lame encodes it as a
 mono MP3 with a Xing/LAME header. The script prints where each paragraph starts; those times are the
-episode's chapters in its front matter, and `feedtool tag` writes tags, chapters and cover into the MP3.
+episode's chapters in its front matter. Last, it runs `feedtool tag` on the show, which writes the episode's
+title, show, number, date, notes, GUID, cover and chapters into the MP3, as a producer's own run would.
 
 Needs Debian's espeak-ng and lame, and Pillow. Run from the repository root:
-    python scripts/make_standin_media.py
+    python scripts/make_standin_media.py              # cover, audio, then feedtool tag
+    python scripts/make_standin_media.py --tag-only   # feedtool tag alone, after editing the episode file
 """
 
 from __future__ import annotations
@@ -90,13 +92,21 @@ def make_cover() -> None:
     image.save(COVER, "JPEG", quality=85, optimize=True)
 
 
-def main() -> int:
-    make_cover()
-    starts = make_audio()
-    print(f"wrote {COVER.relative_to(ROOT)} and {AUDIO.relative_to(ROOT)} ({AUDIO.stat().st_size} bytes)")
-    print("paragraph starts (seconds):", ", ".join(f"{s:.1f}" for s in starts))
-    return 0
+def tag() -> int:
+    """feedtool tag, from this checkout, on the shipped show: the MP3's tags come from the episode file."""
+    return subprocess.run([sys.executable, "-m", "feedtool", "tag", str(SHOW.relative_to(ROOT))], cwd=ROOT, check=False).returncode
+
+
+def main(argv: list[str]) -> int:
+    if "--tag-only" not in argv:
+        make_cover()
+        starts = make_audio()
+        print(f"wrote {COVER.relative_to(ROOT)} and {AUDIO.relative_to(ROOT)} ({AUDIO.stat().st_size} bytes)")
+        print("paragraph starts (seconds):", ", ".join(f"{s:.1f}" for s in starts))
+    status = tag()
+    print(f"{AUDIO.relative_to(ROOT)}: {AUDIO.stat().st_size} bytes with its tags")
+    return status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
