@@ -382,3 +382,10 @@ def test_notes_become_plain_text():
     assert html_to_text("<p>A &amp; B <a href='https://x.org'>x</a> <a href='https://y.org'>https://y.org</a></p>"
                         "<ul><li>one</li><li>two</li></ul><p>end<br>line</p>") == (
         "A & B x (https://x.org) https://y.org\n\n- one\n- two\n\nend\nline")
+
+
+def test_tag_has_help_and_is_documented(capsys):
+    assert run_cli("tag", "--help") == 0
+    assert "--dry-run" in capsys.readouterr().out
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    assert "## feedtool tag" in readme and "python3 -m feedtool tag [SHOW_DIR] [EPISODE…] [--dry-run]" in readme
