@@ -78,6 +78,24 @@ def chapter_lines(old: tuple[ChapterTag, ...] | None, new: tuple[ChapterTag, ...
     return [f"{sign} {c.describe()}" for sign, c in sorted(gone + come, key=lambda s: (s[1].start_ms, s[0] == "+"))]
 
 
+def plain_chapters(chapters: tuple[ChapterTag, ...], container: str, *, keep_url: bool):
+    """Chapters for a container that holds a start and a title (and maybe a URL) only: (chapters, notes)."""
+    lost = [name for name, used in (("URL", not keep_url and any(c.url for c in chapters)),
+                                     ("image", any(c.image for c in chapters))) if used]
+    notes = [(f"chapters: {container} chapters have no {' or '.join(lost)}; "
+             "those stay in the feed and the JSON chapters")] if lost else []
+    if any(c.hidden for c in chapters):
+        notes.append(f"chapters: hidden chapters are left out ({container} chapters have no hidden flag)")
+    kept = tuple(ChapterTag(c.start_ms, c.title, url=c.url if keep_url else None) for c in chapters if not c.hidden)
+    return kept, notes
+
+
+def track_number(text: str | None) -> int | str | None:
+    """'7' or '7/12' -> 7; anything else stays as it is, so it differs from the number tag writes."""
+    number = text.split("/")[0].strip() if text else ""
+    return int(number) if number.isdigit() else text
+
+
 def _kib(size: int) -> str:
     return f"{size} bytes" if size < 1024 else f"{size / 1024:.0f} KB"
 

@@ -26,7 +26,7 @@ from mutagen.id3 import (
 )
 from mutagen.mp3 import MP3
 
-from feedtool.tagformats.fields import ChapterTag, Picture
+from feedtool.tagformats.fields import ChapterTag, Picture, track_number
 
 LABELS = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "track": "TRCK", "date": "TDRC", "genre": "TCON",
           "description": "TDES", "comment": "COMM", "podcast": "PCST", "feed_url": "WFED", "guid": "TGID",
@@ -55,8 +55,7 @@ def read(audio: MP3) -> dict:
     fields = {name: _text(tags, frame.__name__) for name, frame in TEXT_FRAMES.items()}
     if fields["date"]:
         fields["date"] = fields["date"].replace(" ", "T")  # mutagen shows ID3 timestamps with a space
-    track = _text(tags, "TRCK")
-    fields["track"] = int(track.split("/")[0]) if track and track.split("/")[0].isdigit() else track
+    fields["track"] = track_number(_text(tags, "TRCK"))
     fields["comment"] = next((_join(f.text) for f in tags.getall("COMM") if f.desc == ""), None)
     fields["podcast"] = True if tags.getall("PCST") else None
     fields["feed_url"] = next((f.url for f in tags.getall("WFED")), None)

@@ -18,7 +18,7 @@ from pathlib import Path
 from mutagen.mp4 import MP4, MP4Cover
 
 from feedtool.errors import AudioError
-from feedtool.tagformats.fields import ChapterTag, Picture, utf8_prefix
+from feedtool.tagformats.fields import ChapterTag, Picture, plain_chapters, utf8_prefix
 
 LABELS = {"title": "©nam", "artist": "©ART", "album": "©alb", "track": "trkn", "date": "©day", "genre": "©gen",
           "description": "desc", "comment": "©cmt", "podcast": "pcst", "feed_url": "purl", "guid": "egid",
@@ -56,12 +56,8 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
         return fields, []
     if not ffmpeg():
         return dict(fields, chapters=None), [f"chapters: {NO_FFMPEG}"]
-    notes = []
-    if any(c.url or c.image for c in chapters):
-        notes.append("chapters: MP4 chapters have no URL or image; those stay in the feed and the JSON chapters")
-    if any(c.hidden for c in chapters):
-        notes.append("chapters: hidden chapters are left out (MP4 chapters have no hidden flag)")
-    kept = tuple(ChapterTag(c.start_ms, utf8_prefix(c.title, TITLE_BYTES)) for c in chapters if not c.hidden)
+    kept, notes = plain_chapters(chapters, "MP4", keep_url=False)
+    kept = tuple(ChapterTag(c.start_ms, utf8_prefix(c.title, TITLE_BYTES)) for c in kept)
     return dict(fields, chapters=kept), notes
 
 

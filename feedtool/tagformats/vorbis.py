@@ -18,7 +18,7 @@ from mutagen.id3 import PictureType
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from feedtool.tagformats.fields import ChapterTag, Picture
+from feedtool.tagformats.fields import ChapterTag, Picture, plain_chapters, track_number
 from feedtool.timecode import format_npt, parse_timecode
 
 LABELS = {"title": "TITLE", "artist": "ARTIST", "album": "ALBUM", "track": "TRACKNUMBER", "date": "DATE",
@@ -42,8 +42,7 @@ def length(audio) -> float:
 def read(audio) -> dict:
     tags = audio.tags if audio.tags is not None else {}
     fields = {name: _first(tags.get(key)) for name, key in TEXT_KEYS.items()}
-    track = _first(tags.get("TRACKNUMBER"))
-    fields["track"] = int(track.split("/")[0]) if track and track.split("/")[0].isdigit() else track
+    fields["track"] = track_number(_first(tags.get("TRACKNUMBER")))
     fields["cover"] = _cover(audio)
     fields["chapters"] = _chapters(tags)
     return fields
@@ -53,12 +52,7 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
     chapters = fields.get("chapters")
     if chapters is None:
         return fields, []
-    notes = []
-    if any(c.image for c in chapters):
-        notes.append("chapters: Vorbis chapters have no image; chapter images stay in the feed and the JSON chapters")
-    if any(c.hidden for c in chapters):
-        notes.append("chapters: hidden chapters are left out (Vorbis chapters have no hidden flag)")
-    kept = tuple(ChapterTag(c.start_ms, c.title, url=c.url) for c in chapters if not c.hidden)
+    kept, notes = plain_chapters(chapters, "Vorbis", keep_url=True)
     return dict(fields, chapters=kept), notes
 
 
