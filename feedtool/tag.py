@@ -113,7 +113,8 @@ def episode_fields(config: Config, show: Show, episode: Episode, pictures: dict,
     return {"title": episode.title, "artist": show.author or None, "album": show.title, "track": episode.number,
             "date": episode.pub_date.strftime("%Y-%m-%dT%H:%M:%S"), "genre": "Podcast", "description": text,
             "comment": text, "podcast": True, "feed_url": show.feed_url,
-            "guid": None if episode.guid_is_new else episode.guid, "cover": cover, "chapters": chapters}
+            "guid": None if episode.guid_is_new else episode.guid, "cover": cover,
+            "chapters": chapters or None}  # no chapters anywhere: leave whatever a rendition carries
 
 
 def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = False) -> FileResult:

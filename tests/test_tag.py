@@ -389,3 +389,14 @@ def test_tag_has_help_and_is_documented(capsys):
     assert "--dry-run" in capsys.readouterr().out
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     assert "## feedtool tag" in readme and "python3 -m feedtool tag [SHOW_DIR] [EPISODE…] [--dry-run]" in readme
+
+
+def test_an_episode_without_chapters_leaves_a_renditions_chapters_alone(tmp_path):
+    show, audio = new_show(tmp_path, "mp3", chapters=None, alternates=[{"file": "media/0007-seven.opus"}])
+    opus = make_audio(show / "media/0007-seven.opus", "opus")
+    tags = OggOpus(opus)
+    tags["CHAPTER001"], tags["CHAPTER001NAME"] = "00:00:00.000", "Its own chapter"
+    tags.save()
+    assert run_cli("tag", show) == 0
+    assert OggOpus(opus)["CHAPTER001NAME"] == ["Its own chapter"]
+    assert not ID3(audio).getall("CHAP")
