@@ -130,7 +130,7 @@ def load_config(path: Path, **overrides) -> Config:
     overrides: "table.key" -> value from the command line; None values are ignored.
     """
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() or path.suffix != ".toml":
         path = path / CONFIG_NAME
     where = str(path)
     try:

@@ -93,7 +93,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         findings.append(warning("episode/number-mismatch", f"{where}:{locate('number')}: number",
                                 f"front matter says {fields['number']}, file name says {int(name['number'])}",
                                 "rename the file or fix the number"))
-    for i, line in enumerate(body.splitlines()):
+    for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
         bad = XML_ILLEGAL.search(line)
         if bad:
             findings.append(error("episode/xml-character", f"{where}:{body_line + i}: notes",

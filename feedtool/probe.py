@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 import mutagen
@@ -46,11 +47,14 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
     if reader is None:
         raise AudioError(f"{where}: '{suffix}' is not an audio format feedtool reads (use .mp3, .m4a, .opus, .ogg or .flac)")
     try:
-        size = os.stat(path).st_size
+        st = os.stat(path)
+        size = st.st_size
     except FileNotFoundError:
         raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)")
     except OSError as e:
         raise AudioError(f"{where}: cannot read the audio file: {e.strerror}")
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(f"{where}: is not a file (point audio: at the audio file itself)")
     if size == 0:
         raise AudioError(f"{where}: the audio file is empty (0 bytes; export it again)")
     try:
