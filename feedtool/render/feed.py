@@ -59,11 +59,11 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
     feed.podcast.show = show
     try:
         feed.title(show.title)
-        feed.link(href=show.link or show.feed_url or "./")
-        feed.description(show.description)
-        feed.language(show.language)
         if show.feed_url:
             feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
+        feed.link(href=show.link or show.feed_url or "./")  # feedgen's RSS <link> is the last link set
+        feed.description(show.description)
+        feed.language(show.language)
         if show.copyright:
             feed.copyright(show.copyright)
         feed.generator(f"feedtool {__version__}")
