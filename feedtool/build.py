@@ -15,7 +15,7 @@ from feedtool.episodes import EpisodeSource, display_path
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.model import (AlternateEnclosure, AudioInfo, Chapter, Enclosure, Episode, Funding, Person, Show,
                             Transcript)
-from feedtool.probe import MIME_TYPES
+from feedtool.mediatypes import MIME_TYPES
 from feedtool.render.notes import render_markdown, truncate_html
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -54,19 +54,15 @@ def public_url(config: Config, path: Path) -> str:
     return config.url_for(PurePosixPath(path.relative_to(config.root)).as_posix())
 
 
-def transcripts_beside(config: Config, audio: Path) -> tuple[Transcript, ...]:
-    found = []
-    for suffix, (mime, rel) in TRANSCRIPT_TYPES.items():
-        path = audio.with_suffix(suffix)
-        if path.is_file():
-            found.append(Transcript(url=public_url(config, path), mime_type=mime, language=config.show.language,
-                                    rel=rel, path=path))
-    return tuple(found)
+def transcript(config: Config, path: Path) -> Transcript:
+    mime, rel = TRANSCRIPT_TYPES[path.suffix.lower()]
+    return Transcript(url=public_url(config, path), mime_type=mime, language=config.show.language, rel=rel, path=path)
 
 
 def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
                  alternates: tuple[AudioInfo, ...] = (), footer_html: str = "",
-                 notes_chapters: tuple[Chapter, ...] = ()) -> tuple[Episode, list[Finding]]:
+                 notes_chapters: tuple[Chapter, ...] = (), transcripts: tuple[Path, ...] = ()
+                 ) -> tuple[Episode, list[Finding]]:
     """Merge front matter (wins) with the audio's tags (fallbacks). Raises EpisodeError on any error."""
     fields, where = source.fields, display_path(source.path)
     tags = audio.tags if audio else None
@@ -120,7 +116,7 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
-        transcripts=transcripts_beside(config, audio.path) if audio else (),
+        transcripts=tuple(transcript(config, path) for path in transcripts),
         alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates)),
         block=fields.get("block", False),
     )
@@ -209,8 +205,10 @@ def check_episodes(refs) -> list[Finding]:
         groups = defaultdict(list)
         for ref in refs:
             if key(ref) is not None:
-                groups[key(ref)].append(display_path(Path(ref.source)))
-        for value, paths in sorted(groups.items(), key=lambda kv: kv[1]):
+                groups[key(ref)].append(ref.source)
+        duplicates = [(value, sorted(map(display_path, map(Path, sources))))
+                      for value, sources in groups.items() if len(sources) > 1]
+        for value, paths in sorted(duplicates, key=lambda kv: kv[1]):
             if len(paths) > 1:
                 shown = value[1] if isinstance(value, tuple) else value
                 findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",

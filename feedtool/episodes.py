@@ -10,15 +10,10 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.model import Chapter, Person
 from feedtool.timecode import parse_timecode
 
-# The C loader is ~7x faster; BaseLoader semantics (every scalar a string) keep YAML 1.1 surprises out:
-# `number: 0177` stays 177 rather than octal 127, `title: No` stays the text "No".
-Loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -54,8 +49,12 @@ def read_episode(path: Path, config) -> EpisodeSource:
         line = raw[: e.start].count(b"\n") + 1
         raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)")
     front, body, body_line = split_front_matter(text, where)
+    import yaml  # here, not at the top: a warm rebuild that reads no episode file skips its import
+    # The C loader is ~7x faster; BaseLoader semantics (every scalar a string) keep YAML 1.1 surprises out:
+    # `number: 0177` stays 177 rather than octal 127, `title: No` stays the text "No".
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
     try:
-        data = yaml.load(front, Loader=Loader) if front.strip() else {}
+        data = yaml.load(front, Loader=loader) if front.strip() else {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 2}" if mark else ""
@@ -120,8 +119,8 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
 
 def display_path(path: Path) -> str:
     """The path as the producer knows it: relative to the current folder when it is below it."""
-    relative = os.path.relpath(path)
-    return str(path) if relative.startswith("..") else relative
+    text, cwd = str(path), os.path.join(os.getcwd(), "")
+    return text[len(cwd):] if text.startswith(cwd) else text
 
 
 def _line_finder(front: str) -> Callable[[str], int]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -17,7 +15,6 @@ from feedtool.episodes import display_path, episode_paths, read_episode
 from feedtool.errors import FeedtoolError, Finding, error
 from feedtool.model import Episode, Show
 from feedtool.pin import pin_guids, pin_podcast_guid
-from feedtool.probe import probe_audio
 from feedtool.render.chapters import render_chapters
 from feedtool.render.feed import render_feed, render_item
 from feedtool.render.notes import render_footer
@@ -54,19 +51,24 @@ class EpisodeBuild:
 
 def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bool = False) -> EpisodeBuild:
     """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found."""
+    from feedtool.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
     source = read_episode(path, config)
     where = display_path(path)
-    deps = [str(path)]
-    absent: list[str] = []
-    audio = None
+    deps, absent = [str(path)], []
+    audio, transcripts = None, []
     value = source.fields.get("audio")
     if value and not is_url(value):
         audio_path = media_path(config, value, f"{where}: audio")
         deps.append(str(audio_path))
         audio = probe_audio(audio_path, f"{where}: audio '{value}'")
+        names = _listing(audio_path.parent)
         for suffix in TRANSCRIPT_TYPES:
-            candidate = str(audio_path.with_suffix(suffix))
-            (deps if os.path.exists(candidate) else absent).append(candidate)
+            candidate = audio_path.with_suffix(suffix)
+            if candidate.name in names:
+                transcripts.append(candidate)
+                deps.append(str(candidate))
+            else:
+                absent.append(str(candidate))
     alternates = []
     for spec in source.fields.get("alternates", ()):
         alt_path = media_path(config, spec["file"], f"{where}: alternates")
@@ -75,8 +77,8 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
     image = source.fields.get("image")
     if image and not is_url(image):
         deps.append(str(config.root / os.path.normpath(image)))
-    notes_chapters = chapters_from_notes(source.notes)
-    episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html, notes_chapters)
+    episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html,
+                                     chapters_from_notes(source.notes), tuple(transcripts))
     outputs = {}
     if episode.chapters:
         outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
@@ -95,6 +97,19 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
                         episode=episode if keep_episode else None)
 
 
+_listings: dict[Path, frozenset[str]] = {}
+
+
+def _listing(folder: Path) -> frozenset[str]:
+    """A folder's file names, read once per build: one listing instead of a stat per possible transcript."""
+    if folder not in _listings:
+        try:
+            _listings[folder] = frozenset(os.listdir(folder))
+        except OSError:
+            _listings[folder] = frozenset()
+    return _listings[folder]
+
+
 _worker_args: tuple = ()
 
 
@@ -111,6 +126,9 @@ def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_epi
     """Build many episodes, in parallel processes when there are enough of them to pay for it."""
     global _worker_args
     _worker_args = (config, footer_html, keep_episode)
+    _listings.clear()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return [_build_in_worker(p) for p in paths]
