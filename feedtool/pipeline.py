@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
+from typing import Iterator
 from pathlib import Path, PurePosixPath
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
@@ -18,7 +21,7 @@ from feedtool.pin import pin_guids, pin_podcast_guid
 from feedtool.render.chapters import render_chapters
 from feedtool.render.feed import render_feed, render_item
 from feedtool.render.notes import render_footer
-from feedtool.write import remove_stale, write_feed, write_outputs
+from feedtool.write import Piece, remove_stale, write_feed, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -122,19 +125,23 @@ def _build_in_worker(path: Path):
 
 
 def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False,
-                   jobs: int | None = None) -> list[EpisodeBuild | tuple[Finding, ...]]:
-    """Build many episodes, in parallel processes when there are enough of them to pay for it."""
+                   jobs: int | None = None) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
+    """Build many episodes, in parallel processes when there are enough of them to pay for it.
+
+    Results come in the order of `paths`, as they are ready, so the caller can spool them to disk.
+    """
     global _worker_args
     _worker_args = (config, footer_html, keep_episode)
     _listings.clear()
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(paths) < PARALLEL_FROM or not hasattr(os, "fork"):
+        yield from map(_build_in_worker, paths)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [_build_in_worker(p) for p in paths]
     # fork: workers inherit the config and the imported libraries, so they start in milliseconds
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8))))
+        yield from pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8)))
 
 
 def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, use_cache: bool = True,
@@ -148,6 +155,15 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
     if use_cache and not keep_episodes:
         cache.load()
+    if not dry_run:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    # Fresh items are spooled to a scratch file as they arrive, so memory does not grow with the show.
+    # It lives in the output folder so the kernel can copy from it into the feed (same file system).
+    with tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch, _open_or_none(feed_path if cache.entries else None) as old:
+        return _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs)
+
+
+def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs):
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     # Gather: every episode, from the cache where its files did not change, else built afresh.
@@ -162,9 +178,12 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
             cached[str(path)] = entry
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
+    spooled: dict[str, tuple[int, int]] = {}
     for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs)):
         if isinstance(result, EpisodeBuild):
-            fresh[str(path)] = result
+            spooled[str(path)] = (scratch.tell(), len(result.item))
+            scratch.write(result.item)
+            fresh[str(path)] = replace(result, item=b"")
             findings.extend(result.findings)
         else:
             findings.extend(result)
@@ -176,9 +195,8 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     if any(f.is_error for f in findings) or (strict and findings):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)
-    warnings = tuple(findings)
     report = Report(feed_path=feed_path, episodes=len(refs), total_duration=sum(r.duration for r in refs),
-                    rebuilt=len(fresh), written=(), warnings=warnings, refs=tuple(order))
+                    rebuilt=len(fresh), written=(), warnings=tuple(findings), refs=tuple(order))
     if dry_run:
         return report, show
 
@@ -187,19 +205,19 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     written = write_outputs(outputs, out_dir)
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
     head, tail = render_feed(show, [])
-    items = [(r.source, fresh[r.source].item if r.source in fresh else cached[r.source][2:4]) for r in order]
-    changed, offsets = write_feed(feed_path, head, items, tail)
+    pieces = [Piece(r.source, scratch, *spooled[r.source]) if r.source in fresh
+              else Piece(r.source, old, cached[r.source].offset, cached[r.source].length) for r in order]
+    changed, offsets = write_feed(feed_path, head, pieces, tail)
     if changed:
         written.append(config.feed.file_name)
-    new_entries = {}
-    for source, (offset, length) in offsets.items():
-        if source in fresh:
-            b = fresh[source]
-            new_entries[source] = Entry(b.deps, b.ref, offset, length, tuple(b.outputs), b.findings)
-        else:
-            new_entries[source] = cached[source]._replace(offset=offset, length=length)
     if use_cache:
-        cache.save(new_entries)
-    pinned = pin_guids(r for r in order if r.guid_is_new)
-    pinned += pin_podcast_guid(config, show.podcast_guid)
+        cache.save({source: (Entry(fresh[source].deps, fresh[source].ref, offset, length, tuple(fresh[source].outputs),
+                                   fresh[source].findings) if source in fresh
+                             else cached[source]._replace(offset=offset, length=length))
+                    for source, (offset, length) in offsets.items()})
+    pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show
+
+
+def _open_or_none(path: Path | None):
+    return open(path, "rb") if path is not None else contextlib.nullcontext()
