@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -200,19 +200,18 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 def check_episodes(refs) -> list[Finding]:
     """Cross-episode checks: GUIDs, enclosure URLs and (season, number) pairs must be unique."""
     findings: list[Finding] = []
-    for label, key in (("GUID", lambda r: r.guid), ("enclosure URL", lambda r: r.enclosure_url),
-                       ("episode number", lambda r: (r.season, r.number) if r.number is not None else None)):
+    for label, values in (("GUID", [r.guid for r in refs]), ("enclosure URL", [r.enclosure_url for r in refs]),
+                          ("episode number", [(r.season, r.number) if r.number is not None else None for r in refs])):
+        repeated = {value for value, count in Counter(values).items() if count > 1 and value is not None}
         groups = defaultdict(list)
-        for ref in refs:
-            if key(ref) is not None:
-                groups[key(ref)].append(ref.source)
-        duplicates = [(value, sorted(map(display_path, map(Path, sources))))
-                      for value, sources in groups.items() if len(sources) > 1]
-        for value, paths in sorted(duplicates, key=lambda kv: kv[1]):
-            if len(paths) > 1:
-                shown = value[1] if isinstance(value, tuple) else value
-                findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",
-                                      f"give each episode its own {label}"))
+        for ref, value in zip(refs, values):
+            if value in repeated:
+                groups[value].append(display_path(Path(ref.source)))
+        for value, paths in sorted(groups.items(), key=lambda kv: sorted(kv[1])):
+            paths.sort()
+            shown = value[1] if isinstance(value, tuple) else value
+            findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",
+                                  f"give each episode its own {label}"))
     return findings
 
 
@@ -259,7 +258,7 @@ def build_show(config: Config, refs, episodes: tuple[Episode, ...] = ()) -> tupl
         new_feed_url=config.feed.new_feed_url or None,
         hubs=tuple(config.feed.hubs),
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
-        episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source),
+        episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )
     if not feed_url:
         findings.append(warning("config/missing", f"{config.path}:feed.feed_url",

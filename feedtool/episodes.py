@@ -30,10 +30,14 @@ class EpisodeSource:
     warnings: tuple[Finding, ...] = field(default=())
 
 
-def episode_paths(root: Path) -> list[Path]:
-    """The show folder's episode files, in name order (README.md and _drafts are not episodes)."""
-    return sorted(p for p in root.glob("*.md")
-                  if p.name.lower() != "readme.md" and not p.name.startswith(("_", ".")))
+def episode_paths(root: Path) -> list[str]:
+    """The show folder's episode files, in name order (README.md and _drafts are not episodes).
+
+    Plain strings: a warm rebuild of 10,000 episodes looks at each only to stat it.
+    """
+    return sorted(entry.path for entry in os.scandir(root)
+                  if entry.name.endswith(".md") and entry.name.lower() != "readme.md"
+                  and not entry.name.startswith(("_", ".")) and entry.is_file())
 
 
 def read_episode(path: Path, config) -> EpisodeSource:
@@ -92,12 +96,13 @@ def read_episode(path: Path, config) -> EpisodeSource:
         findings.append(warning("episode/number-mismatch", f"{where}:{locate('number')}: number",
                                 f"front matter says {fields['number']}, file name says {int(name['number'])}",
                                 "rename the file or fix the number"))
-    for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
-        bad = XML_ILLEGAL.search(line)
-        if bad:
-            findings.append(error("episode/xml-character", f"{where}:{body_line + i}: notes",
-                                  f"contains {_char_name(bad.group())}, which XML cannot carry",
-                                  "delete that invisible character"))
+    if XML_ILLEGAL.search(body):  # rare: only then find the lines
+        for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
+            bad = XML_ILLEGAL.search(line)
+            if bad:
+                findings.append(error("episode/xml-character", f"{where}:{body_line + i}: notes",
+                                      f"contains {_char_name(bad.group())}, which XML cannot carry",
+                                      "delete that invisible character"))
     if fields.get("date_approximate"):
         findings.append(warning("episode/date-approximate", f"{where}:{locate('date')}: date",
                                 "is marked approximate", "confirm the publication date, then remove date_approximate"))

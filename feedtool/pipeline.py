@@ -65,13 +65,14 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         deps.append(str(audio_path))
         audio = probe_audio(audio_path, f"{where}: audio '{value}'")
         names = _listing(audio_path.parent)
+        stem = str(audio_path)[: -len(audio_path.suffix) or None]
         for suffix in TRANSCRIPT_TYPES:
-            candidate = audio_path.with_suffix(suffix)
-            if candidate.name in names:
-                transcripts.append(candidate)
-                deps.append(str(candidate))
+            candidate = stem + suffix
+            if candidate.rpartition("/")[2] in names:
+                transcripts.append(Path(candidate))
+                deps.append(candidate)
             else:
-                absent.append(str(candidate))
+                absent.append(candidate)
     alternates = []
     for spec in source.fields.get("alternates", ()):
         alt_path = media_path(config, spec["file"], f"{where}: alternates")
@@ -171,11 +172,11 @@ def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, kee
     cached: dict[str, Entry] = {}
     misses: list[Path] = []
     for path in episode_paths(config.root):
-        entry = cache.lookup(str(path))
+        entry = cache.lookup(path)
         if entry is None:
-            misses.append(path)
+            misses.append(Path(path))
         else:
-            cached[str(path)] = entry
+            cached[path] = entry
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
     spooled: dict[str, tuple[int, int]] = {}
@@ -210,7 +211,7 @@ def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, kee
     changed, offsets = write_feed(feed_path, head, pieces, tail)
     if changed:
         written.append(config.feed.file_name)
-    if use_cache:
+    if use_cache and (changed or fresh or written):
         cache.save({source: (Entry(fresh[source].deps, fresh[source].ref, offset, length, tuple(fresh[source].outputs),
                                    fresh[source].findings) if source in fresh
                              else cached[source]._replace(offset=offset, length=length))
