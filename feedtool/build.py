@@ -93,7 +93,8 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
 
-    notes_html = "\n".join(p for p in (render_markdown(source.notes), footer_html) if p)
+    notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
+    notes_html = "\n".join(p for p in (render_markdown(notes), footer_html) if p)
     image = fields.get("image")
     episode = Episode(
         source=source.path,

@@ -285,3 +285,14 @@ def test_shipped_show_builds_with_named_missing_facts(tmp_path, capsys):
     for fact in ("show.link", "show.owner_name", "show.owner_email", "show.copyright", "show.funding[0].url",
                  "show.funding[1].url", "feed.base_url", "date: is marked approximate"):
         assert fact in err
+
+
+def test_comment_tag_stands_in_for_missing_notes(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    make_mp3(show / "media/0001-first.mp3", comment="Notes from the comment tag.")
+    make_episode(show, notes="")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    fp, _ = parse_both(out / "feed.xml")
+    assert fp.entries[0].description == "<p>Notes from the comment tag.</p>"
