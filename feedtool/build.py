@@ -261,10 +261,6 @@ def build_show(config: Config, refs, episodes: tuple[Episode, ...] = ()) -> tupl
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )
-    if not feed_url:
-        findings.append(warning("config/missing", f"{config.path}:feed.feed_url",
-                                "no feed URL: the feed has no atom:link rel=self and no podcast:guid",
-                                "set base_url (or feed_url) under [feed]"))
     return show, findings
 
 

@@ -269,7 +269,10 @@ def _validate_feed(feed: FeedConfig, where: str) -> list[Finding]:
             found.append(error("config/value", f"{where}:feed.{name}", f"'{value}' is not an http(s) URL",
                                "write the full URL, e.g. https://example.org/podcast/"))
     if not feed.base_url:
-        found.append(warning("config/missing", f"{where}:feed.base_url", "not set; enclosure URLs are relative",
+        found.append(warning("config/missing", f"{where}:feed.base_url",
+                             "not set; enclosure URLs are relative" + ("" if feed.feed_url else
+                                                                     ", and the feed has no atom:link rel=self "
+                                                                     "and no podcast:guid"),
                              "set base_url to the https URL the show is published at"))
     if "/" in feed.file_name or not feed.file_name:
         found.append(error("config/value", f"{where}:feed.file_name", f"'{feed.file_name}' is not a file name",
