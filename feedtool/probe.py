@@ -221,10 +221,10 @@ def _video_height(audio) -> int | None:
         with open(audio.filename, "rb") as f:
             atoms = Atoms(f)
             for trak in atoms.path(b"moov")[-1].findall(b"trak"):
-                handler = trak[b"mdia"][b"hdlr"]
+                handler = trak[b"mdia", b"hdlr"]
                 ok, data = handler.read(f)
                 if ok and data[8:12] == b"vide":
-                    ok, tkhd = trak[b"tkhd"].read(f)
+                    ok, tkhd = trak[(b"tkhd",)].read(f)
                     return struct.unpack(">I", tkhd[-4:])[0] >> 16 if ok else None
     except (KeyError, mutagen.MutagenError, OSError, struct.error):
         return None
