@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import mutagen
+from mutagen.aac import AAC
 from mutagen.flac import FLAC
 from mutagen.id3 import Frames, Frames_2_2
 from mutagen.mp3 import MP3
@@ -22,14 +23,14 @@ from feedtool.timecode import parse_timecode
 
 log = logging.getLogger(__name__)
 
-READERS = {".mp3": MP3, ".m4a": MP4, ".m4b": MP4, ".mp4": MP4, ".m4v": MP4, ".mov": MP4,
+READERS = {".mp3": MP3, ".aac": AAC, ".m4a": MP4, ".m4b": MP4, ".mp4": MP4, ".m4v": MP4, ".mov": MP4,
            ".ogg": OggVorbis, ".oga": OggVorbis, ".opus": OggOpus, ".flac": FLAC}
 # Parse only the ID3 frames feedtool uses (others stay raw bytes): parsing every frame of a tag-heavy file
 # costs more than everything else in a build. ID3v2.2 names are listed too and translated after loading.
 _ID3_FRAMES = {name: Frames[name] for name in ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER", "COMM", "APIC",
                                                "CHAP", "CTOC", "WXXX")}
 _ID3_FRAMES.update({name: Frames_2_2[name] for name in ("TT2", "TP1", "TAL", "TRK", "TYE", "COM", "PIC")})
-FORMAT_NAMES = {MP3: "MP3", MP4: "MPEG-4 (M4A/MP4)", OggOpus: "Ogg Opus", OggVorbis: "Ogg Vorbis", FLAC: "FLAC"}
+FORMAT_NAMES = {MP3: "MP3", AAC: "AAC (ADTS)", MP4: "MPEG-4 (M4A/MP4)", OggOpus: "Ogg Opus", OggVorbis: "Ogg Vorbis", FLAC: "FLAC"}
 
 
 def probe_audio(path: Path, where: str | None = None) -> AudioInfo:

@@ -97,3 +97,11 @@ def test_refusals(tmp_path, name, message):
         (tmp_path / name).write_bytes(b"RIFF")
     with pytest.raises(AudioError, match=message):
         probe_audio(tmp_path / name)
+
+
+def test_raw_aac(tmp_path):
+    path = tmp_path / "a.aac"
+    ffmpeg("-i", str(DATA / "tiny.m4a"), "-c", "copy", "-f", "adts", str(path))
+    info = probe_audio(path)
+    assert info.mime_type == "audio/aac"
+    assert round(info.duration) == 6
