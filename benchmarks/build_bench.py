@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -94,6 +93,7 @@ def generate(show: Path, count: int, seed: int = 177) -> None:
 
 def _jpeg() -> bytes:
     import io
+
     from PIL import Image
     buffer = io.BytesIO()
     Image.effect_noise((1400, 1400), 40).convert("RGB").save(buffer, "JPEG", quality=40)

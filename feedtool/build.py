@@ -13,9 +13,18 @@ from urllib.parse import urlsplit
 from feedtool.config import Config
 from feedtool.episodes import EpisodeSource, display_path
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.model import (AlternateEnclosure, AudioInfo, Chapter, Enclosure, Episode, Funding, Person, Show,
-                            Transcript)
 from feedtool.mediatypes import MIME_TYPES
+from feedtool.model import (
+    AlternateEnclosure,
+    AudioInfo,
+    Chapter,
+    Enclosure,
+    Episode,
+    Funding,
+    Person,
+    Show,
+    Transcript,
+)
 from feedtool.render.notes import render_markdown, truncate_html
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -118,7 +127,7 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
         transcripts=tuple(transcript(config, path) for path in transcripts),
-        alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates)),
+        alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates, strict=True)),
         block=fields.get("block", False),
     )
     if any(f.is_error for f in findings):
@@ -205,7 +214,7 @@ def check_episodes(refs) -> list[Finding]:
                           ("episode number", [(r.season, r.number) if r.number is not None else None for r in refs])):
         repeated = {value for value, count in Counter(values).items() if count > 1 and value is not None}
         groups = defaultdict(list)
-        for ref, value in zip(refs, values):
+        for ref, value in zip(refs, values, strict=True):
             if value in repeated:
                 groups[value].append(display_path(Path(ref.source)))
         for value, paths in sorted(groups.items(), key=lambda kv: sorted(kv[1])):

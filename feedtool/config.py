@@ -136,15 +136,15 @@ def load_config(path: Path, **overrides) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{where}: no show config here (create it, or pass the show folder or --config)")
+        raise ConfigError(f"{where}: no show config here (create it, or pass the show folder or --config)") from None
     except OSError as e:
-        raise ConfigError(f"{where}: cannot read the config: {e.strerror}")
+        raise ConfigError(f"{where}: cannot read the config: {e.strerror}") from e
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)")
+        raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)")
+        raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)") from e
     for key, value in overrides.items():
         if value is not None:
             table, name = key.split(".")

@@ -14,7 +14,6 @@ from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.model import Chapter, Person
 from feedtool.timecode import parse_timecode
 
-
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
 # Characters XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
@@ -46,12 +45,12 @@ def read_episode(path: Path, config) -> EpisodeSource:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise EpisodeError(f"{where}: cannot read: {e.strerror}")
+        raise EpisodeError(f"{where}: cannot read: {e.strerror}") from e
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)")
+        raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)") from e
     front, body, body_line = split_front_matter(text, where)
     import yaml  # here, not at the top: a warm rebuild that reads no episode file skips its import
     # The C loader is ~7x faster; BaseLoader semantics (every scalar a string) keep YAML 1.1 surprises out:
@@ -64,7 +63,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         line = f":{mark.line + 2}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise EpisodeError(f"{where}{line}: front matter is not valid YAML: {problem} "
-                           "(check the indentation and quote values that contain ': ')")
+                           "(check the indentation and quote values that contain ': ')") from e
     if not isinstance(data, dict):
         raise EpisodeError(f"{where}:2: front matter must be 'key: value' lines (see README, Episode files)")
 
@@ -194,7 +193,7 @@ def _date(value, config) -> datetime:
         else:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
     except ValueError:
-        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)")
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=config.tz)
     return parsed
@@ -247,7 +246,7 @@ def _chapters(value, config=None) -> tuple[Chapter, ...]:
         try:
             start = parse_timecode(_text(item["start"]))
         except ValueError as e:
-            raise ValueError(f"chapter {i}: start: {e}")
+            raise ValueError(f"chapter {i}: start: {e}") from e
         chapters.append(Chapter(start=start, title=_text(item["title"]),
                                 url=_url(item["url"]) if item.get("url") else None,
                                 image=_url_or_path(item["image"]) if item.get("image") else None,

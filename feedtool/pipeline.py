@@ -7,8 +7,8 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
@@ -180,7 +180,7 @@ def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, kee
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
     spooled: dict[str, tuple[int, int]] = {}
-    for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs)):
+    for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs), strict=True):
         if isinstance(result, EpisodeBuild):
             spooled[str(path)] = (scratch.tell(), len(result.item))
             scratch.write(result.item)

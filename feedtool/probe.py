@@ -44,9 +44,9 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
         st = os.stat(path)
         size = st.st_size
     except FileNotFoundError:
-        raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)")
+        raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)") from None
     except OSError as e:
-        raise AudioError(f"{where}: cannot read the audio file: {e.strerror}")
+        raise AudioError(f"{where}: cannot read the audio file: {e.strerror}") from e
     if not stat.S_ISREG(st.st_mode):
         raise AudioError(f"{where}: is not a file (point audio: at the audio file itself)")
     if size == 0:
@@ -56,7 +56,7 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
         if reader is MP3 and audio.tags is not None and audio.tags.version < (2, 3, 0):
             audio.tags.update_to_v24()  # ID3v2.2's three-letter frames; v2.3's TYER is read as it is
     except PermissionError as e:
-        raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)")
+        raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)") from e
     except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
         raise AudioError(f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e)} "
                          f"({_what_it_is(path, reader)})") from e
@@ -206,6 +206,7 @@ def _artwork(audio) -> Artwork | None:
     pictures = list(getattr(audio, "pictures", []) or [])
     if not pictures and tags is not None and tags.get("metadata_block_picture"):
         import base64
+
         from mutagen.flac import Picture
         pictures = [Picture(base64.b64decode(tags["metadata_block_picture"][0]))]
     if not pictures:

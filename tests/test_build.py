@@ -9,8 +9,15 @@ import shutil
 
 import feedparser
 import podcastparser
-import pytest
-from conftest import BASE_URL, DATA, build, cover_jpeg, make_episode, make_m4a, make_mp3, run_cli, write_config
+from conftest import (
+    BASE_URL,
+    build,
+    make_episode,
+    make_m4a,
+    make_mp3,
+    run_cli,
+    write_config,
+)
 
 from feedtool.build import podcast_guid
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import feedparser
 import podcastparser
-import pytest
 from conftest import build, make_episode, make_mp3, write_config
 
 ROOT = Path(__file__).parent.parent

@@ -15,8 +15,15 @@ from lxml import etree
 from feedtool import __version__
 from feedtool.errors import RenderError
 from feedtool.model import Episode, Show
-from feedtool.render.ext import (NSMAP, ItunesEntryExtension, ItunesExtension, PodcastEntryExtension,
-                                 PodcastExtension, PscEntryExtension, PscExtension)
+from feedtool.render.ext import (
+    NSMAP,
+    ItunesEntryExtension,
+    ItunesExtension,
+    PodcastEntryExtension,
+    PodcastExtension,
+    PscEntryExtension,
+    PscExtension,
+)
 
 _CLOSE_CHANNEL = b"  </channel>\n</rss>\n"
 
