@@ -87,19 +87,19 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
     if tags:
         conflict("title", fields.get("title"), tags.title)
         conflict("number", fields.get("number"), tags.track)
-    if not title:
+    if not title and "title" not in source.invalid:
         findings.append(error("episode/missing", f"{where}: title", "missing", "add title: … to the front matter"))
     pub_date = fields.get("date") or _tag_date(tags, config)
-    if pub_date is None:
+    if pub_date is None and "date" not in source.invalid:
         findings.append(error("episode/missing", f"{where}: date", "missing",
                               "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter"))
-    if "audio" not in fields:
+    if "audio" not in fields and "audio" not in source.invalid:
         findings.append(error("episode/missing", f"{where}: audio", "missing",
                               "add audio: media/<file>.mp3, the path relative to the show folder"))
     enclosure, duration = _enclosure(config, fields, audio, where, findings)
     chapters = fields.get("chapters") or notes_chapters or (audio.chapters if audio else ())
     findings += check_chapters(chapters, duration, where)
-    if any(f.is_error for f in findings):
+    if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
 
     notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
@@ -148,7 +148,7 @@ def _tag_date(tags, config: Config) -> datetime | None:
 
 def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str, findings: list[Finding]):
     value = fields.get("audio")
-    if value is None:
+    if value is None or (audio is None and not is_url(value)):
         return None, 0.0
     if is_url(value):
         for name in ("length", "duration"):

@@ -26,7 +26,8 @@ class EpisodeSource:
     slug: str
     fields: dict[str, Any]  # front matter, typed; precedence over filename already applied
     notes: str  # Markdown
-    warnings: tuple[Finding, ...] = field(default=())
+    findings: tuple[Finding, ...] = field(default=())  # errors too: the build goes on to find the file's other problems
+    invalid: frozenset[str] = frozenset()  # fields given but unusable (already reported)
 
 
 def episode_paths(root: Path) -> list[str]:
@@ -40,7 +41,8 @@ def episode_paths(root: Path) -> list[str]:
 
 
 def read_episode(path: Path, config) -> EpisodeSource:
-    """Parse one episode file. Raises EpisodeError listing every problem in it."""
+    """Parse one episode file. Raises EpisodeError when it cannot be read at all; problems with single fields
+    are returned in `findings`, so the caller can look for the file's other problems too."""
     where = display_path(path)
     try:
         raw = path.read_bytes()
@@ -68,6 +70,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         raise EpisodeError(f"{where}:2: front matter must be 'key: value' lines (see README, Episode files)")
 
     findings: list[Finding] = []
+    invalid: set[str] = set()
     locate = _line_finder(front)
     fields: dict[str, Any] = {}
     name = NAME_PATTERN.match(path.stem)
@@ -85,12 +88,14 @@ def read_episode(path: Path, config) -> EpisodeSource:
         if bad:
             findings.append(error("episode/xml-character", spot, f"contains {bad}, which XML cannot carry",
                                   "delete that invisible character"))
+            invalid.add(key)
             continue
         convert = FIELDS[key]
         try:
             fields[key] = convert(value, config)
         except ValueError as e:
             findings.append(error("episode/field", spot, *_split_hint(str(e))))
+            invalid.add(key)
     if name and "number" in data and "number" in fields and fields["number"] != int(name["number"]):
         findings.append(warning("episode/number-mismatch", f"{where}:{locate('number')}: number",
                                 f"front matter says {fields['number']}, file name says {int(name['number'])}",
@@ -105,9 +110,8 @@ def read_episode(path: Path, config) -> EpisodeSource:
     if fields.get("date_approximate"):
         findings.append(warning("episode/date-approximate", f"{where}:{locate('date')}: date",
                                 "is marked approximate", "confirm the publication date, then remove date_approximate"))
-    if any(f.is_error for f in findings):
-        raise EpisodeError(findings=findings)
-    return EpisodeSource(path=path, slug=slug, fields=fields, notes=body.strip(), warnings=tuple(findings))
+    return EpisodeSource(path=path, slug=slug, fields=fields, notes=body.strip(), findings=tuple(findings),
+                         invalid=frozenset(invalid))
 
 
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:

@@ -58,31 +58,38 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
     source = read_episode(path, config)
     where = display_path(path)
     deps, absent = [str(path)], []
+    problems = [f for f in source.findings if f.is_error]
     audio, transcripts = None, []
     value = source.fields.get("audio")
     if value and not is_url(value):
-        audio_path = media_path(config, value, f"{where}: audio")
-        deps.append(str(audio_path))
-        audio = probe_audio(audio_path, f"{where}: audio '{value}'")
-        names = _listing(audio_path.parent)
-        stem = str(audio_path)[: -len(audio_path.suffix) or None]
-        for suffix in TRANSCRIPT_TYPES:
-            candidate = stem + suffix
-            if candidate.rpartition("/")[2] in names:
-                transcripts.append(Path(candidate))
-                deps.append(candidate)
-            else:
-                absent.append(candidate)
+        try:
+            audio_path = media_path(config, value, f"{where}: audio")
+            deps.append(str(audio_path))
+            audio = probe_audio(audio_path, f"{where}: audio '{value}'")
+        except FeedtoolError as e:  # keep going: the episode's other problems belong in the same report
+            problems.extend(as_findings(e))
+        if audio is not None:
+            transcripts, absent = _transcripts_beside(audio.path)
+            deps.extend(map(str, transcripts))
     alternates = []
     for spec in source.fields.get("alternates", ()):
-        alt_path = media_path(config, spec["file"], f"{where}: alternates")
-        deps.append(str(alt_path))
-        alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
+        try:
+            alt_path = media_path(config, spec["file"], f"{where}: alternates")
+            deps.append(str(alt_path))
+            alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
+        except FeedtoolError as e:
+            problems.extend(as_findings(e))
     image = source.fields.get("image")
     if image and not is_url(image):
         deps.append(str(config.root / os.path.normpath(image)))
-    episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html,
-                                     chapters_from_notes(source.notes), tuple(transcripts))
+    try:
+        episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html,
+                                         chapters_from_notes(source.notes), tuple(transcripts))
+    except FeedtoolError as e:
+        raise FeedtoolError(findings=problems + as_findings(e)) from None
+    # make_episode saw no error of its own, but the audio or a field may have had one
+    if problems:
+        raise FeedtoolError(findings=problems)
     outputs = {}
     if episode.chapters:
         outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
@@ -96,9 +103,28 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         timestamp=episode.pub_date.timestamp(), duration=episode.duration,
         files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
     return EpisodeBuild(ref=ref, item=render_item(episode), outputs=outputs,
-                        findings=tuple(source.warnings) + tuple(findings),
+                        findings=tuple(source.findings) + tuple(findings),
                         deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
                         episode=episode if keep_episode else None)
+
+
+def _transcripts_beside(audio_path: Path) -> tuple[list[Path], list[str]]:
+    """Transcript files named like the audio, and the names looked for but absent (the cache watches both)."""
+    names = _listing(audio_path.parent)
+    stem = str(audio_path)[: -len(audio_path.suffix) or None]
+    present, absent = [], []
+    for suffix in TRANSCRIPT_TYPES:
+        candidate = stem + suffix
+        if candidate.rpartition("/")[2] in names:
+            present.append(Path(candidate))
+        else:
+            absent.append(candidate)
+    return present, absent
+
+
+def as_findings(e: FeedtoolError) -> list[Finding]:
+    """An error raised with a plain message becomes one finding, so every problem is reported the same way."""
+    return list(e.findings) or [error("episode/error", "", str(e))]
 
 
 _listings: dict[Path, frozenset[str]] = {}
@@ -122,7 +148,7 @@ def _build_in_worker(path: Path):
     try:
         return build_episode(config, footer_html, path, keep)
     except FeedtoolError as e:
-        return e.findings or (error("episode/error", "", str(e)),)
+        return tuple(as_findings(e))
 
 
 def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False,

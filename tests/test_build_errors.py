@@ -245,3 +245,12 @@ def test_fixing_the_problem_builds_again(built, capsys):
     assert build(show, out) == 0
     assert "Episode 0002" in (out / "feed.xml").read_text()
     assert bad.exists()
+
+
+def test_audio_and_front_matter_problems_of_one_file_come_together(built, capsys):
+    show, out, before = built
+    make_episode(show, "0002-two.md", audio="media/nope.mp3", make_audio=False, title=None, type="special",
+                 date="2024-13-01")
+    err = fails_with(capsys, show, out, before, "type: 'special' is not an episode type", "audio file not found",
+                     "0002-two.md: title: missing", "date: '2024-13-01' is not a date", "error: 4 errors")
+    assert "date: missing" not in err
