@@ -127,7 +127,7 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
         transcripts=tuple(transcript(config, path) for path in transcripts),
-        alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates, strict=True)),
+        alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905 - one may have failed),
         block=fields.get("block", False),
     )
     if any(f.is_error for f in findings):
