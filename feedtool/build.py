@@ -127,7 +127,9 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
         transcripts=tuple(transcript(config, path) for path in transcripts),
-        alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905 - one may have failed),
+        # not strict: when an alternate failed to probe, its error is already reported and the build stops
+        alternates=tuple(_alternate(config, spec, info)
+                         for spec, info in zip(fields.get("alternates", ()), alternates)),  # noqa: B905
         block=fields.get("block", False),
     )
     if any(f.is_error for f in findings):
