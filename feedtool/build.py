@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -14,9 +14,18 @@ from urllib.parse import urlsplit
 from feedtool.config import Config
 from feedtool.episodes import EpisodeSource, display_path
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.model import (AlternateEnclosure, AudioInfo, Chapter, Enclosure, Episode, Funding, Person, Show,
-                            Transcript)
-from feedtool.probe import MIME_TYPES
+from feedtool.mediatypes import MIME_TYPES
+from feedtool.model import (
+    AlternateEnclosure,
+    AudioInfo,
+    Chapter,
+    Enclosure,
+    Episode,
+    Funding,
+    Person,
+    Show,
+    Transcript,
+)
 from feedtool.render.notes import render_markdown, truncate_html
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -55,19 +64,15 @@ def public_url(config: Config, path: Path) -> str:
     return config.url_for(PurePosixPath(path.relative_to(config.root)).as_posix())
 
 
-def transcripts_beside(config: Config, audio: Path) -> tuple[Transcript, ...]:
-    found = []
-    for suffix, (mime, rel) in TRANSCRIPT_TYPES.items():
-        path = audio.with_suffix(suffix)
-        if path.is_file():
-            found.append(Transcript(url=public_url(config, path), mime_type=mime, language=config.show.language,
-                                    rel=rel, path=path))
-    return tuple(found)
+def transcript(config: Config, path: Path) -> Transcript:
+    mime, rel = TRANSCRIPT_TYPES[path.suffix.lower()]
+    return Transcript(url=public_url(config, path), mime_type=mime, language=config.show.language, rel=rel, path=path)
 
 
 def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
                  alternates: tuple[AudioInfo, ...] = (), footer_html: str = "",
-                 notes_chapters: tuple[Chapter, ...] = ()) -> tuple[Episode, list[Finding]]:
+                 notes_chapters: tuple[Chapter, ...] = (), transcripts: tuple[Path, ...] = ()
+                 ) -> tuple[Episode, list[Finding]]:
     """Merge front matter (wins) with the audio's tags (fallbacks). Raises EpisodeError on any error."""
     fields, where = source.fields, display_path(source.path)
     tags = audio.tags if audio else None
@@ -83,23 +88,24 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
     if tags:
         conflict("title", fields.get("title"), tags.title)
         conflict("number", fields.get("number"), tags.track)
-    if not title:
+    if not title and "title" not in source.invalid:
         findings.append(error("episode/missing", f"{where}: title", "missing", "add title: … to the front matter"))
     pub_date = fields.get("date") or _tag_date(tags, config)
-    if pub_date is None:
+    if pub_date is None and "date" not in source.invalid:
         findings.append(error("episode/missing", f"{where}: date", "missing",
                               "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter"))
-    if "audio" not in fields:
+    if "audio" not in fields and "audio" not in source.invalid:
         findings.append(error("episode/missing", f"{where}: audio", "missing",
                               "add audio: media/<file>.mp3, the path relative to the show folder"))
     enclosure, duration = _enclosure(config, fields, audio, where, findings)
     chapters = _chapter_images(config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()),
                                where, findings)
     findings += check_chapters(chapters, duration, where)
-    if any(f.is_error for f in findings):
+    if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
 
-    notes_html = "\n".join(p for p in (render_markdown(source.notes), footer_html) if p)
+    notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
+    notes_html = "\n".join(p for p in (render_markdown(notes), footer_html) if p)
     image = fields.get("image")
     episode = Episode(
         source=source.path,
@@ -122,8 +128,10 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
-        transcripts=transcripts_beside(config, audio.path) if audio else (),
-        alternates=tuple(_alternate(config, spec, info) for spec, info in zip(fields.get("alternates", ()), alternates)),
+        transcripts=tuple(transcript(config, path) for path in transcripts),
+        # not strict: when an alternate failed to probe, its error is already reported and the build stops
+        alternates=tuple(_alternate(config, spec, info)
+                         for spec, info in zip(fields.get("alternates", ()), alternates)),  # noqa: B905
         block=fields.get("block", False),
     )
     if any(f.is_error for f in findings):
@@ -144,7 +152,7 @@ def _tag_date(tags, config: Config) -> datetime | None:
 
 def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str, findings: list[Finding]):
     value = fields.get("audio")
-    if value is None:
+    if value is None or (audio is None and not is_url(value)):
         return None, 0.0
     if is_url(value):
         for name in ("length", "duration"):
@@ -212,17 +220,18 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 def check_episodes(refs) -> list[Finding]:
     """Cross-episode checks: GUIDs, enclosure URLs and (season, number) pairs must be unique."""
     findings: list[Finding] = []
-    for label, key in (("GUID", lambda r: r.guid), ("enclosure URL", lambda r: r.enclosure_url),
-                       ("episode number", lambda r: (r.season, r.number) if r.number is not None else None)):
+    for label, values in (("GUID", [r.guid for r in refs]), ("enclosure URL", [r.enclosure_url for r in refs]),
+                          ("episode number", [(r.season, r.number) if r.number is not None else None for r in refs])):
+        repeated = {value for value, count in Counter(values).items() if count > 1 and value is not None}
         groups = defaultdict(list)
-        for ref in refs:
-            if key(ref) is not None:
-                groups[key(ref)].append(display_path(Path(ref.source)))
-        for value, paths in sorted(groups.items(), key=lambda kv: kv[1]):
-            if len(paths) > 1:
-                shown = value[1] if isinstance(value, tuple) else value
-                findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",
-                                      f"give each episode its own {label}"))
+        for ref, value in zip(refs, values, strict=True):
+            if value in repeated:
+                groups[value].append(display_path(Path(ref.source)))
+        for value, paths in sorted(groups.items(), key=lambda kv: sorted(kv[1])):
+            paths.sort()
+            shown = value[1] if isinstance(value, tuple) else value
+            findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",
+                                  f"give each episode its own {label}"))
     return findings
 
 
@@ -269,12 +278,8 @@ def build_show(config: Config, refs, episodes: tuple[Episode, ...] = ()) -> tupl
         new_feed_url=config.feed.new_feed_url or None,
         hubs=tuple(config.feed.hubs),
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
-        episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source),
+        episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )
-    if not feed_url:
-        findings.append(warning("config/missing", f"{config.path}:feed.feed_url",
-                                "no feed URL: the feed has no atom:link rel=self and no podcast:guid",
-                                "set base_url (or feed_url) under [feed]"))
     return show, findings
 
 

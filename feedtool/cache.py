@@ -100,7 +100,7 @@ class BuildCache:
 
     def _exists(self, path: str) -> bool:
         """Existence through one directory listing per folder rather than a stat per absent file."""
-        folder, name = os.path.split(path)
+        folder, _, name = path.rpartition("/")
         if folder not in self._listings:
             try:
                 self._listings[folder] = set(os.listdir(folder or "."))

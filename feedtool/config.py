@@ -130,21 +130,21 @@ def load_config(path: Path, **overrides) -> Config:
     overrides: "table.key" -> value from the command line; None values are ignored.
     """
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() or path.suffix != ".toml":
         path = path / CONFIG_NAME
     where = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{where}: no show config here (create it, or pass the show folder or --config)")
+        raise ConfigError(f"{where}: no show config here (create it, or pass the show folder or --config)") from None
     except OSError as e:
-        raise ConfigError(f"{where}: cannot read the config: {e.strerror}")
+        raise ConfigError(f"{where}: cannot read the config: {e.strerror}") from e
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)")
+        raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)")
+        raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)") from e
     for key, value in overrides.items():
         if value is not None:
             table, name = key.split(".")
@@ -269,7 +269,10 @@ def _validate_feed(feed: FeedConfig, where: str) -> list[Finding]:
             found.append(error("config/value", f"{where}:feed.{name}", f"'{value}' is not an http(s) URL",
                                "write the full URL, e.g. https://example.org/podcast/"))
     if not feed.base_url:
-        found.append(warning("config/missing", f"{where}:feed.base_url", "not set; enclosure URLs are relative",
+        found.append(warning("config/missing", f"{where}:feed.base_url",
+                             "not set; enclosure URLs are relative" + ("" if feed.feed_url else
+                                                                     ", and the feed has no atom:link rel=self "
+                                                                     "and no podcast:guid"),
                              "set base_url to the https URL the show is published at"))
     if "/" in feed.file_name or not feed.file_name:
         found.append(error("config/value", f"{where}:feed.file_name", f"'{feed.file_name}' is not a file name",

@@ -11,8 +11,6 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-import tomlkit
-
 from feedtool.write import atomic_write
 
 log = logging.getLogger(__name__)
@@ -54,6 +52,7 @@ def pin_podcast_guid(config, guid: str | None) -> list[str]:
     """Record the derived podcast:guid in show.toml, keeping the file's comments and layout."""
     if not guid or config.show.guid:
         return []
+    import tomlkit  # only the first build of a show needs it
     try:
         document = tomlkit.parse(config.path.read_text("utf-8"))
         show = document.setdefault("show", tomlkit.table())

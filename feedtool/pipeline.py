@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.chapters_text import chapters_from_notes
 from feedtool.config import Config
 from feedtool.episodes import display_path, episode_paths, read_episode
-from feedtool.errors import EpisodeError, FeedtoolError, Finding, error
+from feedtool.errors import FeedtoolError, Finding, error
 from feedtool.model import Episode, Show
 from feedtool.pin import pin_guids, pin_podcast_guid
-from feedtool.probe import probe_audio
 from feedtool.render.chapters import render_chapters
 from feedtool.render.feed import render_feed, render_item
 from feedtool.render.notes import render_footer
 from feedtool.transcripts import check_transcript
-from feedtool.write import remove_stale, write_feed, write_outputs
+from feedtool.write import Piece, remove_stale, write_feed, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -55,37 +55,44 @@ class EpisodeBuild:
 
 def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bool = False) -> EpisodeBuild:
     """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found."""
+    from feedtool.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
     source = read_episode(path, config)
     where = display_path(path)
-    deps = [str(path)]
-    absent: list[str] = []
-    audio = None
+    deps, absent = [str(path)], []
+    problems = [f for f in source.findings if f.is_error]
+    audio, transcripts = None, []
     value = source.fields.get("audio")
     if value and not is_url(value):
-        audio_path = media_path(config, value, f"{where}: audio")
-        deps.append(str(audio_path))
-        audio = probe_audio(audio_path, f"{where}: audio '{value}'")
-        problems = []
-        for suffix in TRANSCRIPT_TYPES:
-            candidate = str(audio_path.with_suffix(suffix))
-            if os.path.exists(candidate):
-                deps.append(candidate)
-                problems += check_transcript(Path(candidate))  # checked once, then cached with the episode
-            else:
-                absent.append(candidate)
-        if problems:
-            raise EpisodeError(findings=problems)
+        try:
+            audio_path = media_path(config, value, f"{where}: audio")
+            deps.append(str(audio_path))
+            audio = probe_audio(audio_path, f"{where}: audio '{value}'")
+        except FeedtoolError as e:  # keep going: the episode's other problems belong in the same report
+            problems.extend(as_findings(e))
+        if audio is not None:
+            transcripts, absent = _transcripts_beside(audio.path)
+            deps.extend(map(str, transcripts))
+            problems.extend(f for t in transcripts for f in check_transcript(t))  # cached with the episode
     alternates = []
     for spec in source.fields.get("alternates", ()):
-        alt_path = media_path(config, spec["file"], f"{where}: alternates")
-        deps.append(str(alt_path))
-        alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
+        try:
+            alt_path = media_path(config, spec["file"], f"{where}: alternates")
+            deps.append(str(alt_path))
+            alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
+        except FeedtoolError as e:
+            problems.extend(as_findings(e))
     image = source.fields.get("image")
     images = [config.root / os.path.normpath(i) for i in [image, *(c.image for c in source.fields.get("chapters", ()))]
               if i and not is_url(i)]  # the episode's image and its chapters' images in the show folder
     deps += [str(i) for i in images]
-    notes_chapters = chapters_from_notes(source.notes)
-    episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html, notes_chapters)
+    try:
+        episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html,
+                                         chapters_from_notes(source.notes), tuple(transcripts))
+    except FeedtoolError as e:
+        raise FeedtoolError(findings=problems + as_findings(e)) from None
+    # make_episode saw no error of its own, but the audio or a field may have had one
+    if problems:
+        raise FeedtoolError(findings=problems)
     outputs = {}
     if episode.chapters:
         outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
@@ -98,9 +105,41 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         timestamp=episode.pub_date.timestamp(), duration=episode.duration,
         files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
     return EpisodeBuild(ref=ref, item=render_item(episode), outputs=outputs,
-                        findings=tuple(source.warnings) + tuple(findings),
+                        findings=tuple(source.findings) + tuple(findings),
                         deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
                         episode=episode if keep_episode else None)
+
+
+def _transcripts_beside(audio_path: Path) -> tuple[list[Path], list[str]]:
+    """Transcript files named like the audio, and the names looked for but absent (the cache watches both)."""
+    names = _listing(audio_path.parent)
+    stem = str(audio_path)[: -len(audio_path.suffix) or None]
+    present, absent = [], []
+    for suffix in TRANSCRIPT_TYPES:
+        candidate = stem + suffix
+        if candidate.rpartition("/")[2] in names:
+            present.append(Path(candidate))
+        else:
+            absent.append(candidate)
+    return present, absent
+
+
+def as_findings(e: FeedtoolError) -> list[Finding]:
+    """An error raised with a plain message becomes one finding, so every problem is reported the same way."""
+    return list(e.findings) or [error("episode/error", "", str(e))]
+
+
+_listings: dict[Path, frozenset[str]] = {}
+
+
+def _listing(folder: Path) -> frozenset[str]:
+    """A folder's file names, read once per build: one listing instead of a stat per possible transcript."""
+    if folder not in _listings:
+        try:
+            _listings[folder] = frozenset(os.listdir(folder))
+        except OSError:
+            _listings[folder] = frozenset()
+    return _listings[folder]
 
 
 _worker_args: tuple = ()
@@ -111,20 +150,27 @@ def _build_in_worker(path: Path):
     try:
         return build_episode(config, footer_html, path, keep)
     except FeedtoolError as e:
-        return e.findings or (error("episode/error", "", str(e)),)
+        return tuple(as_findings(e))
 
 
 def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False,
-                   jobs: int | None = None) -> list[EpisodeBuild | tuple[Finding, ...]]:
-    """Build many episodes, in parallel processes when there are enough of them to pay for it."""
+                   jobs: int | None = None) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
+    """Build many episodes, in parallel processes when there are enough of them to pay for it.
+
+    Results come in the order of `paths`, as they are ready, so the caller can spool them to disk.
+    """
     global _worker_args
     _worker_args = (config, footer_html, keep_episode)
+    _listings.clear()
     jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [_build_in_worker(p) for p in paths]
+    if jobs < 2 or len(paths) < PARALLEL_FROM or not hasattr(os, "fork"):
+        yield from map(_build_in_worker, paths)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     # fork: workers inherit the config and the imported libraries, so they start in milliseconds
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8))))
+        yield from pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8)))
 
 
 def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, use_cache: bool = True,
@@ -138,6 +184,15 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
     if use_cache and not keep_episodes:
         cache.load()
+    if not dry_run:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    # Fresh items are spooled to a scratch file as they arrive, so memory does not grow with the show.
+    # It lives in the output folder so the kernel can copy from it into the feed (same file system).
+    with tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch, _open_or_none(feed_path if cache.entries else None) as old:
+        return _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs)
+
+
+def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs):
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     # Gather: every episode, from the cache where its files did not change, else built afresh.
@@ -145,16 +200,19 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     cached: dict[str, Entry] = {}
     misses: list[Path] = []
     for path in episode_paths(config.root):
-        entry = cache.lookup(str(path))
+        entry = cache.lookup(path)
         if entry is None:
-            misses.append(path)
+            misses.append(Path(path))
         else:
-            cached[str(path)] = entry
+            cached[path] = entry
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
-    for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs)):
+    spooled: dict[str, tuple[int, int]] = {}
+    for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs), strict=True):
         if isinstance(result, EpisodeBuild):
-            fresh[str(path)] = result
+            spooled[str(path)] = (scratch.tell(), len(result.item))
+            scratch.write(result.item)
+            fresh[str(path)] = replace(result, item=b"")
             findings.extend(result.findings)
         else:
             findings.extend(result)
@@ -166,9 +224,8 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     if any(f.is_error for f in findings) or (strict and findings):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)
-    warnings = tuple(findings)
     report = Report(feed_path=feed_path, episodes=len(refs), total_duration=sum(r.duration for r in refs),
-                    rebuilt=len(fresh), written=(), warnings=warnings, refs=tuple(order))
+                    rebuilt=len(fresh), written=(), warnings=tuple(findings), refs=tuple(order))
     if dry_run:
         return report, show
 
@@ -177,19 +234,19 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     written = write_outputs(outputs, out_dir)
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
     head, tail = render_feed(show, [])
-    items = [(r.source, fresh[r.source].item if r.source in fresh else cached[r.source][2:4]) for r in order]
-    changed, offsets = write_feed(feed_path, head, items, tail)
+    pieces = [Piece(r.source, scratch, *spooled[r.source]) if r.source in fresh
+              else Piece(r.source, old, cached[r.source].offset, cached[r.source].length) for r in order]
+    changed, offsets = write_feed(feed_path, head, pieces, tail)
     if changed:
         written.append(config.feed.file_name)
-    new_entries = {}
-    for source, (offset, length) in offsets.items():
-        if source in fresh:
-            b = fresh[source]
-            new_entries[source] = Entry(b.deps, b.ref, offset, length, tuple(b.outputs), b.findings)
-        else:
-            new_entries[source] = cached[source]._replace(offset=offset, length=length)
-    if use_cache:
-        cache.save(new_entries)
-    pinned = pin_guids(r for r in order if r.guid_is_new)
-    pinned += pin_podcast_guid(config, show.podcast_guid)
+    if use_cache and (changed or fresh or written):
+        cache.save({source: (Entry(fresh[source].deps, fresh[source].ref, offset, length, tuple(fresh[source].outputs),
+                                   fresh[source].findings) if source in fresh
+                             else cached[source]._replace(offset=offset, length=length))
+                    for source, (offset, length) in offsets.items()})
+    pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show
+
+
+def _open_or_none(path: Path | None):
+    return open(path, "rb") if path is not None else contextlib.nullcontext()

@@ -4,38 +4,33 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 import mutagen
+from mutagen.aac import AAC
 from mutagen.flac import FLAC
+from mutagen.id3 import Frames, Frames_2_2
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError
+from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.timecode import parse_timecode
 
 log = logging.getLogger(__name__)
 
-# Enclosure types as podcast apps and Apple expect them (mutagen's own mime lists say audio/mp3 first).
-MIME_TYPES = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/x-m4a",
-    ".m4b": "audio/x-m4a",
-    ".mp4": "video/mp4",
-    ".m4v": "video/x-m4v",
-    ".mov": "video/quicktime",
-    ".aac": "audio/aac",
-    ".ogg": "audio/ogg",
-    ".oga": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".flac": "audio/flac",
-}
-READERS = {".mp3": MP3, ".m4a": MP4, ".m4b": MP4, ".mp4": MP4, ".m4v": MP4, ".mov": MP4,
+READERS = {".mp3": MP3, ".aac": AAC, ".m4a": MP4, ".m4b": MP4, ".mp4": MP4, ".m4v": MP4, ".mov": MP4,
            ".ogg": OggVorbis, ".oga": OggVorbis, ".opus": OggOpus, ".flac": FLAC}
-FORMAT_NAMES = {MP3: "MP3", MP4: "MPEG-4 (M4A/MP4)", OggOpus: "Ogg Opus", OggVorbis: "Ogg Vorbis", FLAC: "FLAC"}
+# Parse only the ID3 frames feedtool uses (others stay raw bytes): parsing every frame of a tag-heavy file
+# costs more than everything else in a build. ID3v2.2 names are listed too and translated after loading.
+_ID3_FRAMES = {name: Frames[name] for name in ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER", "COMM", "APIC",
+                                               "CHAP", "CTOC", "WXXX")}
+_ID3_FRAMES.update({name: Frames_2_2[name] for name in ("TT2", "TP1", "TAL", "TRK", "TYE", "COM", "PIC")})
+FORMAT_NAMES = {MP3: "MP3", AAC: "AAC (ADTS)", MP4: "MPEG-4 (M4A/MP4)", OggOpus: "Ogg Opus", OggVorbis: "Ogg Vorbis", FLAC: "FLAC"}
 
 
 def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
@@ -46,17 +41,22 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
     if reader is None:
         raise AudioError(f"{where}: '{suffix}' is not an audio format feedtool reads (use .mp3, .m4a, .opus, .ogg or .flac)")
     try:
-        size = os.stat(path).st_size
+        st = os.stat(path)
+        size = st.st_size
     except FileNotFoundError:
-        raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)")
+        raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)") from None
     except OSError as e:
-        raise AudioError(f"{where}: cannot read the audio file: {e.strerror}")
+        raise AudioError(f"{where}: cannot read the audio file: {e.strerror}") from e
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(f"{where}: is not a file (point audio: at the audio file itself)")
     if size == 0:
         raise AudioError(f"{where}: the audio file is empty (0 bytes; export it again)")
     try:
-        audio = reader(path)
+        audio = reader(path, translate=False, known_frames=_ID3_FRAMES) if reader is MP3 else reader(path)
+        if reader is MP3 and audio.tags is not None and audio.tags.version < (2, 3, 0):
+            audio.tags.update_to_v24()  # ID3v2.2's three-letter frames; v2.3's TYER is read as it is
     except PermissionError as e:
-        raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)")
+        raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)") from e
     except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
         raise AudioError(f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e)} "
                          f"({_what_it_is(path, reader)})") from e
@@ -96,14 +96,15 @@ def _what_it_is(path: Path, expected) -> str:
 
 
 def _check_complete(audio, path: Path, size: int, where: str) -> None:
-    """Catch truncated uploads: the stream's own header says how many bytes it should have."""
+    """Catch truncated uploads: the stream's own header says how long it is, the file must hold that much."""
     if isinstance(audio, MP3):
-        expected = _xing_bytes(path, audio.info)
-        if expected:
-            available = size - audio.info.frame_offset - (128 if _has_id3v1(path, size) else 0)
-            if available < expected * 0.99:
-                raise AudioError(f"{where}: the MP3 is truncated: its header announces {expected} bytes of audio, "
-                                 f"the file holds {available} (upload or export it again)")
+        # With a Xing/LAME header mutagen takes duration and bitrate from it, so they promise
+        # bitrate * length / 8 bytes of audio; without one they are estimated from the size and always agree.
+        expected = audio.info.bitrate * audio.info.length / 8
+        available = size - audio.info.frame_offset
+        if available < expected * 0.95:
+            raise AudioError(f"{where}: the MP3 is truncated: its header announces about {expected:.0f} bytes of "
+                             f"audio, the file holds {available} (upload or export it again)")
     elif isinstance(audio, MP4):
         with open(path, "rb") as f:
             for atom in Atoms(f).atoms:
@@ -111,28 +112,6 @@ def _check_complete(audio, path: Path, size: int, where: str) -> None:
                     raise AudioError(f"{where}: the file is truncated: its '{atom.name.decode('latin-1')}' box "
                                      f"needs {atom.offset + atom.length} bytes, the file has {size} "
                                      "(upload or export it again)")
-
-
-def _xing_bytes(path: Path, info) -> int | None:
-    try:
-        from mutagen.mp3._util import XingHeader, XingHeaderError  # the frame count mutagen itself reads
-    except ImportError:
-        return None
-    with open(path, "rb") as f:
-        f.seek(info.frame_offset + XingHeader.get_offset(info))
-        try:
-            xing = XingHeader(f)
-        except XingHeaderError:
-            return None
-    return xing.bytes if xing.bytes > 0 else None
-
-
-def _has_id3v1(path: Path, size: int) -> bool:
-    if size < 128:
-        return False
-    with open(path, "rb") as f:
-        f.seek(-128, 2)
-        return f.read(3) == b"TAG"
 
 
 def _first(values) -> str | None:
@@ -159,7 +138,8 @@ def _tags(audio) -> Tags:
     if isinstance(audio, MP3):
         comment = next((str(f) for f in tags.getall("COMM") if not f.desc), None)
         return Tags(title=_first(tags.get("TIT2")), artist=_first(tags.get("TPE1")), album=_first(tags.get("TALB")),
-                    track=_track(_first(tags.get("TRCK"))), date=_first(tags.get("TDRC")), comment=comment)
+                    track=_track(_first(tags.get("TRCK"))), date=_first(tags.get("TDRC") or tags.get("TYER")),
+                    comment=comment)
     if isinstance(audio, MP4):
         return Tags(title=_first(tags.get("\xa9nam")), artist=_first(tags.get("\xa9ART")),
                     album=_first(tags.get("\xa9alb")), track=_track((tags.get("trkn") or [None])[0]),
@@ -228,6 +208,7 @@ def _artwork(audio) -> Artwork | None:
     pictures = list(getattr(audio, "pictures", []) or [])
     if not pictures and tags is not None and tags.get("metadata_block_picture"):
         import base64
+
         from mutagen.flac import Picture
         pictures = [Picture(base64.b64decode(tags["metadata_block_picture"][0]))]
     if not pictures:
@@ -244,10 +225,10 @@ def _video_height(audio) -> int | None:
         with open(audio.filename, "rb") as f:
             atoms = Atoms(f)
             for trak in atoms.path(b"moov")[-1].findall(b"trak"):
-                handler = trak[b"mdia", b"hdlr"]  # Atom lookups take a path of names, not one bytes name
+                handler = trak[b"mdia", b"hdlr"]
                 ok, data = handler.read(f)
                 if ok and data[8:12] == b"vide":
-                    ok, tkhd = trak[b"tkhd",].read(f)
+                    ok, tkhd = trak[(b"tkhd",)].read(f)
                     return struct.unpack(">I", tkhd[-4:])[0] >> 16 if ok else None
     except (KeyError, mutagen.MutagenError, OSError, struct.error):
         return None

@@ -106,7 +106,8 @@ def vtt_problems(text: str) -> list[tuple]:
             continue
         at = 0 if _timing_like(block[0]) else 1  # an optional cue identifier comes first
         if at >= len(block) or not _timing_like(block[at]):
-            problems.append((start + min(at, len(block) - 1), f"expected a cue timing line, found '{_short(block[-1])}'",
+            problems.append((start + min(at, len(block) - 1),
+                             f"expected a cue timing line, found '{_short(block[-1])}'",
                              ("give each cue a timing line like 00:01:02.500 --> 00:01:05.000, and separate "
                              "cues by a blank line")))
             continue

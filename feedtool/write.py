@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable, NamedTuple
 
 from feedtool.errors import FeedtoolError
 
@@ -83,44 +84,107 @@ def remove_stale(out_dir: Path, folder: str, keep: set[str]) -> list[str]:
     return removed
 
 
-def write_feed(path: Path, head: bytes, items: list[tuple[str, bytes | tuple[int, int]]], tail: bytes):
-    """Write the feed atomically from its channel head, items and tail.
+class Piece(NamedTuple):
+    """Bytes of the feed to be written: `length` bytes at `offset` of the open file `source`."""
 
-    An item is its bytes, or an (offset, length) range of the feed file now at `path` (the previous build's
-    output, which the cache vouched for). Returns (changed, {key: (offset, length)} in the file as written).
-    The file is only replaced when its content changes, so its mtime means something to publish and HTTP caches.
+    key: str
+    source: BinaryIO
+    offset: int
+    length: int
+
+
+def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tuple[bool, dict[str, tuple[int, int]]]:
+    """Write the feed atomically: channel head, the items (ranges of other files), tail.
+
+    Items are copied file to file by the kernel (copy_file_range), so a 60 MB feed costs no memory. Returns
+    (changed, {key: (offset, length)} in the feed as written). When the new feed would be the very file
+    already there, nothing is written, so its mtime keeps meaning something to publish and HTTP caches.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    offsets: dict[str, tuple[int, int]] = {}
-
-    def chunks(old):
-        position = len(head)
-        yield head
-        for key, item in items:
-            data = item if isinstance(item, bytes) else old[item[0]: item[0] + item[1]]
-            offsets[key] = (position, len(data))
-            position += len(data)
-            yield data
-        yield tail
-
-    old = None
+    offsets, position = {}, len(head)
+    for piece in pieces:
+        offsets[piece.key] = (position, piece.length)
+        position += piece.length
+    size = position + len(tail)
     try:
-        if any(not isinstance(item, bytes) for _, item in items):
-            with open(path, "rb") as f:
-                old = f.read()  # one read; slices of it are copied straight to the new file
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.writelines(chunks(old))
-            f.flush()
-            os.fsync(f.fileno())
-        if same_file_content(temp, path):
-            os.unlink(temp)
+        if _already_there(path, head, pieces, tail, size):
             return False, offsets
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-        return True, offsets
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(head)
+                out.flush()
+                for source, offset, length in _runs(pieces):
+                    _copy_range(source, out, offset, length)
+                out.write(tail)
+                out.flush()
+                os.fsync(out.fileno())
+            if not any(p.source.name == str(path) for p in pieces) and same_file_content(temp, path):
+                os.unlink(temp)  # a rebuild without cache that came out the same
+                return False, offsets
+            os.chmod(temp, 0o644)
+            os.replace(temp, path)
+        except BaseException:
+            if os.path.exists(temp):
+                os.unlink(temp)
+            raise
     except OSError as e:
         raise FeedtoolError(f"{path}: cannot write the feed: {e.strerror} (check the output folder)") from e
+    return True, offsets
+
+
+def _already_there(path: Path, head: bytes, pieces: list[Piece], tail: bytes, size: int) -> bool:
+    """True when every item comes from the current file at its current place and head and tail match."""
+    try:
+        if os.path.getsize(path) != size:
+            return False
+    except OSError:
+        return False
+    position = len(head)
+    for piece in pieces:
+        if piece.source.name != str(path) or piece.offset != position:
+            return False
+        position += piece.length
+    with open(path, "rb") as f:
+        if f.read(len(head)) != head:
+            return False
+        f.seek(size - len(tail))
+        return f.read() == tail
+
+
+def _runs(pieces: list[Piece]):
+    """Merge pieces that lie back to back in the same file into one copy."""
+    run = None
+    for piece in pieces:
+        if run and run[0] is piece.source and run[1] + run[2] == piece.offset:
+            run[2] += piece.length
+        else:
+            if run:
+                yield tuple(run)
+            run = [piece.source, piece.offset, piece.length]
+    if run:
+        yield tuple(run)
+
+
+def _copy_range(source: BinaryIO, out: BinaryIO, offset: int, length: int) -> None:
+    source.flush()
+    src, dst = source.fileno(), out.fileno()
+    try:
+        while length > 0:
+            copied = os.copy_file_range(src, dst, length, offset)
+            if copied == 0:
+                raise OSError(errno.EIO, f"{source.name} ended early")
+            offset, length = offset + copied, length - copied
+        return
+    except (AttributeError, OSError) as e:
+        if isinstance(e, OSError) and e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+    while length > 0:  # no copy_file_range here (another file system, an old kernel): a small buffer
+        chunk = os.pread(src, min(length, 1 << 20), offset)
+        if not chunk:
+            raise OSError(errno.EIO, f"{source.name} ended early")
+        out.write(chunk)
+        offset, length = offset + len(chunk), length - len(chunk)
 
 
 def same_file_content(a: str | Path, b: str | Path) -> bool:

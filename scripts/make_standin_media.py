@@ -94,7 +94,8 @@ def make_cover() -> None:
 
 def tag() -> int:
     """feedtool tag, from this checkout, on the shipped show: the MP3's tags come from the episode file."""
-    return subprocess.run([sys.executable, "-m", "feedtool", "tag", str(SHOW.relative_to(ROOT))], cwd=ROOT, check=False).returncode
+    command = [sys.executable, "-m", "feedtool", "tag", str(SHOW.relative_to(ROOT))]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
 def main(argv: list[str]) -> int:

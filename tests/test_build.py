@@ -9,8 +9,15 @@ import shutil
 
 import feedparser
 import podcastparser
-import pytest
-from conftest import BASE_URL, DATA, build, cover_jpeg, make_episode, make_m4a, make_mp3, run_cli, write_config
+from conftest import (
+    BASE_URL,
+    build,
+    make_episode,
+    make_m4a,
+    make_mp3,
+    run_cli,
+    write_config,
+)
 
 from feedtool.build import podcast_guid
 
@@ -228,3 +235,71 @@ def test_version_and_help(capsys):
     assert run_cli("build", "--help") == 0
     assert "SHOW_DIR" in capsys.readouterr().out
     assert run_cli() == 2
+
+
+def test_audio_hosted_elsewhere_needs_length_and_duration(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show)
+    url = "https://cdn.elsewhere-host.net/ep1.mp3"
+    make_episode(show, audio=url, make_audio=False)
+    out = tmp_path / "public"
+    assert build(show, out) == 1
+    err = capsys.readouterr().err
+    assert "0001-first.md: length: missing for audio given as a URL" in err
+    assert "0001-first.md: duration: missing for audio given as a URL" in err
+    make_episode(show, audio=url, make_audio=False, length="123456", duration="01:02:03")
+    assert build(show, out) == 0
+    _, pp = parse_both(out / "feed.xml")
+    assert pp["episodes"][0]["enclosures"] == [{"url": url, "file_size": 123456, "mime_type": "audio/mpeg"}]
+    assert pp["episodes"][0]["total_time"] == 3723
+
+
+def test_duration_cannot_be_overridden_for_a_local_file(show, tmp_path, capsys):
+    make_episode(show, duration="99")
+    assert build(show, tmp_path / "public") == 1
+    assert "0001-first.md: duration: is measured from the audio file (remove duration: from the front matter)" \
+        in capsys.readouterr().err
+
+
+def test_relative_urls_until_base_url_is_set(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, feed={"base_url": None})
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "feed.base_url: not set; enclosure URLs are relative" in err
+    assert 'enclosure url="media/0001-first.mp3"' in (out / "feed.xml").read_text()
+    assert build(show, out, "--base-url", "https://media.feedtool-fixtures.net/x/") == 0
+    assert 'enclosure url="https://media.feedtool-fixtures.net/x/media/0001-first.mp3"' in (out / "feed.xml").read_text()
+
+
+def test_date_without_offset_uses_the_show_timezone(tmp_path):
+    show = tmp_path / "show"
+    write_config(show, show={"timezone": "Europe/Kyiv"})
+    make_episode(show, date="2022-03-06 12:00")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    assert "<pubDate>Sun, 06 Mar 2022 12:00:00 +0200</pubDate>" in (out / "feed.xml").read_text()
+
+
+def test_shipped_show_builds_with_named_missing_facts(tmp_path, capsys):
+    from pathlib import Path
+    shipped = tmp_path / "episodes"
+    shutil.copytree(Path(__file__).parent.parent / "episodes", shipped)
+    assert build(shipped, tmp_path / "public") == 0
+    err = capsys.readouterr().err
+    for fact in ("show.link", "show.owner_name", "show.owner_email", "show.copyright", "show.funding[0].url",
+                 "show.funding[1].url", "feed.base_url", "date: is marked approximate"):
+        assert fact in err
+
+
+def test_comment_tag_stands_in_for_missing_notes(tmp_path):
+    show = tmp_path / "show"
+    write_config(show)
+    make_mp3(show / "media/0001-first.mp3", comment="Notes from the comment tag.")
+    make_episode(show, notes="")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    fp, _ = parse_both(out / "feed.xml")
+    assert fp.entries[0].description == "<p>Notes from the comment tag.</p>"

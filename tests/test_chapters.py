@@ -111,7 +111,8 @@ def test_missing_chapter_image_names_episode_and_chapter(tmp_path, capsys):
 
 @pytest.mark.parametrize(("chapters", "errors"), [
     ([{"start": "00:00", "title": "A"}, {"start": "00:09", "title": "Late"}],
-     ["0001-first.md: chapters[2] 'Late': starts at 9 s, after the audio ends (6 s) (fix the start time or the audio)"]),
+     ["0001-first.md: chapters[2] 'Late': starts at 9 s, after the audio ends (6 s) "
+      "(fix the start time or the audio)"]),
     ([{"start": "00:00", "title": "A"}, {"start": "00:04", "title": "B"}, {"start": "00:02", "title": "Early"}],
      ["0001-first.md: chapters[3] 'Early': starts at 2 s, before the chapter before it (list chapters in time order)"]),
     ([{"start": "00:00", "title": "A"}, {"start": "00:00", "title": "Twin"}],

@@ -154,7 +154,8 @@ def test_mp3_frames_as_mutagen_reads_them(tmp_path):
     assert str(tags["TDRC"].text[0]).replace(" ", "T") == "2024-01-15T08:00:00"
     assert tags.getall("PCST")[0].value == 1
     assert tags.getall("WFED")[0].url == BASE_URL + "feed.xml"
-    assert {(c.desc, c.lang, str(c)) for c in tags.getall("COMM")} == {("", "ukr", TEXT), ("iTunNORM", "eng", "00000000")}
+    assert {(c.desc, c.lang, str(c)) for c in tags.getall("COMM")} == {("", "ukr", TEXT),
+                                                                      ("iTunNORM", "eng", "00000000")}
     covers = {p.type: p for p in tags.getall("APIC")}
     assert covers[3].mime == "image/jpeg" and covers[3].data == expected_cover(show)
     assert covers[4].desc == "back"
@@ -337,7 +338,8 @@ def test_unknown_episode_is_a_usage_error(tmp_path, capsys):
 
 
 def test_invalid_show_is_not_tagged(tmp_path, capsys):
-    show, audio = new_show(tmp_path, "mp3", chapters=[{"start": "00:00", "title": "A"}, {"start": "00:09", "title": "B"}])
+    chapters = [{"start": "00:00", "title": "A"}, {"start": "00:09", "title": "B"}]
+    show, audio = new_show(tmp_path, "mp3", chapters=chapters)
     data = audio.read_bytes()
     assert run_cli("tag", show) == 1
     err = capsys.readouterr().err
@@ -400,3 +402,4 @@ def test_an_episode_without_chapters_leaves_a_renditions_chapters_alone(tmp_path
     assert run_cli("tag", show) == 0
     assert OggOpus(opus)["CHAPTER001NAME"] == ["Its own chapter"]
     assert not ID3(audio).getall("CHAP")
+

@@ -127,6 +127,8 @@ class ItunesEntryExtension(BaseEntryExtension):
         if episode.number is not None:
             _el(item, ITUNES_NS, "episode", episode.number)
         _el(item, ITUNES_NS, "episodeType", episode.episode_type)
+        if episode.keywords:
+            _el(item, ITUNES_NS, "keywords", ",".join(episode.keywords))
         if episode.block:
             _el(item, ITUNES_NS, "block", "Yes")
         return item

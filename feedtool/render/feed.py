@@ -15,8 +15,15 @@ from lxml import etree
 from feedtool import __version__
 from feedtool.errors import RenderError
 from feedtool.model import Episode, Show
-from feedtool.render.ext import (NSMAP, ItunesEntryExtension, ItunesExtension, PodcastEntryExtension,
-                                 PodcastExtension, PscEntryExtension, PscExtension)
+from feedtool.render.ext import (
+    NSMAP,
+    ItunesEntryExtension,
+    ItunesExtension,
+    PodcastEntryExtension,
+    PodcastExtension,
+    PscEntryExtension,
+    PscExtension,
+)
 
 _CLOSE_CHANNEL = b"  </channel>\n</rss>\n"
 
@@ -59,11 +66,11 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
     feed.podcast.show = show
     try:
         feed.title(show.title)
-        feed.link(href=show.link or show.feed_url or "./")
-        feed.description(show.description)
-        feed.language(show.language)
         if show.feed_url:
             feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
+        feed.link(href=show.link or show.feed_url or "./")  # feedgen's RSS <link> is the last link set
+        feed.description(show.description)
+        feed.language(show.language)
         if show.copyright:
             feed.copyright(show.copyright)
         feed.generator(f"feedtool {__version__}")

@@ -72,8 +72,8 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
         return fields, []
     end_of_audio = int(length_s * 1000)
     ends = [c.start_ms for c in chapters[1:]] + [end_of_audio]
-    fields = dict(fields, chapters=tuple(
-        ChapterTag(c.start_ms, c.title, max(c.start_ms, end), c.url, c.image, c.hidden) for c, end in zip(chapters, ends)))
+    fields = dict(fields, chapters=tuple(ChapterTag(c.start_ms, c.title, max(c.start_ms, end), c.url, c.image, c.hidden)
+                                         for c, end in zip(chapters, ends, strict=True)))
     return fields, []
 
 

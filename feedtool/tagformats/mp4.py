@@ -96,7 +96,7 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
     """Replace the file's chapters: ffmpeg copies every audio, video and subtitle packet as it is."""
     end = int(length_s * 1000)
     lines = [";FFMETADATA1"]
-    for chapter, next_start in zip(chapters, [c.start_ms for c in chapters[1:]] + [end]):
+    for chapter, next_start in zip(chapters, [c.start_ms for c in chapters[1:]] + [end], strict=True):
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={chapter.start_ms}",
                   f"END={max(next_start, chapter.start_ms)}", f"title={_escape(chapter.title)}"]
     fd, meta = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ffmeta", dir=path.parent)

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Build-speed benchmark: generate an N-episode show, then time cold and warm builds.
+
+    python3 benchmarks/build_bench.py                 # N = 1,000 and 10,000
+    python3 benchmarks/build_bench.py -n 2000 --naive # also time a naive pipeline of the same libraries
+
+Each episode has realistic ID3v2.4 tags (title, artist, album, track, date, genre, a ~300-character
+comment), cover art on every tenth, six chapters on every second, and ~2 KB of Markdown notes. The audio
+itself is the tests' 6-second MP3 (a show of 10,000 real episodes would be half a terabyte); what the
+build reads of it — tags, Xing header, size — is what a real file has.
+
+Every build runs as its own `python -m feedtool build` process, so start-up is included. Figures: wall
+time, and peak RSS (the largest of the build process and its workers). The machine is shared and noisy:
+compare the figures of one run with each other (ratios), not with another day's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, CTOCFlags
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_MP3 = ROOT / "tests" / "data" / "tiny.mp3"
+WORDS = ("legion volunteers front battalion ukraine freedom support civilians ministry reported "
+         "countries defense territorial history tradition brigade regiment exile recommendations").split()
+
+
+def notes(rng: random.Random, size: int = 2000) -> str:
+    parts = []
+    while sum(map(len, parts)) < size:
+        kind = rng.random()
+        sentence = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 20))).capitalize() + "."
+        if kind < 0.15:
+            parts.append("\n".join(f"- {rng.choice(WORDS)} *{rng.choice(WORDS)}*" for _ in range(4)))
+        elif kind < 0.3:
+            parts.append(f"{sentence} Read [the {rng.choice(WORDS)} report](https://www.uacrisis.org/en/{rng.randint(1, 99999)}).")
+        else:
+            parts.append(f"{sentence} **{rng.choice(WORDS).title()}** {sentence.lower()}")
+    return "\n\n".join(parts)
+
+
+def generate(show: Path, count: int, seed: int = 177) -> None:
+    rng = random.Random(seed)
+    (show / "media").mkdir(parents=True, exist_ok=True)
+    cover = _jpeg()
+    (show / "cover.jpg").write_bytes(cover)
+    (show / "show.toml").write_text(
+        '[show]\ntitle = "Benchmark Show"\ndescription = "Generated."\nauthor = "Bench"\nlanguage = "en"\n'
+        'link = "https://www.uacrisis.org/"\nartwork = "cover.jpg"\ncategories = ["News/Politics"]\n'
+        'owner_name = "Bench"\nowner_email = "bench@uacrisis.org"\ncopyright = "Bench"\n'
+        'guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"\n\n'
+        '[feed]\nbase_url = "https://media.uacrisis.org/bench/"\n')
+    audio_bytes = TINY_MP3.read_bytes()
+    for n in range(1, count + 1):
+        stem = f"{n:05d}-episode-{n}"
+        audio = show / "media" / f"{stem}.mp3"
+        audio.write_bytes(audio_bytes)
+        tags = ID3()
+        title = f"Episode {n}: " + " ".join(rng.choice(WORDS) for _ in range(5)).title()
+        tags.add(TIT2(encoding=3, text=[title]))
+        tags.add(TPE1(encoding=3, text=["Ukraine Crisis Media Center"]))
+        tags.add(TALB(encoding=3, text=["Benchmark Show"]))
+        tags.add(TRCK(encoding=3, text=[str(n)]))
+        tags.add(TDRC(encoding=3, text=["2022-03-06"]))
+        tags.add(TCON(encoding=3, text=["Podcast"]))
+        tags.add(COMM(encoding=3, lang="eng", desc="", text=[" ".join(rng.choice(WORDS) for _ in range(40))]))
+        if n % 10 == 0:
+            tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=cover))
+        if n % 2 == 0:
+            ids = [f"ch{i}" for i in range(6)]
+            for i, cid in enumerate(ids):
+                tags.add(CHAP(element_id=cid, start_time=i * 900, end_time=(i + 1) * 900,
+                              sub_frames=[TIT2(encoding=3, text=[f"Part {i + 1}"])]))
+            tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                          sub_frames=[]))
+        tags.save(audio, v2_version=4)
+        day = 1 + (n % 28)
+        (show / f"{stem}.md").write_text(
+            f"---\ntitle: \"{title}\"\nnumber: {n}\ndate: 2020-{1 + n % 12:02d}-{day:02d}T{n % 24:02d}:00:00+02:00\n"
+            f"audio: media/{stem}.mp3\nguid: bench-{n:08d}\nkeywords: [ukraine, legion, {rng.choice(WORDS)}]\n"
+            f"---\n{notes(rng)}\n", "utf-8")
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.effect_noise((1400, 1400), 40).convert("RGB").save(buffer, "JPEG", quality=40)
+    return buffer.getvalue()
+
+
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """Run a command in a fresh process; return (wall seconds, peak RSS MiB of it and its children)."""
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "r = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
+            "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+    result = subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{result.stderr[-2000:]}")
+    wall, rss = result.stdout.split()[-2:]
+    return float(wall), int(rss) / 1024
+
+
+def bench(count: int, naive: bool, workdir: Path) -> dict[str, tuple[float, float]]:
+    show, out = workdir / f"show-{count}", workdir / f"public-{count}"
+    if not show.exists():
+        t = time.perf_counter()
+        generate(show, count)
+        print(f"  generated {count} episodes in {time.perf_counter() - t:.1f} s", flush=True)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(show / ".feedtool", ignore_errors=True)
+    build = [sys.executable, "-m", "feedtool", "-q", "build", str(show), "--out", str(out)]
+    results = {"cold build": timed(build, ROOT), "warm rebuild, nothing changed": timed(build, ROOT)}
+    changed = show / "00007-episode-7.md"
+    changed.write_text(changed.read_text().replace("Episode 7:", "Episode 7 (corrected):", 1))
+    results["warm rebuild, one episode changed"] = timed(build, ROOT)
+    results["feed size (MB)"] = ((out / "feed.xml").stat().st_size / 1e6, 0)
+    if naive:
+        results["naive pipeline (reference)"] = timed([sys.executable, str(Path(__file__).with_name("naive_build.py")),
+                                                      str(show), str(workdir / "naive.xml")], ROOT)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, action="append", help="episode counts (default: 1000 and 10000)")
+    parser.add_argument("--naive", action="store_true", help="also time the naive pipeline (slow: minutes at 10,000)")
+    parser.add_argument("--workdir", type=Path, help="keep generated shows here (default: a temporary folder)")
+    args = parser.parse_args()
+    counts = args.n or [1000, 10000]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for count in counts:
+            print(f"N = {count}", flush=True)
+            for name, (seconds, rss) in bench(count, args.naive, workdir).items():
+                if name.startswith("feed size"):
+                    print(f"  {name:36s} {seconds:8.1f}")
+                else:
+                    print(f"  {name:36s} {seconds:8.2f} s   peak {rss:6.0f} MiB", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The docs keep step with the code: every command has help and a README section, every setting is documented."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from conftest import run_cli
+
+from feedtool import config
+from feedtool.cli import _parser
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def commands() -> list[str]:
+    subparsers = next(a for a in _parser()._actions if a.dest == "command")
+    return sorted(subparsers.choices)
+
+
+def test_every_command_has_help_and_is_in_the_readme(capsys):
+    assert "build" in commands()
+    for name in commands():
+        assert run_cli(name, "--help") == 0
+        assert len(capsys.readouterr().out) > 100
+        assert f"feedtool {name}" in README, f"README does not mention `feedtool {name}`"
+
+
+def test_every_setting_is_in_the_readme():
+    for table, cls in config.TABLES.items():
+        for field in dataclasses.fields(cls):
+            assert re.search(rf"`{field.name}`", README), f"[{table}] {field.name} is not documented in README"
+
+
+def test_readme_opens_with_the_two_commands():
+    block = re.search(r"```sh\n(.*?)```", README, re.S).group(1).strip().splitlines()
+    assert len(block) == 2
+    assert "feedtool build" in block[0]
+    assert "./scripts/test" in block[1]
+    assert "./scripts/test" in (Path(__file__).parent.parent / ".ci" / "run").read_text()

@@ -1,0 +1,74 @@
+"""Atomic output: the feed is assembled from ranges of other files, renamed into place, never half-written."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+from conftest import build
+
+from feedtool.errors import FeedtoolError
+from feedtool.write import Piece, atomic_write, write_feed, write_outputs
+
+
+def test_write_feed_assembles_ranges_and_reports_offsets(tmp_path):
+    scratch = open(tmp_path / "scratch", "w+b")
+    scratch.write(b"<a/>\n<b/>\n")
+    changed, offsets = write_feed(tmp_path / "feed.xml", b"<head>\n",
+                                  [Piece("b", scratch, 5, 5), Piece("a", scratch, 0, 5)], b"</tail>\n")
+    assert changed
+    data = (tmp_path / "feed.xml").read_bytes()
+    assert data == b"<head>\n<b/>\n<a/>\n</tail>\n"
+    assert data[offsets["a"][0]:][:offsets["a"][1]] == b"<a/>\n"
+
+
+def test_write_feed_leaves_an_identical_feed_untouched(tmp_path):
+    feed = tmp_path / "feed.xml"
+    atomic_write(feed, [b"<head>\n<a/>\n</tail>\n"])
+    os.utime(feed, ns=(1, 1))
+    with open(feed, "rb") as old:
+        changed, _ = write_feed(feed, b"<head>\n", [Piece("a", old, 7, 5)], b"</tail>\n")
+    assert not changed
+    assert os.stat(feed).st_mtime_ns == 1
+
+
+def test_write_feed_falls_back_when_the_kernel_cannot_copy(tmp_path, monkeypatch):
+    # copy_file_range is refused across some file systems (EXDEV); this simulates it, since a second
+    # file system cannot be mounted in a test.
+    def refuse(*args):
+        raise OSError(errno.EXDEV, "cross-device")
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    scratch = open(tmp_path / "scratch", "w+b")
+    scratch.write(b"x" * 3_000_000)
+    write_feed(tmp_path / "feed.xml", b"h", [Piece("a", scratch, 0, 3_000_000)], b"t")
+    assert (tmp_path / "feed.xml").read_bytes() == b"h" + b"x" * 3_000_000 + b"t"
+
+
+def test_a_failed_write_keeps_the_old_feed_and_leaves_no_temp_file(show, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    before = (out / "feed.xml").read_bytes()
+    (show / "0001-first.md").write_text((show / "0001-first.md").read_text().replace("Episode 0001", "Changed"))
+
+    # A full disk cannot be produced safely in a test; the OS error it causes is simulated.
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "copy_file_range", disk_full)
+    monkeypatch.setattr(os, "pread", disk_full)
+    assert build(show, out) == 1
+    assert "feed.xml: cannot write the feed: No space left on device (check the output folder)" in capsys.readouterr().err
+    assert (out / "feed.xml").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["chapters", "feed.xml"] or \
+        sorted(p.name for p in out.iterdir()) == ["feed.xml"]
+
+
+def test_write_outputs_refuses_to_write_one_file_twice(tmp_path):
+    with pytest.raises(FeedtoolError, match="two outputs claim the same file"):
+        write_outputs({"chapters/a.json": b"1", "chapters/./a.json": b"2"}, tmp_path)
+
+
+def test_write_outputs_skips_files_already_there(tmp_path):
+    assert write_outputs({"a.json": b"1"}, tmp_path) == ["a.json"]
+    assert write_outputs({"a.json": b"1"}, tmp_path) == []
+    assert write_outputs({"a.json": b"2"}, tmp_path) == ["a.json"]
