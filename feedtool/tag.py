@@ -25,6 +25,7 @@ from feedtool.config import Config
 from feedtool.episodes import display_path
 from feedtool.errors import AudioError, Finding, UsageError, warning
 from feedtool.model import Episode, Show
+from feedtool.render.notes import render_footer
 from feedtool.tagformats import FORMATS
 from feedtool.tagformats.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
 
@@ -97,7 +98,13 @@ def select_episodes(episodes: tuple[Episode, ...], selection, config: Config) ->
 
 def episode_fields(config: Config, show: Show, episode: Episode, pictures: dict, findings: list[Finding]) -> dict:
     where = display_path(episode.source)
-    text = html_to_text(episode.notes_html) or None
+    # the episode's own notes, without the show's standing credits: build falls back to the comment tag for
+    # empty notes and appends the credits again, so writing them into the tag would grow it on every run
+    footer = render_footer(config.show.credits, config.show.funding)
+    notes_html = episode.notes_html
+    if footer and notes_html.endswith(footer):
+        notes_html = notes_html[: -len(footer)]
+    text = html_to_text(notes_html) or None
     cover = None
     image_url = episode.image_url or show.image_url
     if image_url:

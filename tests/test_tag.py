@@ -403,3 +403,15 @@ def test_an_episode_without_chapters_leaves_a_renditions_chapters_alone(tmp_path
     assert OggOpus(opus)["CHAPTER001NAME"] == ["Its own chapter"]
     assert not ID3(audio).getall("CHAP")
 
+
+def test_credits_stay_out_of_the_tag_so_empty_notes_do_not_grow(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, show={"credits": "A standing **credit**."})
+    make_episode(show, notes="")
+    assert run_cli("tag", show) == 0  # build takes the comment tag for empty notes; tag writes them back
+    assert run_cli("tag", show) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2:] == [f"{show / 'media/0001-first.mp3'}: up to date", "nothing to change: 1 file already up to date"]
+    make_episode(show, notes="Own notes.")
+    assert run_cli("tag", show) == 0
+    assert str(ID3(show / "media/0001-first.mp3")["TDES"]) == "Own notes."
