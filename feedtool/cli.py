@@ -101,7 +101,7 @@ def cmd_publish(args) -> int:
     from feedtool.errors import PublishError
     from feedtool.publish import describe_plan, format_size, publish_show, rollback_show
     config = _load_config(args)
-    target = args.to if not args.to or args.to.startswith("s3://") else str(Path(args.to).resolve())
+    target = args.to if not args.to or "://" in args.to else str(Path(args.to).resolve())
     progress = _progress_line() if sys.stderr.isatty() and not args.quiet and not os.environ.get("CI") else None
     try:
         if args.rollback:

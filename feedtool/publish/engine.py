@@ -60,6 +60,8 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
     manifest = replace(plan.manifest, previous=live.version if live else None)
     touched = set(state.touched) | set(plan.uploads) | set(plan.removals)
     target.put_bytes(PENDING, pending_json(manifest, touched))
+    log.debug("%s: publishing version %s: %d uploads, %d removals", target.name, manifest.version,
+              len(plan.uploads), len(plan.removals))
     backups = _Backups(target, live)
     by_rel = {f.rel: f for f in plan.files}
     uploaded: list[str] = []
@@ -69,6 +71,7 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
         for rel in (r for r in plan.uploads if by_rel[r].entry.kind == kind):
             local = by_rel[rel]
             backups.keep(rel)
+            log.debug("%s: uploading %s (%d bytes)", target.name, rel, local.entry.size)
             if local.path is not None:
                 report = (lambda done, rel=rel, size=local.entry.size: progress(rel, done, size)) if progress else None
                 target.put_file(rel, local.path, local.entry, report)
@@ -76,6 +79,7 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
                 target.copy(local.target_source, rel, local.entry)
             _verify_on_target(target, local)
             uploaded.append(rel)
+            log.debug("%s: %s is in place", target.name, rel)
             if verifier is not None:
                 found = verifier.check(rel, local.entry, local.path)
                 if kind == "feed":  # already live: a CDN may still serve the old copy for a while
@@ -95,7 +99,9 @@ def finish(target, old: Manifest | None, new: Manifest, removals, backups: "_Bac
     for rel in removals:
         backups.keep(rel)
         target.delete(rel)
+        log.debug("%s: removed %s", target.name, rel)
     target.put_bytes(MANIFEST, new.to_json())
+    log.debug("%s: manifest of version %s written", target.name, new.version)
     target.delete(PENDING)
     keep = new.previous
     for rel in target.list(ROLLBACK):

@@ -32,8 +32,17 @@ def http_session(retries: int = 3, backoff: float = 0.3) -> requests.Session:
     return session
 
 
+# Types that name the same thing; web servers pick different members (nginx serves .xml as text/xml).
+SAME_TYPES = [{"application/rss+xml", "application/xml", "text/xml"}, {"audio/x-m4a", "audio/mp4", "audio/m4a"},
+              {"video/x-m4v", "video/mp4"}, {"application/x-subrip", "application/srt", "text/srt"}]
+
+
 def _main_type(value: str | None) -> str:
     return (value or "").split(";")[0].strip().lower()
+
+
+def same_type(served: str, expected: str) -> bool:
+    return served == expected or any(served in group and expected in group for group in SAME_TYPES)
 
 
 class HttpVerifier:
@@ -60,7 +69,7 @@ class HttpVerifier:
             found.append(error("publish/http", url, f"Content-Length is {length}, the file has {entry.size} bytes",
                                "a cache may hold an old copy; purge it, then publish again"))
         served = _main_type(head.headers.get("Content-Type"))
-        if served != _main_type(entry.content_type):
+        if not same_type(served, _main_type(entry.content_type)):
             found.append(warning("publish/http-type", url,
                                  f"served as '{served or 'no type'}', not '{_main_type(entry.content_type)}'",
                                  "set the type in the web server's MIME types; some apps refuse other types"))
