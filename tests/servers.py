@@ -53,6 +53,7 @@ def serve_folder(root: Path, *, ranges: bool = True):
 def moto_s3():
     """moto's S3-compatible server on a free port; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the CLI's stderr
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -76,8 +77,8 @@ def publish_table(**values) -> str:
     return "\n[publish]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
 
 
-def publish_command(*args) -> list[str]:
-    return [sys.executable, "-m", "feedtool", "publish", *map(str, args)]
+def publish_command(*args, debug: bool = False) -> list[str]:
+    return [sys.executable, "-m", "feedtool", *(["--debug"] if debug else []), "publish", *map(str, args)]
 
 
 def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -88,6 +89,6 @@ def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_publish(*args, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(publish_command(*args), cwd=ROOT, env=subprocess_env(env), capture_output=True,
+def run_publish(*args, env: dict[str, str] | None = None, debug: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(publish_command(*args, debug=debug), cwd=ROOT, env=subprocess_env(env), capture_output=True,
                           text=True, timeout=120)
