@@ -16,6 +16,9 @@ from werkzeug.serving import make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
+# The servers here and pytest-httpserver run on werkzeug, whose request log would land in the CLI's stderr.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
 ROOT = Path(__file__).resolve().parent.parent
 # Dummy credentials, distinctive so a test can search every output for them.
 S3_CREDENTIALS = {
@@ -38,7 +41,6 @@ def serve_folder(root: Path, *, ranges: bool = True):
             return Response(path.read_bytes(), mimetype=send_file(path, environ).mimetype)(environ, start_response)
         return send_file(path, environ, conditional=True)(environ, start_response)
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the CLI's stderr
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -53,7 +55,6 @@ def serve_folder(root: Path, *, ranges: bool = True):
 def moto_s3():
     """moto's S3-compatible server on a free port; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the CLI's stderr
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -44,8 +44,9 @@ class S3Target:
             from boto3.s3.transfer import TransferConfig
         except ImportError as e:
             raise PublishError(f"{self.name}: S3 targets need boto3 (pip install 'feedtool[s3]')") from e
-        for name in ("boto3", "botocore", "s3transfer", "urllib3"):
+        for name in ("boto3", "botocore", "s3transfer"):
             logging.getLogger(name).setLevel(logging.WARNING)  # their debug logs carry signed request headers
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
         self._secrets: tuple[str, ...] = ()
         with self._errors(self.name, "connect"):
             session = boto3.session.Session(region_name=region or None)

@@ -22,6 +22,7 @@ RANGE_BYTES = 4096
 
 def http_session(retries: int = 3, backoff: float = 0.3) -> requests.Session:
     """A requests session with timeouts' companion: a few retries with exponential backoff on 429/5xx."""
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # each retry is a warning there; we report the outcome
     session = requests.Session()
     retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
                   status_forcelist=(429, 500, 502, 503, 504), allowed_methods=None, raise_on_status=False)
