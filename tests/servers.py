@@ -10,7 +10,11 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from werkzeug.serving import make_server
 from werkzeug.utils import send_file
@@ -93,3 +97,25 @@ def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def run_publish(*args, env: dict[str, str] | None = None, debug: bool = False) -> subprocess.CompletedProcess:
     return subprocess.run(publish_command(*args, debug=debug), cwd=ROOT, env=subprocess_env(env), capture_output=True,
                           text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    """moto's S3 server for the tests of one module."""
+    with moto_s3() as url:
+        yield url
+
+
+@pytest.fixture
+def s3(endpoint, tmp_path, monkeypatch):
+    """A fresh bucket, and the dummy credentials in the environment (nothing from the user's ~/.aws)."""
+    import boto3
+    env = s3_environment(tmp_path)
+    for name in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=endpoint)
+    bucket = f"show-{uuid.uuid4().hex[:10]}"
+    client.create_bucket(Bucket=bucket)
+    return SimpleNamespace(client=client, bucket=bucket, endpoint=endpoint, env=env, target=f"s3://{bucket}/show")

@@ -4,35 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from pathlib import Path
-from types import SimpleNamespace
 
-import boto3
-import pytest
 from conftest import make_episode, make_mp3, run_cli, write_config
 from mutagen.id3 import ID3
-from servers import S3_CREDENTIALS, moto_s3, publish_table, run_publish, s3_environment
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with moto_s3() as url:
-        yield url
-
-
-@pytest.fixture
-def s3(endpoint, tmp_path, monkeypatch):
-    """A fresh bucket, and the dummy credentials in the environment (nothing from the user's ~/.aws)."""
-    env = s3_environment(tmp_path)
-    for name in [k for k in __import__("os").environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    client = boto3.client("s3", endpoint_url=endpoint)
-    bucket = f"show-{uuid.uuid4().hex[:10]}"
-    client.create_bucket(Bucket=bucket)
-    return SimpleNamespace(client=client, bucket=bucket, endpoint=endpoint, env=env, target=f"s3://{bucket}/show")
+from servers import S3_CREDENTIALS, endpoint, publish_table, run_publish, s3  # noqa: F401 (fixtures)
 
 
 def s3_show(tmp_path, s3, episodes=2, **publish):

@@ -21,7 +21,7 @@ from typing import Callable
 from feedtool.errors import Finding, PublishError, warning
 from feedtool.publish.manifest import (MANIFEST, PENDING, ROLLBACK, Manifest, State, backup_manifest_path,
                                        backup_path, pending_json)
-from feedtool.publish.plan import EpisodeChange, LocalFile, Plan, diff_episodes
+from feedtool.publish.plan import KIND_ORDER, EpisodeChange, LocalFile, Plan, diff_episodes
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ def make_plan(target, state: State, manifest: Manifest, files: dict[str, LocalFi
             same = target.remote_hash(f.rel) == f.entry.sha256
         if not same:
             uploads.append(f.rel)
+    # A file replaced at the same path (re-encoded audio) goes last among the assets: until the feed follows,
+    # the live feed states the old length, so keep that moment short.
+    replaced = {rel for rel in uploads if live and rel in live.files and inventory.get(rel) is not None}
+    uploads.sort(key=lambda rel: (KIND_ORDER[files[rel].entry.kind], rel in replaced))
     removals = sorted(rel for rel in (live.files if live else ()) if rel not in files)
     changes, refusals = diff_episodes(live, manifest, force=force, check=check)
     return Plan(target=target.name, manifest=manifest, live=live, files=tuple(files.values()),
@@ -153,7 +157,6 @@ class _Backups:
 
 def rollback_files(target, live: Manifest, previous: Manifest) -> dict[str, LocalFile]:
     """The previous version's files, each restored from its backup copy on the target."""
-    from feedtool.publish.plan import KIND_ORDER
     files = {rel: LocalFile(rel, entry, target_source=backup_path(live.previous, rel))
              for rel, entry in previous.files.items()}
     return dict(sorted(files.items(), key=lambda item: (KIND_ORDER.get(item[1].entry.kind, 0), item[0])))
