@@ -98,6 +98,7 @@ def _publish_parser(commands) -> None:
 
 def cmd_publish(args) -> int:
     import os
+
     from feedtool.errors import PublishError
     from feedtool.publish import describe_plan, format_size, publish_show, rollback_show
     config = _load_config(args)

@@ -295,7 +295,8 @@ def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
                                "write the full URL, e.g. https://example.org/podcast/"))
     for name in ("feed_max_age", "media_max_age"):
         if getattr(publish, name) < 0:
-            found.append(error("config/value", f"{where}:publish.{name}", "must not be negative", "use seconds, e.g. 300"))
+            found.append(error("config/value", f"{where}:publish.{name}", "must not be negative",
+                               "use seconds, e.g. 300"))
     return found
 
 

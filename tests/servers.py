@@ -14,8 +14,6 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 from werkzeug.serving import make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
@@ -99,15 +97,7 @@ def run_publish(*args, env: dict[str, str] | None = None, debug: bool = False) -
                           text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    """moto's S3 server for the tests of one module."""
-    with moto_s3() as url:
-        yield url
-
-
-@pytest.fixture
-def s3(endpoint, tmp_path, monkeypatch):
+def s3_bucket(endpoint: str, tmp_path: Path, monkeypatch) -> SimpleNamespace:
     """A fresh bucket, and the dummy credentials in the environment (nothing from the user's ~/.aws)."""
     import boto3
     env = s3_environment(tmp_path)

@@ -14,9 +14,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from feedtool.config import Config
-from feedtool.errors import Finding, PublishError, UsageError
-from feedtool.publish.engine import (Progress, apply_plan, check_rollback_sources, finish_interrupted, make_plan,
-                                     rollback_files)
+from feedtool.errors import Finding, PublishError, UsageError, warning
+from feedtool.publish.engine import (
+    Progress,
+    apply_plan,
+    check_rollback_sources,
+    finish_interrupted,
+    make_plan,
+    rollback_files,
+)
 from feedtool.publish.folder import FolderTarget
 from feedtool.publish.manifest import Manifest, backup_manifest_path, new_version, now_iso, read_state
 from feedtool.publish.notify import Ping, notify
@@ -136,7 +142,6 @@ def _recover(target, config: Config, dry_run: bool):
 
 
 def _state_warnings(state) -> tuple[Finding, ...]:
-    from feedtool.errors import warning
     return tuple(warning("publish/state", "", text) for text in state.warnings)
 
 
@@ -147,7 +152,6 @@ def _notify(config: Config, plan: Plan, uploaded, warnings, http_checked: bool, 
         if config.feed_url:
             pings = notify(config, config.feed_url)
         else:
-            from feedtool.errors import warning
             warnings += (warning("publish/notify", f"{config.path}:feed.base_url", "no feed URL",
                                  "set base_url so the directories can be told about updates"),)
     return PublishResult(plan, uploaded=tuple(uploaded), warnings=tuple(warnings), pings=tuple(pings),

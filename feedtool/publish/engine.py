@@ -19,8 +19,16 @@ from dataclasses import replace
 from typing import Callable
 
 from feedtool.errors import Finding, PublishError, warning
-from feedtool.publish.manifest import (MANIFEST, PENDING, ROLLBACK, Manifest, State, backup_manifest_path,
-                                       backup_path, pending_json)
+from feedtool.publish.manifest import (
+    MANIFEST,
+    PENDING,
+    ROLLBACK,
+    Manifest,
+    State,
+    backup_manifest_path,
+    backup_path,
+    pending_json,
+)
 from feedtool.publish.plan import KIND_ORDER, EpisodeChange, LocalFile, Plan, diff_episodes
 
 log = logging.getLogger(__name__)

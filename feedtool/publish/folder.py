@@ -54,7 +54,7 @@ class FolderTarget:
             except BlockingIOError:
                 self._lock_file.close()
                 self._lock_file = None
-                raise PublishError(f"{self.name}: another publish is running here (wait for it to finish)")
+                raise PublishError(f"{self.name}: another publish is running here (wait for it to finish)") from None
             for entry in os.scandir(self.tmp):
                 if entry.is_file():
                     os.unlink(entry.path)

@@ -155,8 +155,9 @@ def diff_episodes(live: Manifest | None, new: Manifest, *, force: bool,
                 changes.append(EpisodeChange("new", episode))
                 continue
             unmatched_old.remove(old)
-            refuse("publish/guid-changed", episode.source, f"published GUID '{old.guid}' would change to "
-                   f"'{episode.guid}'", f"apps would download it again; put guid: {old.guid} back into the episode file")
+            refuse("publish/guid-changed", episode.source,
+                   f"published GUID '{old.guid}' would change to '{episode.guid}'",
+                   f"apps would download it again; put guid: {old.guid} back into the episode file")
         if old.enclosure_url != episode.enclosure_url:
             refuse("publish/enclosure-changed", episode.source,
                    f"published enclosure URL {old.enclosure_url} would change to {episode.enclosure_url}",

@@ -69,7 +69,7 @@ class S3Target:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
         try:
             yield
-        except NoCredentialsError as e:
+        except NoCredentialsError:
             raise PublishError(f"{where}: no S3 credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
                                "or AWS_PROFILE, or write ~/.aws/credentials)") from None
         except ClientError as e:
@@ -82,8 +82,8 @@ class S3Target:
             raise PublishError(self._scrub(f"{where}: cannot {action}: {code} {message}".rstrip()
                                            + f" ({hint})")) from None
         except (BotoCoreError, Boto3Error) as e:
-            raise PublishError(self._scrub(f"{where}: cannot {action}: {e} "
-                                           "(check [publish] endpoint_url and the network; run publish again)")) from None
+            hint = "check [publish] endpoint_url and the network; run publish again"
+            raise PublishError(self._scrub(f"{where}: cannot {action}: {e} ({hint})")) from None
 
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:

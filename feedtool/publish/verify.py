@@ -7,8 +7,7 @@ import logging
 from pathlib import Path
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from requests.adapters import HTTPAdapter, Retry
 
 from feedtool import __version__
 from feedtool.errors import Finding, error, warning
@@ -21,7 +20,9 @@ RANGE_BYTES = 4096
 
 
 def http_session(retries: int = 3, backoff: float = 0.3) -> requests.Session:
-    """A requests session with timeouts' companion: a few retries with exponential backoff on 429/5xx."""
+    """A requests session that retries a few times, with exponential backoff, on connection errors and 429/5xx.
+
+    Callers pass a timeout on every request."""
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # each retry is a warning there; we report the outcome
     session = requests.Session()
     retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
@@ -29,7 +30,7 @@ def http_session(retries: int = 3, backoff: float = 0.3) -> requests.Session:
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers["User-Agent"] = f"feedtool/{__version__} (+https://github.com/feedtool)"
+    session.headers["User-Agent"] = f"feedtool/{__version__}"
     return session
 
 
