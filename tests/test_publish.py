@@ -214,3 +214,49 @@ def test_a_build_error_stops_before_anything_is_uploaded(tmp_path, capsys):
     www = tmp_path / "www"
     assert publish(show, www) == 1
     assert not www.exists()
+
+
+def test_a_feed_another_tool_published_is_checked_too(tmp_path, capsys):
+    show = make_show(tmp_path)
+    make_episode(show, "0001-ep.md", audio="media/0001-ep.mp3", guid="old-host-guid", title="From the old host")
+    make_episode(show, "0003-ep.md", audio="media/0003-ep.mp3", date="2024-03-15T08:00:00+00:00")
+    www = tmp_path / "www"
+    assert run_cli("build", show, "--out", www) == 0  # the old host's feed, in the document root
+    (show / "0003-ep.md").unlink()
+    make_episode(show, "0001-ep.md", audio="media/0001-ep.mp3")
+    capsys.readouterr()
+    assert publish(show, www) == 3
+    err = capsys.readouterr().err
+    assert ("error: 0001-ep.md: published GUID 'old-host-guid' would change to 'guid-0001-ep' (apps would download "
+            "it again; put guid: old-host-guid back into the episode file, or pass --force if this is intended)\n"
+            ) in err
+    assert "error: 'Episode 0003': published episode (GUID 'guid-0003-ep') would be dropped from the feed" in err
+    assert publish(show, www, "--force") == 0
+    assert f"warning: {www}/feed.xml: a feed feedtool did not publish is there; its 3 episodes are checked" \
+        in capsys.readouterr().err
+
+
+def test_a_failed_upload_leaves_the_old_feed_and_a_rerun_completes(tmp_path, capsys):
+    show = make_show(tmp_path)
+    www = tmp_path / "www"
+    assert publish(show, www) == 0
+    published = (www / "feed.xml").read_bytes()
+    for n in (3, 4):
+        make_episode(show, f"000{n}-ep.md", audio=f"media/000{n}-ep.mp3", date=f"2024-0{n}-15T08:00:00+00:00")
+    make_mp3(show / "media/0001-ep.mp3", comment="Re-encoded")
+    (www / "media/0004-ep.mp3/blocker").mkdir(parents=True)  # a folder where the new file must go
+    capsys.readouterr()
+    assert publish(show, www) == 3
+    assert capsys.readouterr().err == (f"error: {www}/media/0004-ep.mp3: cannot write: Is a directory (check the "
+                                       "folder and its permissions)\n")
+    assert (www / "feed.xml").read_bytes() == published
+    assert (www / ".feedtool/pending.json").exists()
+    uploaded_before = (www / "media/0003-ep.mp3").stat().st_ino
+    (www / "media/0004-ep.mp3/blocker").rmdir()
+    (www / "media/0004-ep.mp3").rmdir()
+    assert publish(show, www) == 0
+    assert "3 files uploaded" in capsys.readouterr().out  # 0004, the re-encoded 0001 and the feed; not 0003
+    assert (www / "media/0003-ep.mp3").stat().st_ino == uploaded_before
+    assert (www / "feed.xml").read_bytes() == (tmp_path / "public/feed.xml").read_bytes()
+    assert (www / "media/0001-ep.mp3").read_bytes() == (show / "media/0001-ep.mp3").read_bytes()
+    assert not (www / ".feedtool/pending.json").exists()

@@ -59,7 +59,7 @@ def make_plan(target, state: State, manifest: Manifest, files: dict[str, LocalFi
     replaced = {rel for rel in uploads if live and rel in live.files and inventory.get(rel) is not None}
     uploads.sort(key=lambda rel: (KIND_ORDER[files[rel].entry.kind], rel in replaced))
     removals = sorted(rel for rel in (live.files if live else ()) if rel not in files)
-    changes, refusals = diff_episodes(live, manifest, force=force, check=check)
+    changes, refusals = diff_episodes(live or state.foreign, manifest, force=force, check=check)
     return Plan(target=target.name, manifest=manifest, live=live, files=tuple(files.values()),
                 uploads=tuple(uploads), removals=tuple(removals), changes=tuple(changes),
                 refusals=tuple(refusals), unfinished=state.unfinished)

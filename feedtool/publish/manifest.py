@@ -117,6 +117,7 @@ class State:
     touched: frozenset[str] = frozenset()  # paths whose content the live manifest no longer vouches for
     unfinished: str = ""  # "", "before-feed" (old feed live) or "after-feed" (new feed live, tail left to do)
     warnings: tuple[str, ...] = ()
+    foreign: Manifest | None = None  # no manifest, but a feed is there: its episodes, to check the new ones against
 
 
 def read_state(target, default_feed: str) -> State:
@@ -144,11 +145,44 @@ def read_state(target, default_feed: str) -> State:
         if pending_feed is not None and sha256_bytes(pending_feed) == pending.feed_sha256:
             return State(pending, stored, pending, touched, "after-feed")
     unfinished = "before-feed" if pending or touched else ""
+    if stored is None and feed is not None:
+        foreign, problem = episodes_from_feed(feed, feed_rel)
+        note = (f"{target.name}/{feed_rel}: a feed feedtool did not publish is there"
+                + (f" but cannot be read ({problem}); its episodes are not checked" if problem else
+                   f"; its {len(foreign.episodes)} episodes are checked against this publish, and "
+                   "--rollback will not bring it back"))
+        return State(None, None, pending, touched, unfinished, (note,), foreign)
     if stored and live_sha != stored.feed_sha256:
         warning = (f"{target.name}/{feed_rel}: the feed was changed outside feedtool "
                    "(every file is checked again on the target)")
         return State(stored, stored, pending, frozenset(stored.files) | touched, unfinished, (warning,))
     return State(stored, stored, pending, touched, unfinished)
+
+
+def episodes_from_feed(feed: bytes, feed_rel: str) -> tuple[Manifest | None, str]:
+    """The episodes of an RSS feed another tool published: GUID, enclosure URL and length, pubDate."""
+    from email.utils import parsedate_to_datetime
+    from xml.etree import ElementTree
+    try:
+        channel = ElementTree.fromstring(feed).find("channel")
+        if channel is None:
+            return None, "no RSS channel"
+    except ElementTree.ParseError as e:
+        return None, f"not XML: {e}"
+    episodes = []
+    for item in channel.iterfind("item"):
+        enclosure = item.find("enclosure")
+        url = enclosure.get("url", "") if enclosure is not None else ""
+        guid = (item.findtext("guid") or url).strip()
+        length = enclosure.get("length", "") if enclosure is not None else ""
+        try:
+            pub_date = parsedate_to_datetime(item.findtext("pubDate", "")).isoformat()
+        except (TypeError, ValueError):
+            pub_date = ""
+        title = (item.findtext("title") or guid).strip()
+        episodes.append(EpisodeEntry(guid=guid, source=f"'{title}'", enclosure_url=url,
+                                     length=int(length) if length.isdigit() else None, pub_date=pub_date))
+    return Manifest(version="foreign", feed=feed_rel, feed_url=None, episodes=tuple(episodes)), ""
 
 
 def pending_json(manifest: Manifest, touched: set[str] | frozenset[str]) -> bytes:

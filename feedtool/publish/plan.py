@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from feedtool.build import TRANSCRIPT_TYPES, is_url
@@ -178,10 +179,12 @@ def _what_changed(old: EpisodeEntry, new: EpisodeEntry, live: Manifest, manifest
         details.append(f"GUID '{old.guid}' -> '{new.guid}'")
     if old.enclosure_url != new.enclosure_url:
         details.append(f"enclosure URL {old.enclosure_url} -> {new.enclosure_url}")
-    if old.length != new.length:
+    if old.length is not None and old.length != new.length:
         details.append(f"length {old.length} -> {new.length} bytes")
-    if old.pub_date != new.pub_date:
+    if _instant(old.pub_date) != _instant(new.pub_date):
         details.append(f"pubDate {old.pub_date} -> {new.pub_date}")
+    if not live.files:
+        return details  # a feed another tool published: no record of its files
     for rel in sorted(set(old.files) | set(new.files)):
         before, after = live.files.get(rel), manifest.files.get(rel)
         if rel not in new.files:
@@ -191,6 +194,13 @@ def _what_changed(old: EpisodeEntry, new: EpisodeEntry, live: Manifest, manifest
         elif before and after and before.sha256 != after.sha256:
             details.append(f"{rel} content changed")
     return details
+
+
+def _instant(iso: str):
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
 
 
 def describe_plan(plan: Plan) -> list[str]:
