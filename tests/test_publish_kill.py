@@ -20,20 +20,8 @@ from datetime import date, timedelta
 
 import feedparser
 import podcastparser
-import pytest
 from conftest import BASE_URL, make_episode, make_mp3, run_cli, write_config
-from servers import ROOT, moto_s3, publish_command, publish_table, s3_bucket, serve_folder, subprocess_env
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with moto_s3() as url:
-        yield url
-
-
-@pytest.fixture
-def s3(endpoint, tmp_path, monkeypatch):
-    return s3_bucket(endpoint, tmp_path, monkeypatch)
+from servers import ROOT, publish_command, publish_table, serve_folder, subprocess_env
 
 KILLS_FOLDER = 12
 KILLS_S3 = 8

@@ -5,21 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pytest
 from conftest import make_episode, make_mp3, run_cli, write_config
 from mutagen.id3 import ID3
-from servers import S3_CREDENTIALS, moto_s3, publish_table, run_publish, s3_bucket
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with moto_s3() as url:
-        yield url
-
-
-@pytest.fixture
-def s3(endpoint, tmp_path, monkeypatch):
-    return s3_bucket(endpoint, tmp_path, monkeypatch)
+from servers import S3_CREDENTIALS, publish_table, run_publish
 
 
 def s3_show(tmp_path, s3, episodes=2, **publish):
