@@ -155,6 +155,9 @@ def test_rollback_restores_the_previous_version_and_back(tmp_path, capsys):
     assert {p: (www / p).read_bytes() for p in published_files(www)} == v1
     assert publish(show, www, "--rollback") == 0  # the version rolled back from is kept in turn
     assert {p: (www / p).read_bytes() for p in published_files(www)} == v2
+    assert publish(show, www, "--force") == 0  # nothing changed: the version to go back to stays
+    assert publish(show, www, "--rollback") == 0
+    assert {p: (www / p).read_bytes() for p in published_files(www)} == v1
     kept = sorted(p.name for p in (www / ".feedtool/rollback").iterdir())
     assert len(kept) == 2  # one version: its record and its folder
 
@@ -199,6 +202,17 @@ def test_publish_without_a_target_is_a_usage_error(tmp_path, capsys):
     assert "ftp://example.org/x: not a publish target" in capsys.readouterr().err
     assert run_cli("publish", show, "--out", tmp_path / "public", "--to", tmp_path / "public") == 2
     assert "the target is the build output folder" in capsys.readouterr().err
+
+
+def test_publish_needs_a_base_url(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, feed={"base_url": None}, extra=publish_table())
+    make_episode(show)
+    assert publish(show, tmp_path / "www") == 1
+    assert capsys.readouterr().err.endswith(
+        f"error: {show / 'show.toml'}:feed.base_url: not set, so the feed's URLs are relative and no app could use "
+        "them (set base_url under [feed] to the https URL the target is served at)\n")
+    assert not (tmp_path / "www").exists()
 
 
 def test_target_from_show_config_relative_to_the_show_folder(tmp_path, capsys):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from feedtool.config import Config
-from feedtool.errors import Finding, PublishError, UsageError, warning
+from feedtool.errors import ConfigError, Finding, PublishError, UsageError, warning
 from feedtool.publish.engine import (
     Progress,
     apply_plan,
@@ -84,6 +84,9 @@ def publish_show(config: Config, report, out_dir: Path, *, target: str | None = 
     """Publish what the build in out_dir produced (report: its pipeline Report). Raises PublishError."""
     out_dir = Path(out_dir)
     target = open_target(_target_spec(config, target), config, out_dir)
+    if not config.feed.base_url:
+        raise ConfigError(f"{config.path}:feed.base_url: not set, so the feed's URLs are relative and no app could "
+                          "use them (set base_url under [feed] to the https URL the target is served at)")
     files = gather_files(config, report.refs, out_dir, HashCache.for_show(config))
     manifest = Manifest(version=new_version(), feed=config.feed.file_name, feed_url=config.feed_url,
                         episodes=episode_entries(config, report.refs, files),

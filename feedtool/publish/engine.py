@@ -69,6 +69,11 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
                progress: Progress | None = None) -> tuple[list[str], list[Finding]]:
     """Upload, verify, swap the feed, clean up. Returns (paths uploaded, warnings); raises PublishError."""
     live = state.live
+    if not plan.uploads and not plan.removals and live is not None and _same_content(live, plan.manifest):
+        # Nothing to do: keep the live version (and the one --rollback restores) as they are.
+        if state.pending is not None:
+            target.delete(PENDING)
+        return [], []
     manifest = replace(plan.manifest, previous=live.version if live else None)
     touched = set(state.touched) | set(plan.uploads) | set(plan.removals)
     target.put_bytes(PENDING, pending_json(manifest, touched))
@@ -128,6 +133,10 @@ def finish_interrupted(target, state: State) -> None:
     removals = sorted(rel for rel in old.files if rel not in new.files) if old else []
     log.info("%s: finishing the publish of version %s", target.name, new.version)
     finish(target, old, new, removals)
+
+
+def _same_content(a: Manifest, b: Manifest) -> bool:
+    return (a.feed, a.episodes, dict(a.files)) == (b.feed, b.episodes, dict(b.files))
 
 
 def _verify_on_target(target, local: LocalFile) -> None:
