@@ -40,6 +40,9 @@ def body(s3, rel):
 def test_publish_to_s3_with_types_cache_control_and_hashes(tmp_path, s3, capsys):
     show = s3_show(tmp_path, s3)
     make_mp3(show / "media/0001-ep.mp3", chapters=[(0, 3, "One"), (3, 6, "Two")])
+    assert publish(show, s3, "--dry-run") == 0
+    assert "files: 5 to upload" in capsys.readouterr().out
+    assert objects(s3) == {}  # the dry run uploaded nothing, not even state
     assert publish(show, s3) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
