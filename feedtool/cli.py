@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="episode files, names or numbers to tag (default: every episode)")
     tag.add_argument("--dry-run", action="store_true", help="print what would change, field by field; write nothing")
     tag.set_defaults(handler=cmd_tag)
+    _publish_parser(commands)
     return parser
 
 
@@ -96,6 +97,94 @@ def cmd_tag(args) -> int:
         lines, summary = report_lines(report)
         print("\n".join(lines + [summary]))
     return ExitStatus.OK
+
+
+# --- publish -----------------------------------------------------------------------------------------------
+
+def _publish_parser(commands) -> None:
+    publish = commands.add_parser(
+        "publish", help="build, upload the show to a folder or S3, then notify the directories",
+        description="Build the show, upload media first and the feed last (verifying each file), keep a "
+                    "manifest on the target, and ping WebSub hubs and the Podcast Index.")
+    _show_argument(publish)
+    publish.add_argument("--to", metavar="TARGET",
+                         help="a folder (web server document root) or s3://bucket/prefix (default: [publish] target)")
+    publish.add_argument("--out", metavar="DIR", help="build output folder (default: [build] out_dir, or public)")
+    publish.add_argument("--dry-run", action="store_true", help="build and print the plan; upload nothing")
+    publish.add_argument("--force", action="store_true",
+                         help="allow changing a published GUID or enclosure URL, or dropping a published episode")
+    publish.add_argument("--rollback", action="store_true",
+                         help="put the previously published version back online (no build)")
+    publish.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+    publish.set_defaults(handler=cmd_publish)
+
+
+def cmd_publish(args) -> int:
+    import os
+
+    from feedtool.errors import PublishError
+    from feedtool.publish import describe_plan, format_size, publish_show, rollback_show
+    config = _load_config(args)
+    target = args.to if not args.to or "://" in args.to else str(Path(args.to).resolve())
+    progress = _progress_line() if sys.stderr.isatty() and not args.quiet and not os.environ.get("CI") else None
+    try:
+        if args.rollback:
+            result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
+        else:
+            from feedtool.pipeline import run
+            out_dir = Path(args.out or config.build.out_dir)
+            report, _ = run(config, out_dir=out_dir)
+            _print_findings(report.warnings, quiet=args.quiet)
+            result = publish_show(config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run,
+                                  progress=progress)
+    except PublishError as e:
+        if progress:
+            print("\r\x1b[K", end="", file=sys.stderr)
+        if not e.findings:
+            raise
+        _print_findings(e.findings)
+        print(f"error: {_count(len(e.findings), 'problem')}; the feed on the target was not changed", file=sys.stderr)
+        return e.exit_status
+    if progress:
+        print("\r\x1b[K", end="", file=sys.stderr)
+    plan = result.plan
+    if result.dry_run:
+        if not args.quiet:
+            print("\n".join(describe_plan(plan)))
+        _print_findings(result.warnings, quiet=args.quiet)
+        refused = [f for f in plan.refusals if f.is_error]
+        _print_findings(refused)
+        if refused:
+            print(f"error: publish would be refused: {_count(len(refused), 'problem')}", file=sys.stderr)
+            return ExitStatus.PUBLISH_FAILED
+        if not args.quiet:
+            print("dry run: nothing was uploaded")
+        return ExitStatus.OK
+    _print_findings(result.warnings, quiet=args.quiet)
+    for ping in result.pings:
+        if not ping.ok:
+            print(f"warning: {ping} (the feed is published; the directories will still poll it)", file=sys.stderr)
+        elif not args.quiet:
+            print(f"notified {ping}")
+    if not args.quiet:
+        feed = plan.manifest.feed
+        print(f"{'rolled back' if args.rollback else 'published'} {plan.target}: "
+              f"{_count(len(result.uploaded), 'file')} uploaded ({format_size(result.uploaded_bytes)}), "
+              f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed; "
+              + (f"{feed} is live" if result.feed_live else f"{feed} unchanged")
+              + ("; checked over HTTP" if result.http_checked and result.uploaded else ""))
+    return ExitStatus.OK
+
+
+def _progress_line():
+    shown: dict[str, int] = {}
+
+    def show(path: str, done: int, total: int) -> None:
+        percent = done * 100 // total if total else 100
+        if shown.get(path) != percent:
+            shown[path] = percent
+            print(f"\r\x1b[Kuploading {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
+    return show
 
 
 class _StderrHandler(logging.Handler):

@@ -89,6 +89,10 @@ class PublishConfig:
     region: str = doc("S3 region", "")
     podcastindex: bool = doc("notify the Podcast Index (pubnotify) after publishing", True)
     podcastindex_url: str = doc("Podcast Index pubnotify endpoint", "https://api.podcastindex.org/api/1.0/hub/pubnotify")
+    verify_http: bool = doc("check every upload over HTTP at public_url (HEAD, length, a byte range) before the feed", True)
+    acl: str = doc("S3 canned ACL for uploads, e.g. public-read; empty: the bucket's policy decides", "")
+    feed_max_age: int = doc("Cache-Control max-age of the feed, in seconds", 300)
+    media_max_age: int = doc("Cache-Control max-age of media, artwork and transcripts, in seconds", 604800)
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,8 @@ def load_config(path: Path, **overrides) -> Config:
         findings += _validate_show(tables["show"], where)
     if tables["feed"] is not None:
         findings += _validate_feed(tables["feed"], where)
+    if tables["publish"] is not None:
+        findings += _validate_publish(tables["publish"], where)
     errors = [f for f in findings if f.is_error]
     if errors:
         raise ConfigError(findings=errors)
@@ -277,6 +283,23 @@ def _validate_feed(feed: FeedConfig, where: str) -> list[Finding]:
     if "/" in feed.file_name or not feed.file_name:
         found.append(error("config/value", f"{where}:feed.file_name", f"'{feed.file_name}' is not a file name",
                            "use a plain name such as feed.xml"))
+    return found
+
+
+def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
+    found = []
+    if publish.target.startswith(("http://", "https://", "ftp://", "sftp://")):
+        found.append(error("config/value", f"{where}:publish.target", f"'{publish.target}' is not a publish target",
+                           "use a folder path or s3://bucket/prefix"))
+    for name in ("public_url", "endpoint_url", "podcastindex_url"):
+        value = getattr(publish, name)
+        if value and not value.startswith(("https://", "http://")):
+            found.append(error("config/value", f"{where}:publish.{name}", f"'{value}' is not an http(s) URL",
+                               "write the full URL, e.g. https://example.org/podcast/"))
+    for name in ("feed_max_age", "media_max_age"):
+        if getattr(publish, name) < 0:
+            found.append(error("config/value", f"{where}:publish.{name}", "must not be negative",
+                               "use seconds, e.g. 300"))
     return found
 
 

@@ -160,3 +160,18 @@ def run_cli(*argv: str) -> int:
 def build(show_dir: Path, out: Path | None = None, *extra: str) -> int:
     out = out or show_dir.parent / "public"
     return run_cli("build", show_dir, "--out", out, *extra)
+
+
+# --- publish: an S3-compatible server (moto) per test module, a fresh bucket per test (see servers.py) ---
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    from servers import moto_s3
+    with moto_s3() as url:
+        yield url
+
+
+@pytest.fixture
+def s3(s3_endpoint, tmp_path, monkeypatch):
+    from servers import s3_bucket
+    return s3_bucket(s3_endpoint, tmp_path, monkeypatch)

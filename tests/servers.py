@@ -1,0 +1,111 @@
+"""Real servers on 127.0.0.1 for the publish tests: a web server in front of a folder, an S3-compatible server
+(moto's server mode, reached by boto3 over HTTP), and helpers to run `feedtool publish` as a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+from werkzeug.serving import make_server
+from werkzeug.utils import send_file
+from werkzeug.wrappers import Request, Response
+
+# The servers here and pytest-httpserver run on werkzeug, whose request log would land in the CLI's stderr.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+ROOT = Path(__file__).resolve().parent.parent
+# Dummy credentials, distinctive so a test can search every output for them.
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAFEEDTOOLTESTKEY7Q",
+    "AWS_SECRET_ACCESS_KEY": "feedtool-test-secret-Zq93xLwVv0Ma1",
+    "AWS_SESSION_TOKEN": "feedtool-test-session-token-Pp01Kd",
+}
+
+
+@contextlib.contextmanager
+def serve_folder(root: Path, *, ranges: bool = True):
+    """A threaded werkzeug web server over root (HEAD, conditional and range requests); yields its base URL."""
+
+    def app(environ, start_response):
+        request = Request(environ)
+        path = (root / request.path.lstrip("/")).resolve()
+        if not path.is_file() or root.resolve() not in path.parents:
+            return Response("not found", 404)(environ, start_response)
+        if not ranges:
+            return Response(path.read_bytes(), mimetype=send_file(path, environ).mimetype)(environ, start_response)
+        return send_file(path, environ, conditional=True)(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@contextlib.contextmanager
+def moto_s3():
+    """moto's S3-compatible server on a free port; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def s3_environment(tmp_path: Path) -> dict[str, str]:
+    """Dummy credentials in the environment, and no user's ~/.aws files."""
+    empty = tmp_path / "aws-empty"
+    empty.write_text("")
+    return {**S3_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": str(empty),
+            "AWS_SHARED_CREDENTIALS_FILE": str(empty), "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def publish_table(**values) -> str:
+    """A [publish] table for show.toml; by default no Podcast Index ping and no HTTP checks."""
+    values = {"podcastindex": False, "verify_http": False, **values}
+    return "\n[publish]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+
+
+def publish_command(*args, debug: bool = False) -> list[str]:
+    return [sys.executable, "-m", "feedtool", *(["--debug"] if debug else []), "publish", *map(str, args)]
+
+
+def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(extra or {})
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("CI", None)
+    return env
+
+
+def run_publish(*args, env: dict[str, str] | None = None, debug: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(publish_command(*args, debug=debug), cwd=ROOT, env=subprocess_env(env), capture_output=True,
+                          text=True, timeout=120)
+
+
+def s3_bucket(endpoint: str, tmp_path: Path, monkeypatch) -> SimpleNamespace:
+    """A fresh bucket, and the dummy credentials in the environment (nothing from the user's ~/.aws)."""
+    import boto3
+    env = s3_environment(tmp_path)
+    for name in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=endpoint)
+    bucket = f"show-{uuid.uuid4().hex[:10]}"
+    client.create_bucket(Bucket=bucket)
+    return SimpleNamespace(client=client, bucket=bucket, endpoint=endpoint, env=env, target=f"s3://{bucket}/show")
