@@ -191,6 +191,15 @@ def test_a_file_missing_over_http_stops_the_publish_before_the_feed(tmp_path, ca
            "or set verify_http = false)\n" in err
     assert err.endswith("error: 3 problems; the feed on the target was not changed\n")
     assert not (www / "feed.xml").exists() and (www / "media/0001-ep.mp3").exists()
+    # A rerun finds the files on the target, yet still checks them over HTTP before the feed goes live.
+    with serve_folder(other) as url:
+        write_config(show, extra=publish_table(verify_http=True, public_url=url))
+        assert publish(show, www) == 3
+        assert not (www / "feed.xml").exists()
+    with serve_folder(www) as url:
+        write_config(show, extra=publish_table(verify_http=True, public_url=url))
+        assert publish(show, www) == 0
+    assert (www / "feed.xml").exists()
 
 
 def test_publish_without_a_target_is_a_usage_error(tmp_path, capsys):

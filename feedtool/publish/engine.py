@@ -102,6 +102,12 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
                 if kind == "feed":  # already live: a CDN may still serve the old copy for a while
                     found = [warning(f.rule, f.where, f.message, f.hint) for f in found]
                 problems += found
+        if verifier is not None and kind != "feed":
+            # Files an interrupted publish put there count as "already there", but the new feed must not go
+            # live before they pass the HTTP checks too.
+            for rel in sorted(r for r in state.touched if r in by_rel and r not in uploaded
+                              and by_rel[r].entry.kind == kind):
+                problems += verifier.check(rel, by_rel[rel].entry, by_rel[rel].path)
         errors = [f for f in problems if f.is_error]
         warnings += [f for f in problems if not f.is_error]
         if errors:
