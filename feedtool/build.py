@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections import defaultdict
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -202,20 +201,9 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 
 
 def check_episodes(refs) -> list[Finding]:
-    """Cross-episode checks: GUIDs, enclosure URLs and (season, number) pairs must be unique."""
-    findings: list[Finding] = []
-    for label, key in (("GUID", lambda r: r.guid), ("enclosure URL", lambda r: r.enclosure_url),
-                       ("episode number", lambda r: (r.season, r.number) if r.number is not None else None)):
-        groups = defaultdict(list)
-        for ref in refs:
-            if key(ref) is not None:
-                groups[key(ref)].append(display_path(Path(ref.source)))
-        for value, paths in sorted(groups.items(), key=lambda kv: kv[1]):
-            if len(paths) > 1:
-                shown = value[1] if isinstance(value, tuple) else value
-                findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",
-                                      f"give each episode its own {label}"))
-    return findings
+    """Cross-episode checks (unique GUIDs, enclosure URLs and numbers; dates): feedtool.check's item rules."""
+    from feedtool.check.show import ref_findings
+    return ref_findings(refs)
 
 
 def episode_order(refs) -> list:

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.chapters_text import chapters_from_notes
+from feedtool.check.show import channel_findings, item_findings
 from feedtool.config import Config
 from feedtool.episodes import display_path, episode_paths, read_episode
 from feedtool.errors import FeedtoolError, Finding, error
@@ -89,7 +90,9 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         season=episode.season, number=episode.number, pub_date=episode.pub_date.isoformat(),
         timestamp=episode.pub_date.timestamp(), duration=episode.duration,
         files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
-    return EpisodeBuild(ref=ref, item=render_item(episode), outputs=outputs,
+    item = render_item(episode)
+    findings += item_findings(config, episode, item)  # the check rules, cached with the item
+    return EpisodeBuild(ref=ref, item=item, outputs=outputs,
                         findings=tuple(source.warnings) + tuple(findings),
                         deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
                         episode=episode if keep_episode else None)
@@ -120,10 +123,12 @@ def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_epi
 
 
 def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, use_cache: bool = True,
-        keep_episodes: bool = False, dry_run: bool = False, jobs: int | None = None) -> tuple[Report, Show]:
+        keep_episodes: bool = False, dry_run: bool = False, jobs: int | None = None,
+        collect_errors: bool = False) -> tuple[Report, Show]:
     """Build the show into out_dir. Nothing is written unless every episode and the channel are valid.
 
     keep_episodes: return the Show with every Episode (check and publish need them); this skips the cache.
+    collect_errors: (feedtool check) never raise for findings: return them all in report.warnings, write nothing.
     """
     out_dir = Path(out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
@@ -155,13 +160,14 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
     refs = [e.ref for e in cached.values()] + [b.ref for b in fresh.values()]
     show, show_findings = build_show(config, refs, tuple(b.episode for b in fresh.values() if b.episode))
     findings.extend(show_findings)
-    if any(f.is_error for f in findings) or (strict and findings):
+    findings.extend(channel_findings(config, show))
+    if not collect_errors and (any(f.is_error for f in findings) or (strict and findings)):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)
     warnings = tuple(findings)
     report = Report(feed_path=feed_path, episodes=len(refs), total_duration=sum(r.duration for r in refs),
                     rebuilt=len(fresh), written=(), warnings=warnings, refs=tuple(order))
-    if dry_run:
+    if dry_run or collect_errors:
         return report, show
 
     # Write: per-episode files first, the feed that points at them last.

@@ -1,0 +1,3 @@
+"""feedtool check: Apple Podcasts, PSP-1 / Podcast Index and subscriber-safety rules over a feed or a show folder,
+and checks of the server that hosts it. Modules: xml (hardened parsing), context (where findings point),
+apple, psp, safety, artwork (the rules), feed and show (running them), server (HTTP), report (output)."""
