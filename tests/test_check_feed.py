@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import feedparser
@@ -14,7 +14,7 @@ from check_feeds import FEED, FEED_URL, GUID_ELEMENT, HOST, broken, findings, ru
 from feedtool.check.apple import parse_duration, parse_rfc2822
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-FUTURE = format_datetime(datetime(2098, 1, 1, 8, tzinfo=timezone.utc))
+FUTURE = format_datetime(datetime(2098, 1, 1, 8, tzinfo=UTC))
 DATE3 = "Fri, 01 Mar 2024 08:00:00 +0000</pubDate>\n      <itunes"
 
 
@@ -140,12 +140,12 @@ def test_every_feed_rule_has_a_breaking_case():
 def test_messages_say_where_what_and_how():
     found = findings(broken('text="Politics"', 'text="Politcs"'))
     assert [str(f) for f in found] == [
-        "/rss/channel/itunes:category[1]/itunes:category/@text: 'Politcs' is not a subcategory of 'News' "
-        "(did you mean 'Politics'?)"]
+        ("/rss/channel/itunes:category[1]/itunes:category/@text: 'Politcs' is not a subcategory of 'News' "
+         "(did you mean 'Politics'?)")]
     found = findings(broken("<itunes:episode>2<", "<itunes:episode>3<"))
     assert [str(f) for f in found] == [
-        "/rss/channel/item[2]/itunes:episode: episode number 3 is also used by /rss/channel/item[1] "
-        "(give each episode its own episode number; apps treat repeats as one episode)"]
+        ("/rss/channel/item[2]/itunes:episode: episode number 3 is also used by /rss/channel/item[1] "
+         "(give each episode its own episode number; apps treat repeats as one episode)")]
 
 
 def test_wrong_weekday_and_duration_are_named():

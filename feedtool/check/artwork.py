@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
 from feedtool.errors import Finding, error, warning
+
+log = logging.getLogger(__name__)
 
 MIN_SIDE, MAX_SIDE = 1400, 3000
 EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
@@ -23,8 +26,8 @@ def check_artwork(data: bytes, url: str, where: str) -> list[Finding]:
             kind, (width, height), mode = image.format, image.size, image.mode
             transparent = mode == "P" and "transparency" in image.info
     except (UnidentifiedImageError, OSError, ValueError) as e:
-        return [error("apple/artwork-format", where, f"is not a readable image ({e.__class__.__name__})",
-                      "export the artwork again as JPEG or PNG")]
+        log.debug("%s: Pillow cannot read it: %s", url, e)
+        return [error("apple/artwork-format", where, "is not a readable image", "export the artwork again as JPEG or PNG")]
     found = []
     suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
     if kind not in EXTENSIONS:
