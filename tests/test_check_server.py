@@ -76,10 +76,10 @@ def test_a_file_whose_size_is_not_the_enclosure_length(httpserver):
     found = [f for f in server_findings(url) if "item[1]" in f]
     base = httpserver.url_for("/show/")
     assert found[1:] == [
-        f"server/length /rss/channel/item[1]/enclosure/@url: {base}media/3.mp3: Content-Length says 100 bytes, "
-        "the feed says 12345 (upload the file again, or fix the enclosure length)",
-        f"server/length /rss/channel/item[1]/enclosure/@url: {base}media/3.mp3: Content-Range says 100 bytes, "
-        "the feed says 12345 (upload the file again, or fix the enclosure length)"]
+        (f"server/length /rss/channel/item[1]/enclosure/@url: {base}media/3.mp3: Content-Length says 100 bytes, "
+        "the feed says 12345 (upload the file again, or fix the enclosure length)"),
+        (f"server/length /rss/channel/item[1]/enclosure/@url: {base}media/3.mp3: Content-Range says 100 bytes, "
+        "the feed says 12345 (upload the file again, or fix the enclosure length)")]
 
 
 def test_a_wrong_content_type(httpserver):
@@ -98,11 +98,11 @@ def test_redirect_chains_and_loops(httpserver):
                Target(httpserver.url_for("/loop"), "there", "media", len(MEDIA), "audio/mpeg")]
     found = [str(f) for f in check_server(targets, timeout=5) if f.rule in ("server/redirects", "server/unreachable")]
     assert found == [
-        f"here: {httpserver.url_for('/a')}: redirects with 302, 307 (temporary) "
-        "(point the feed at the final URL, or redirect with 301/308)",
+        (f"here: {httpserver.url_for('/a')}: redirects with 302, 307 (temporary) "
+        "(point the feed at the final URL, or redirect with 301/308)"),
         f"here: {httpserver.url_for('/a')}: takes 3 redirects (keep it to 2 at most; apps give up on long chains)",
-        f"there: {httpserver.url_for('/loop')}: HEAD failed: more than 5 redirects "
-        "(check that the URL is public and the server is up)"]
+        (f"there: {httpserver.url_for('/loop')}: HEAD failed: more than 5 redirects "
+        "(check that the URL is public and the server is up)")]
 
 
 def test_head_refused_and_a_missing_file(httpserver):
@@ -122,8 +122,8 @@ def test_a_feed_without_validators_or_304(httpserver):
     feed = FEED.replace(HOST, httpserver.url_for("/show/")).encode()
     url = publish(httpserver, feed_handler=serve(feed, "application/rss+xml", validators=False))
     assert [f for f in server_findings(url) if f.startswith("server/cache")] == [
-        f"server/cache-headers {url}: {url}: sends no ETag or Last-Modified (enable them, so apps can ask whether "
-        "the feed changed instead of downloading it)"]
+        (f"server/cache-headers {url}: {url}: sends no ETag or Last-Modified (enable them, so apps can ask whether "
+        "the feed changed instead of downloading it)")]
     httpserver.clear()
 
     def always_200(request):
@@ -202,8 +202,8 @@ def test_a_show_folder_online(httpserver, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     group = lines.index(display_path(episode))  # findings are grouped under the episode file
     assert lines[group + 1:] == [
-        f"  error: audio: {media}: answers 200 to a byte-range request, not 206 (enable byte-range requests on "
-        "the server; Apple requires them) [server/range]",
-        f"  warning: audio: {media}: served over http (serve it over https; Apple and iOS apps expect it) "
-        "[server/https]",
-        "checked {}: 1 episode; 1 error, 4 warnings, 0 notes".format(show)]
+        (f"  error: audio: {media}: answers 200 to a byte-range request, not 206 (enable byte-range requests on "
+        "the server; Apple requires them) [server/range]"),
+        (f"  warning: audio: {media}: served over http (serve it over https; Apple and iOS apps expect it) "
+        "[server/https]"),
+        f"checked {show}: 1 episode; 1 error, 4 warnings, 0 notes"]
