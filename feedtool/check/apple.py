@@ -258,13 +258,17 @@ def https(scope: Scope) -> list[Finding]:
     targets = [(child(scope.element, "enclosure"), "url"), (child(scope.element, "itunes:image"), "href")]
     targets += [(link, "href") for link in scope.element.findall(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"]
     for element, attr in targets:
-        url = element.get(attr) if element is not None else None
-        if url and urlsplit(url).scheme == "http":
-            where = scope.url_where(element, attr, url)
-            if where:
-                found.append(warning("apple/https", where, "is served over http, not https",
-                                     "serve the feed, artwork and media over https, as Apple recommends"))
+        if element is not None:
+            found += plain_http(scope, element, attr, "apple/https", "is served over http, not https",
+                                "serve the feed, artwork and media over https, as Apple recommends")
     return found
+
+
+def plain_http(scope: Scope, element, attr: str, rule: str, message: str, hint: str) -> list[Finding]:
+    """A warning when the URL in element's attr is http (reported where its cause is, or not at all)."""
+    url = element.get(attr)
+    where = scope.url_where(element, attr, url) if url and urlsplit(url).scheme == "http" else None
+    return [warning(rule, where, message, hint)] if where else []
 
 
 def artwork(scope: Scope) -> list[Finding]:

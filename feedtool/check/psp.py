@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from feedtool.check.apple import own_elements, parse_rfc2822
+from feedtool.check.apple import own_elements, parse_rfc2822, plain_http
 from feedtool.check.context import Scope
 from feedtool.check.data import CHAPTERS_TYPE, LIST_MEDIUMS, MEDIUMS, PERSON_ROLES, TRANSCRIPT_TYPES
 from feedtool.check.xml import ATOM_NS, PODCAST_NS, child, text
@@ -176,12 +175,8 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
                                  f"is {len(content)} characters, more than the {limit} the spec allows",
                                  "shorten it; aggregators cut longer values"))
     for name in spec.urls:
-        url = element.get(name)
-        if url and urlsplit(url).scheme == "http":
-            where = scope.url_where(element, name, url)
-            if where:
-                found.append(warning("psp/https", where, "is an http URL",
-                                     "the podcast namespace asks for https URLs"))
+        found += plain_http(scope, element, name, "psp/https", "is an http URL",
+                            "the podcast namespace asks for https URLs")
     return found
 
 

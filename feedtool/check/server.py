@@ -177,12 +177,16 @@ def _type(target: Target, response: requests.Response, accepted: tuple[str, ...]
     return []
 
 
-def _check_media(client: Client, target: Target) -> list[Finding]:
+def _head(client: Client, target: Target) -> tuple[Fetched, list[Finding]]:
     head = client.fetch("HEAD", target.url)
     found = _answered(target, head, "HEAD")
+    return head, found + (_status(target, head, "HEAD") if head.response is not None else [])
+
+
+def _check_media(client: Client, target: Target) -> list[Finding]:
+    head, found = _head(client, target)
     if head.response is None:
         return found
-    found += _status(target, head, "HEAD")
     if head.response.status_code < 400:
         found += _type(target, head.response, (target.mime_type,) if target.mime_type else ())
         found += _length(target, head.response.headers.get("Content-Length"), "Content-Length")
@@ -218,11 +222,9 @@ def _range(target: Target, response: requests.Response) -> list[Finding]:
 
 
 def _check_image(client: Client, target: Target) -> list[Finding]:
-    head = client.fetch("HEAD", target.url)
-    found = _answered(target, head, "HEAD")
+    head, found = _head(client, target)
     if head.response is None:
         return found
-    found += _status(target, head, "HEAD")
     got = client.fetch("GET", target.url, limit=IMAGE_LIMIT)
     if got.response is None:
         return found + _answered(target, got, "GET")
