@@ -202,7 +202,7 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 
 def check_episodes(refs) -> list[Finding]:
     """Cross-episode checks (unique GUIDs, enclosure URLs and numbers; dates): feedtool.check's item rules."""
-    from feedtool.check.show import ref_findings
+    from feedtool.check.rules import ref_findings
     return ref_findings(refs)
 
 

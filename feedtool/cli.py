@@ -102,8 +102,7 @@ def _positive(value: str) -> int:
 
 
 def cmd_check(args) -> int:
-    from feedtool.check.report import exit_status, format_json, format_text
-    from feedtool.check.run import check_target
+    from feedtool.check.run import check_target, exit_status, format_json, format_text
     result = check_target(args.target, online=args.online, sample=args.sample, timeout=args.timeout)
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)

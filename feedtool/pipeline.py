@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.chapters_text import chapters_from_notes
-from feedtool.check.show import channel_findings, item_findings
+from feedtool.check.rules import channel_findings, item_findings
 from feedtool.config import Config
 from feedtool.episodes import display_path, episode_paths, read_episode
 from feedtool.errors import FeedtoolError, Finding, error

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedtool.build import podcast_guid
-from feedtool.check.feed import check_feed
+from feedtool.check.rules import check_feed
 
 HOST = "https://media.feedtool-fixtures.net/show/"
 FEED_URL = HOST + "feed.xml"

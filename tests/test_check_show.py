@@ -12,7 +12,7 @@ import pytest
 from conftest import BASE_URL, build, cover_jpeg, make_episode, run_cli, write_config
 from PIL import Image
 
-from feedtool.check.feed import check_feed
+from feedtool.check.rules import check_feed
 from feedtool.check.run import check_target
 from feedtool.episodes import display_path
 

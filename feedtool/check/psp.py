@@ -8,9 +8,39 @@ from dataclasses import dataclass
 
 from feedtool.check.apple import own_elements, parse_rfc2822, plain_http
 from feedtool.check.context import Scope
-from feedtool.check.data import CHAPTERS_TYPE, LIST_MEDIUMS, MEDIUMS, PERSON_ROLES, TRANSCRIPT_TYPES
 from feedtool.check.xml import ATOM_NS, PODCAST_NS, child, text
 from feedtool.errors import Finding, error, info, warning
+
+# Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
+# (role and group are case-insensitive). The file's own spelling is kept, "translater" included.
+PERSON_ROLES: dict[str, tuple[str, ...]] = {
+    "creative direction": ("director", "assistant director", "executive producer", "senior producer", "producer",
+                           "associate producer", "development producer", "creative director"),
+    "cast": ("host", "co-host", "guest host", "guest", "voice actor", "narrator", "announcer", "reporter"),
+    "writing": ("author", "editorial director", "co-writer", "writer", "songwriter", "guest writer",
+                "story editor", "managing editor", "script editor", "script coordinator", "researcher", "editor",
+                "fact checker", "translater", "transcriber", "logger"),
+    "audio production": ("studio coordinator", "technical director", "technical manager", "audio engineer",
+                         "remote recording engineer", "post production engineer"),
+    "audio post-production": ("audio editor", "sound designer", "foley artist", "composer", "theme music",
+                              "music production", "music contributor"),
+    "administration": ("production coordinator", "booking coordinator", "production assistant", "content manager",
+                       "marketing manager", "sales representative", "sales manager"),
+    "visuals": ("graphic designer", "cover art designer"),
+    "community": ("social media manager",),
+    "misc.": ("consultant", "intern"),
+    "video production": ("camera operator", "lighting designer", "camera grip", "assistant camera"),
+    "video post-production": ("editor", "assistant editor"),
+}
+
+# podcast:medium values (podcast-namespace docs/tags/medium.md); each also has a list variant ending in "L".
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher", "course")
+LIST_MEDIUMS = tuple(m + "L" for m in MEDIUMS) + ("mixed",)
+
+# podcast:transcript types (docs/tags/transcript.md, with the older spec's SRT spellings).
+TRANSCRIPT_TYPES = ("text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip",
+                    "application/srt", "text/srt")
+CHAPTERS_TYPE = "application/json+chapters"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _GEO = re.compile(r"^geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$")

@@ -1,15 +1,18 @@
-"""`feedtool check` on what the user names: a show folder, a feed file or a feed URL."""
+"""`feedtool check` on what the user names (a show folder, a feed file or a feed URL), and its report: text
+grouped by file, channel or item for a terminal, JSON for machines."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from feedtool.check import server
-from feedtool.check.feed import check_feed
+from feedtool.check.rules import check_feed
 from feedtool.check.server import Target
 from feedtool.check.xml import ATOM_NS, child
-from feedtool.errors import ConfigError, Finding, UsageError, error
+from feedtool.errors import ERROR, INFO, WARNING, ConfigError, ExitStatus, Finding, UsageError, error
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def _check_url(url: str, sample: int | None, timeout: float) -> Result:
 
 
 def _check_show(path: Path, online: bool, sample: int | None, timeout: float) -> Result:
-    from feedtool.check.show import check_show
+    from feedtool.check.rules import check_show
     from feedtool.config import load_config
     from feedtool.episodes import display_path
     try:
@@ -112,3 +115,71 @@ def _unique_urls(targets: list[Target]) -> list[Target]:
 
 def _count(root) -> int:
     return len(root.find("channel").findall("item")) if root is not None else 0
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+_ITEM = re.compile(r"^(/rss/channel/item\[\d+\])(?:/(.*))?$")
+_URL = re.compile(r"^(https?://\S+?)(?:: (.*))?$")
+
+
+def counts(findings) -> dict[str, int]:
+    return {severity: sum(f.severity == severity for f in findings) for severity in (ERROR, WARNING, INFO)}
+
+
+def exit_status(result: Result, *, strict: bool = False) -> int:
+    tally = counts(result.findings)
+    return ExitStatus.ERROR if tally[ERROR] or (strict and tally[WARNING]) else ExitStatus.OK
+
+
+def split_where(where: str) -> tuple[str, str]:
+    """(group, rest): the file, channel or item a finding is in, and the field inside it."""
+    item = _ITEM.match(where)
+    if item:
+        return item.group(1), item.group(2) or ""
+    if where.startswith("/rss/channel"):
+        return "/rss/channel", where[len("/rss/channel/"):]
+    url = _URL.match(where)
+    if url:
+        return url.group(1), url.group(2) or ""
+    group, _, rest = where.partition(":")
+    return group, rest.strip()
+
+
+def format_text(result: Result, *, quiet: bool = False) -> str:
+    groups: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if quiet and finding.severity != ERROR:
+            continue
+        groups.setdefault(split_where(finding.where)[0], []).append(finding)
+    lines = []
+    for group, findings in groups.items():
+        lines.append(group or result.target)
+        for finding in sorted(findings, key=lambda f: ORDER.get(f.severity, 3)):
+            rest = split_where(finding.where)[1]
+            text = f"{rest}: {finding.message}" if rest else finding.message
+            hint = f" ({finding.hint})" if finding.hint else ""
+            lines.append(f"  {finding.severity}: {text}{hint} [{finding.rule}]")
+    tally = counts(result.findings)
+    episodes = f"{result.episodes} episode{'s' * (result.episodes != 1)}"
+    lines.append(f"checked {result.target}: {episodes}; {_plural(tally[ERROR], 'error')}, "
+                 f"{_plural(tally[WARNING], 'warning')}, {_plural(tally[INFO], 'note')}")
+    return "\n".join(lines)
+
+
+def format_json(result: Result) -> str:
+    tally = counts(result.findings)
+    document = {
+        "target": result.target,
+        "kind": result.kind,
+        "episodes": result.episodes,
+        "errors": tally[ERROR], "warnings": tally[WARNING], "infos": tally[INFO],
+        "findings": [{"rule": f.rule, "severity": f.severity, "where": f.where, "message": f.message,
+                      "hint": f.hint} for f in result.findings],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"

@@ -16,11 +16,15 @@ from urllib.parse import urlsplit
 
 from feedtool.check.apple import own_elements
 from feedtool.check.context import Scope
-from feedtool.check.data import PLACEHOLDER_HOSTS, PLACEHOLDER_SUFFIXES
 from feedtool.check.psp import TAGS
 from feedtool.check.xml import PODCAST_NS, child, tag_name, text
 from feedtool.errors import Finding, error, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+
+# Names reserved for examples and tests (RFC 2606, RFC 6761): a feed pointing at them points nowhere.
+PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net", "localhost")
+PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org",
+                        ".example.net")
 
 URL_TEXT = ("link", "itunes:new-feed-url", "url")  # elements whose text is a URL (url: inside <image>)
 URL_ATTRS = {"enclosure": "url", "itunes:image": "href", "atom:link": "href"}

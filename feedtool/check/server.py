@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from feedtool import __version__
-from feedtool.check.artwork import check_artwork
+from feedtool.check.apple import check_artwork
 from feedtool.errors import Finding, error, info, warning
 
 USER_AGENT = f"feedtool/{__version__}"
