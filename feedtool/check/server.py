@@ -61,12 +61,23 @@ class Client:
         self.timeout = timeout
         self.retries = retries
         self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
 
     def _session(self) -> requests.Session:
-        if not hasattr(self._local, "session"):  # Session is not shared between threads
-            self._local.session = requests.Session()
-            self._local.session.headers["User-Agent"] = USER_AGENT
+        if not hasattr(self._local, "session"):  # a Session is not shared between threads
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+            with self._lock:
+                self._sessions.append(session)
+            self._local.session = session
         return self._local.session
+
+    def close(self) -> None:
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
     def fetch(self, method: str, url: str, headers: dict | None = None, limit: int = 0) -> Fetched:
         """One request, redirects followed by hand (to see each hop), up to `limit` body bytes read."""
@@ -133,8 +144,11 @@ def check_server(targets: list[Target], *, timeout: float = TIMEOUT, workers: in
     client = Client(timeout)
     checks = {"feed": lambda t: _check_feed(client, t, feed), "image": lambda t: _check_image(client, t),
               "media": lambda t: _check_media(client, t)}
-    with ThreadPoolExecutor(max(1, min(workers, len(targets)))) as pool:
-        results = list(pool.map(lambda t: checks[t.kind](t), targets))
+    try:
+        with ThreadPoolExecutor(max(1, min(workers, len(targets)))) as pool:
+            results = list(pool.map(lambda t: checks[t.kind](t), targets))
+    finally:
+        client.close()
     return [f for found in results for f in found]
 
 
@@ -236,7 +250,11 @@ def _check_image(client: Client, target: Target) -> list[Finding]:
 
 
 def fetch_feed(url: str, *, timeout: float = TIMEOUT) -> Fetched:
-    return Client(timeout).fetch("GET", url, limit=FEED_LIMIT)
+    client = Client(timeout)
+    try:
+        return client.fetch("GET", url, limit=FEED_LIMIT)
+    finally:
+        client.close()
 
 
 def _check_feed(client: Client, target: Target, fetched: Fetched | None) -> list[Finding]:
