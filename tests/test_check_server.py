@@ -207,3 +207,15 @@ def test_a_show_folder_online(httpserver, tmp_path, capsys):
         (f"  warning: audio: {media}: served over http (serve it over https; Apple and iOS apps expect it) "
         "[server/https]"),
         f"checked {show}: 1 episode; 1 error, 4 warnings, 0 notes"]
+
+
+def test_https_passes_and_http_is_named():
+    import requests
+
+    from feedtool.check.server import Fetched, _answered
+    secure = Target("https://media.feedtool-fixtures.net/a.mp3", "here", "media")
+    assert _answered(secure, Fetched(secure.url, requests.Response()), "HEAD") == []
+    plain = Target("http://media.feedtool-fixtures.net/a.mp3", "here", "media")
+    assert [str(f) for f in _answered(plain, Fetched(plain.url, requests.Response()), "HEAD")] == [
+        ("here: http://media.feedtool-fixtures.net/a.mp3: served over http (serve it over https; Apple and iOS apps "
+        "expect it)")]
