@@ -21,6 +21,7 @@ from feedtool.config import Config
 from feedtool.episodes import display_path
 from feedtool.errors import Finding, error
 from feedtool.model import Episode, Show
+from feedtool.render.feed import render_feed, render_item
 
 CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
 ITEM_RULES = apple.ITEM_RULES + psp.ITEM_RULES + safety.ITEM_RULES
@@ -112,7 +113,6 @@ def item_findings(config: Config, episode: Episode, item: bytes) -> list[Finding
 
 def channel_findings(config: Config, show: Show) -> list[Finding]:
     """The channel rules over the rendered channel (the feed without its items)."""
-    from feedtool.render.feed import render_feed
     head = b"".join(render_feed(show, []))
     root, findings = parse_feed(head, str(config.path))
     if root is None:  # our own renderer made no feed: a bug, said plainly
@@ -124,19 +124,14 @@ def channel_findings(config: Config, show: Show) -> list[Finding]:
 
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
-    keys = [ItemKey(label=display_path_of(r.source), guid=r.guid, enclosure_url=r.enclosure_url,
+    keys = [ItemKey(label=display_path(Path(r.source)), guid=r.guid, enclosure_url=r.enclosure_url,
                     timestamp=r.timestamp, season=r.season, number=r.number) for r in refs]
     return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
 
 
-def display_path_of(source: str) -> str:
-    return display_path(Path(source))
-
-
 def check_show(config: Config) -> tuple[list[Finding], Show]:
     """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
-    from feedtool.pipeline import run
-    from feedtool.render.feed import render_feed, render_item
+    from feedtool.pipeline import run  # pipeline runs these rules: imported when used
     report, show = run(config, keep_episodes=True, dry_run=True, collect_errors=True)
     findings = list(report.warnings)
     feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))
