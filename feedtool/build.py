@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -218,21 +217,9 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 
 
 def check_episodes(refs) -> list[Finding]:
-    """Cross-episode checks: GUIDs, enclosure URLs and (season, number) pairs must be unique."""
-    findings: list[Finding] = []
-    for label, values in (("GUID", [r.guid for r in refs]), ("enclosure URL", [r.enclosure_url for r in refs]),
-                          ("episode number", [(r.season, r.number) if r.number is not None else None for r in refs])):
-        repeated = {value for value, count in Counter(values).items() if count > 1 and value is not None}
-        groups = defaultdict(list)
-        for ref, value in zip(refs, values, strict=True):
-            if value in repeated:
-                groups[value].append(display_path(Path(ref.source)))
-        for value, paths in sorted(groups.items(), key=lambda kv: sorted(kv[1])):
-            paths.sort()
-            shown = value[1] if isinstance(value, tuple) else value
-            findings.append(error("show/duplicate", paths[-1], f"{label} {shown} is also used by {', '.join(paths[:-1])}",
-                                  f"give each episode its own {label}"))
-    return findings
+    """Cross-episode checks (unique GUIDs, enclosure URLs and numbers; dates): feedtool.check's item rules."""
+    from feedtool.check.rules import ref_findings
+    return ref_findings(refs)
 
 
 def episode_order(refs) -> list:

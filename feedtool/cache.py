@@ -21,7 +21,7 @@ from feedtool.write import atomic_write
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: findings include the feedtool check rules
 
 
 class EpisodeRef(NamedTuple):

@@ -13,6 +13,7 @@ from typing import Iterator
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.chapters_text import chapters_from_notes
+from feedtool.check.rules import channel_findings, item_findings
 from feedtool.config import Config
 from feedtool.episodes import display_path, episode_paths, read_episode
 from feedtool.errors import FeedtoolError, Finding, error
@@ -104,7 +105,9 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         season=episode.season, number=episode.number, pub_date=episode.pub_date.isoformat(),
         timestamp=episode.pub_date.timestamp(), duration=episode.duration,
         files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
-    return EpisodeBuild(ref=ref, item=render_item(episode), outputs=outputs,
+    item = render_item(episode)
+    findings += item_findings(config, episode, item)  # the check rules, cached with the item
+    return EpisodeBuild(ref=ref, item=item, outputs=outputs,
                         findings=tuple(source.findings) + tuple(findings),
                         deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
                         episode=episode if keep_episode else None)
@@ -174,25 +177,31 @@ def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_epi
 
 
 def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, use_cache: bool = True,
-        keep_episodes: bool = False, dry_run: bool = False, jobs: int | None = None) -> tuple[Report, Show]:
+        keep_episodes: bool = False, dry_run: bool = False, jobs: int | None = None,
+        collect_errors: bool = False) -> tuple[Report, Show]:
     """Build the show into out_dir. Nothing is written unless every episode and the channel are valid.
 
     keep_episodes: return the Show with every Episode (check and publish need them); this skips the cache.
+    collect_errors: (feedtool check) never raise for findings: return them all in report.warnings, write nothing.
     """
     out_dir = Path(out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
     cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
     if use_cache and not keep_episodes:
         cache.load()
+    dry_run = dry_run or collect_errors
     if not dry_run:
         out_dir.mkdir(parents=True, exist_ok=True)
     # Fresh items are spooled to a scratch file as they arrive, so memory does not grow with the show.
     # It lives in the output folder so the kernel can copy from it into the feed (same file system).
-    with tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch, _open_or_none(feed_path if cache.entries else None) as old:
-        return _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs)
+    with (tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch,
+          _open_or_none(feed_path if cache.entries else None) as old):
+        return _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run,
+                    jobs, collect_errors)
 
 
-def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs):
+def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs,
+         collect_errors):
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     # Gather: every episode, from the cache where its files did not change, else built afresh.
@@ -221,7 +230,8 @@ def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, kee
     refs = [e.ref for e in cached.values()] + [b.ref for b in fresh.values()]
     show, show_findings = build_show(config, refs, tuple(b.episode for b in fresh.values() if b.episode))
     findings.extend(show_findings)
-    if any(f.is_error for f in findings) or (strict and findings):
+    findings.extend(channel_findings(config, show))
+    if not collect_errors and (any(f.is_error for f in findings) or (strict and findings)):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)
     report = Report(feed_path=feed_path, episodes=len(refs), total_duration=sum(r.duration for r in refs),

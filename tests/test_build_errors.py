@@ -151,8 +151,8 @@ def test_zero_byte_audio(built, capsys):
 def test_duplicate_episode_numbers(built, capsys):
     show, out, before = built
     make_episode(show, "0002-two.md", audio="media/0002-two.mp3", number="1")
-    fails_with(capsys, show, out, before, "0002-two.md: episode number 1 is also used by",
-               "0001-first.md (give each episode its own episode number)")
+    fails_with(capsys, show, out, before, "0002-two.md: number: episode number 1 is also used by",
+               "0001-first.md (give each episode its own episode number")
 
 
 def test_duplicate_guids(built, capsys):

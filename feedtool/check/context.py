@@ -1,0 +1,140 @@
+"""Where a finding points, and how a rule reaches the files a feed names.
+
+A rule looks at one scope (the channel or one item) and reports `scope.where(element, ...)`. In a feed that
+is an XPath (`/rss/channel/item[3]/enclosure/@length`); in a show folder it is the file and field the value
+came from (`episodes/0003-x.md: audio`, `episodes/show.toml:show.artwork`), so the producer knows what to edit.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from feedtool.check.xml import qualified, tag_name
+
+# The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
+ITEM_FIELDS = {
+    "title": "title", "itunes:title": "title", "guid": "guid", "pubDate": "date", "enclosure": "audio",
+    "itunes:duration": "audio", "itunes:episode": "number", "podcast:episode": "number",
+    "itunes:season": "season", "podcast:season": "season", "itunes:episodeType": "type",
+    "itunes:explicit": "explicit", "itunes:image": "image", "link": "link", "description": "notes",
+    "content:encoded": "notes", "podcast:person": "people", "podcast:transcript": "transcript",
+    "podcast:chapters": "chapters", "psc:chapters": "chapters", "podcast:alternateEnclosure": "alternates",
+    "itunes:block": "block",
+}
+CHANNEL_FIELDS = {
+    "title": "show.title", "description": "show.description", "language": "show.language",
+    "itunes:author": "show.author", "link": "show.link", "itunes:image": "show.artwork", "image": "show.artwork",
+    "itunes:category": "show.categories", "itunes:explicit": "show.explicit", "itunes:type": "show.type",
+    "copyright": "show.copyright", "itunes:owner": "show.owner_email", "podcast:guid": "show.guid",
+    "podcast:locked": "show.locked", "podcast:funding": "show.funding", "podcast:person": "show.person",
+    "podcast:license": "show.license", "podcast:medium": "show.medium", "atom:link": "feed.feed_url",
+    "itunes:new-feed-url": "feed.new_feed_url", "itunes:complete": "show.complete", "itunes:block": "show.block",
+    "pubDate": "show", "lastBuildDate": "show",
+}
+
+
+@dataclass
+class Scope(ABC):
+    """The channel or one item of a feed, as the rules see it."""
+
+    element: object  # the <channel> or <item>
+    is_item: bool
+    show_type: str = "episodic"
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @abstractmethod
+    def where(self, element, child: str | None = None, attr: str | None = None) -> str:
+        """Name the place of element (or of its missing child, or of its attribute) for the producer."""
+
+    def url_where(self, element, attr: str | None, url: str) -> str | None:
+        """Where to report a problem with this URL, or None when another finding already covers its cause."""
+        return self.where(element, attr=attr)
+
+    def image_path(self, url: str) -> Path | None:
+        """A local copy of the image at url, when there is one to read."""
+        return None
+
+    def guid_recorded(self) -> bool:
+        """Whether the show's podcast:guid is a recorded fact rather than whatever the feed says."""
+        return False
+
+
+@dataclass
+class FeedScope(Scope):
+    """A scope in a feed file or a feed fetched from a URL: findings point at XPaths."""
+
+    base: str = "/rss/channel"
+
+    def where(self, element, child: str | None = None, attr: str | None = None) -> str:
+        steps = []
+        node = element
+        while node is not None and node is not self.element:
+            steps.append(_step(node))
+            node = node.getparent()
+        path = "/".join([self.base, *reversed(steps)] + ([child] if child else []))
+        return f"{path}/@{attr}" if attr else path
+
+
+def _step(node) -> str:
+    name = tag_name(node)
+    siblings = node.getparent().findall(node.tag) if node.getparent() is not None else [node]
+    return f"{name}[{siblings.index(node) + 1}]" if len(siblings) > 1 else name
+
+
+@dataclass
+class ShowScope(Scope):
+    """A scope rendered from a show folder: findings point at the episode file or config key behind a value."""
+
+    prefix: str = ""  # "episodes/0003-x.md: " for an item, "episodes/show.toml:" for the channel
+    config: object = None
+    suppressed: frozenset = frozenset()  # config findings already naming a missing fact
+
+    def where(self, element, child: str | None = None, attr: str | None = None) -> str:
+        top = child
+        node = element
+        while node is not None and node is not self.element:
+            top = tag_name(node)
+            node = node.getparent()
+        fields = ITEM_FIELDS if self.is_item else CHANNEL_FIELDS
+        name = fields.get(top or "", top or ("episode" if self.is_item else "show"))
+        if not self.is_item and top == "podcast:guid" and not self.config.show.guid:
+            name = "feed.feed_url"  # derived from the feed URL until build records it
+        return f"{self.prefix}{name}"
+
+    def url_where(self, element, attr: str | None, url: str) -> str | None:
+        base = self.config.feed.base_url
+        if not base and not urlsplit(url).scheme:
+            return None  # relative because base_url is missing: config/missing names that fact
+        if base and url.startswith(base):
+            # every URL under base_url shares its problems: report them once, on the channel
+            return None if self.is_item else f"{self.config.path}:feed.base_url"
+        return self.where(element, attr=attr)
+
+    def guid_recorded(self) -> bool:
+        return bool(self.config.show.guid)
+
+    def image_path(self, url: str) -> Path | None:
+        base = self.config.feed.base_url
+        if base and url.startswith(base):
+            relative = url[len(base):].lstrip("/")
+        elif not urlsplit(url).scheme:
+            relative = url
+        else:
+            return None
+        path = self.config.root / os.path.normpath(relative)
+        return path if path.is_file() else None
+
+
+def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:
+    return FeedScope(element=item, is_item=True, show_type=channel_scope.show_type, now=channel_scope.now,
+                     base=f"/rss/channel/item[{index}]")
+
+
+def show_type_of(channel) -> str:
+    element = channel.find(qualified("itunes:type"))
+    return (element.text or "").strip() if element is not None and element.text else "episodic"

@@ -1,0 +1,140 @@
+"""Running the rules: over a parsed feed (document, channel, items, across items), and over a show folder,
+per episode and per channel inside `feedtool build` and whole in `feedtool check`.
+
+In a show folder findings point at the episode file and field, or the config key, a value came from. A rule
+whose cause is a producer fact the config already reports missing (config/missing) stays quiet, so each fact
+is named once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from feedtool.check import apple, psp, safety
+from feedtool.check.apple import parse_rfc2822
+from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, show_type_of
+from feedtool.check.safety import ItemKey, check_items
+from feedtool.check.xml import ITUNES_NS, child, parse_feed, parse_item, text
+from feedtool.config import Config
+from feedtool.episodes import display_path
+from feedtool.errors import Finding, error
+from feedtool.model import Episode, Show
+from feedtool.render.feed import render_feed, render_item
+
+CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
+ITEM_RULES = apple.ITEM_RULES + psp.ITEM_RULES + safety.ITEM_RULES
+FEED_FIELDS = {"guid": "guid", "audio": "enclosure/@url", "date": "pubDate", "number": "itunes:episode"}
+REF_FIELDS = {"guid": "guid", "audio": "audio", "date": "date", "number": "number"}
+
+
+def unique(findings: Iterable[Finding]) -> list[Finding]:
+    """Drop repeats (several values sharing one cause report it once), keeping the order."""
+    return list(dict.fromkeys(findings))
+
+
+def run_rules(scope: Scope, rules) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in rules:
+        found += rule(scope)
+    return unique(found)
+
+
+def namespaces(root, where: str) -> list[Finding]:
+    """Apple ignores every itunes: tag unless the namespace is declared exactly as Apple spells it."""
+    found = []
+    for prefix, uri in (root.nsmap or {}).items():
+        if uri != ITUNES_NS and uri.lower().rstrip("/") == ITUNES_NS.lower():
+            found.append(error("apple/namespace", f"{where}: xmlns:{prefix}", f"is '{uri}'",
+                               f"declare xmlns:{prefix}=\"{ITUNES_NS}\" exactly; Apple ignores the tags otherwise"))
+    return found
+
+
+def check_feed(data: bytes, where: str, *, now: datetime | None = None) -> tuple[list[Finding], object]:
+    """Every rule over the feed bytes. Returns (findings, root); root is None when the bytes are no feed."""
+    root, findings = parse_feed(data, where)
+    if root is None:
+        return findings, None
+    findings += namespaces(root, where)
+    channel = root.find("channel")
+    scope = FeedScope(element=channel, is_item=False, show_type=show_type_of(channel))
+    if now is not None:
+        scope.now = now
+    findings += run_rules(scope, CHANNEL_RULES)
+    keys = []
+    for index, item in enumerate(channel.findall("item"), start=1):
+        item_scope = item_scope_for(scope, item, index)
+        findings += run_rules(item_scope, ITEM_RULES)
+        keys.append(item_key(item, item_scope.base))
+    findings += check_items(keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=scope.now,
+                            document_order=True)
+    return findings, root
+
+
+def item_key(item, label: str) -> ItemKey:
+    enclosure = child(item, "enclosure")
+    date = child(item, "pubDate")
+    try:
+        timestamp = parse_rfc2822(text(date)).timestamp() if date is not None else None
+    except ValueError:
+        timestamp = None  # apple/date reports it
+    return ItemKey(label=label, guid=(text(child(item, "guid")) or "").strip() or None,
+                   enclosure_url=enclosure.get("url") if enclosure is not None else None, timestamp=timestamp,
+                   season=_whole(child(item, "itunes:season")), number=_whole(child(item, "itunes:episode")))
+
+
+def _whole(element) -> int | None:
+    value = (text(element) or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+# --- a show folder ------------------------------------------------------------------------------------------
+
+def missing_facts(config: Config) -> frozenset[str]:
+    """The places of the facts the config reports missing: rules that trip over them stay quiet."""
+    places = {f.where for f in config.warnings if f.rule == "config/missing"}
+    if not config.feed_url:
+        places.add(f"{config.path}:feed.feed_url")
+    return frozenset(places)
+
+
+def _keep(findings: list[Finding], config: Config) -> list[Finding]:
+    suppressed = missing_facts(config)
+    return [f for f in findings if f.where not in suppressed]
+
+
+def item_findings(config: Config, episode: Episode, item: bytes) -> list[Finding]:
+    """The item rules over one rendered <item> (build_episode calls this; the result is cached with it)."""
+    scope = ShowScope(element=parse_item(item), is_item=True, show_type=config.show.type,
+                      prefix=f"{display_path(episode.source)}: ", config=config)
+    return _keep(run_rules(scope, ITEM_RULES), config)
+
+
+def channel_findings(config: Config, show: Show) -> list[Finding]:
+    """The channel rules over the rendered channel (the feed without its items)."""
+    head = b"".join(render_feed(show, []))
+    root, findings = parse_feed(head, str(config.path))
+    if root is None:  # our own renderer made no feed: a bug, said plainly
+        raise AssertionError(f"the rendered channel does not parse: {findings}")
+    scope = ShowScope(element=root.find("channel"), is_item=False, show_type=config.show.type,
+                      prefix=f"{config.path}:", config=config)
+    return _keep(namespaces(root, str(config.path)) + run_rules(scope, CHANNEL_RULES), config)
+
+
+def ref_findings(refs) -> list[Finding]:
+    """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
+    keys = [ItemKey(label=display_path(Path(r.source)), guid=r.guid, enclosure_url=r.enclosure_url,
+                    timestamp=r.timestamp, season=r.season, number=r.number) for r in refs]
+    return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
+
+
+def check_show(config: Config) -> tuple[list[Finding], Show]:
+    """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
+    from feedtool.pipeline import run  # pipeline runs these rules: imported when used
+    report, show = run(config, keep_episodes=True, dry_run=True, collect_errors=True)
+    findings = list(report.warnings)
+    feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))
+    root, parsed = parse_feed(feed, str(config.path))
+    findings += parsed + (namespaces(root, str(config.path)) if root is not None else [])
+    return unique(findings), show

@@ -1,0 +1,198 @@
+"""Subscribers' safety: URLs apps can fetch, honest enclosures, notes apps render, and episodes that stay put.
+
+Per scope (channel or item) and across items: the cross-item rules run over small keys, so `feedtool build`
+applies them to its cached EpisodeRefs without rendering or parsing anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from itertools import pairwise
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from feedtool.check.apple import own_elements
+from feedtool.check.context import Scope
+from feedtool.check.psp import TAGS
+from feedtool.check.xml import PODCAST_NS, child, tag_name, text
+from feedtool.errors import Finding, error, warning
+from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+
+# Names reserved for examples and tests (RFC 2606, RFC 6761): a feed pointing at them points nowhere.
+PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net", "localhost")
+PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org",
+                        ".example.net")
+
+URL_TEXT = ("link", "itunes:new-feed-url", "url")  # elements whose text is a URL (url: inside <image>)
+URL_ATTRS = {"enclosure": "url", "itunes:image": "href", "atom:link": "href"}
+ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "style", "link", "meta", "base"}
+NOTES = ("description", "content:encoded")
+FUTURE_SLACK = 60.0  # seconds of clock skew forgiven
+
+
+def url_fields(scope: Scope):
+    """(element, attribute or None, URL) for every URL the scope points apps at."""
+    for element in own_elements(scope):
+        name = tag_name(element)
+        if name in URL_TEXT and (name != "url" or tag_name(element.getparent()) == "image"):
+            yield element, None, (text(element) or "").strip()
+        elif name in URL_ATTRS and element.get(URL_ATTRS[name]) is not None:
+            yield element, URL_ATTRS[name], element.get(URL_ATTRS[name]).strip()
+        elif element.tag.startswith(f"{{{PODCAST_NS}}}") and element.tag.split("}")[1] in TAGS:
+            for attr in TAGS[element.tag.split("}")[1]].urls:
+                if element.get(attr) is not None:
+                    yield element, attr, element.get(attr).strip()
+
+
+def placeholder(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host in PLACEHOLDER_HOSTS or host.endswith(PLACEHOLDER_SUFFIXES)
+
+
+def urls(scope: Scope) -> list[Finding]:
+    found = []
+    for element, attr, url in url_fields(scope):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            where = scope.url_where(element, attr, url)
+            if where:
+                found.append(error("safety/url", where, f"'{url}' is not an absolute http(s) URL",
+                                   "apps fetch only full URLs: write https://host/path"))
+        elif placeholder(url):
+            found.append(error("safety/placeholder", scope.where(element, attr=attr),
+                               f"'{url}' points at a placeholder domain", "replace it with the real URL"))
+    return found
+
+
+def enclosure_length(scope: Scope) -> list[Finding]:
+    element = child(scope.element, "enclosure")
+    if element is not None and (element.get("length") or "").strip() == "0":
+        return [error("safety/enclosure-length", scope.where(element, attr="length"), "is 0",
+                      "give the file's size in bytes; apps use it to download and resume")]
+    return []
+
+
+class _NotesScan(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.unrendered: set[str] = set()
+        self.active: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ACTIVE_TAGS:
+            self.active.add(f"<{tag}>")
+        elif tag not in ALLOWED_TAGS:
+            self.unrendered.add(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.active.add(f"{name}=")
+            elif name in ("href", "src") and value:
+                scheme = urlsplit(value.strip()).scheme.lower()
+                if scheme and scheme not in URL_SCHEMES:
+                    self.active.add(f"{scheme}: link")
+                elif name in ALLOWED_ATTRIBUTES.get(tag, ()):
+                    self.links.append(value)
+
+
+def notes(scope: Scope) -> list[Finding]:
+    found = []
+    for name in NOTES:
+        element = child(scope.element, name)
+        if element is None:
+            continue
+        scan = _NotesScan()
+        scan.feed(text(element) or "")
+        scan.close()
+        where = scope.where(element)
+        if scan.active:
+            found.append(error("safety/notes-script", where, f"contains {', '.join(sorted(scan.active))}",
+                               "remove scripts, event handlers and non-web links; apps strip them or refuse the feed"))
+        if scan.unrendered:
+            found.append(warning("safety/notes-html", where, f"uses {', '.join(sorted(scan.unrendered))}, "
+                                 "which podcast apps do not render", "keep to p, br, a, ul, ol, li, strong, em, b, i"))
+        for link in scan.links:
+            if placeholder(link):
+                found.append(warning("safety/placeholder", where, f"links to '{link}', a placeholder domain",
+                                     "replace it with the real URL"))
+    return found
+
+
+CHANNEL_RULES = (urls,)
+ITEM_RULES = (urls, enclosure_length, notes)
+
+
+class ItemKey(NamedTuple):
+    """What the cross-item rules need from one episode; built from an EpisodeRef or a parsed <item>."""
+
+    label: str  # the episode file, or the item's XPath
+    guid: str | None
+    enclosure_url: str | None
+    timestamp: float | None
+    season: int | None
+    number: int | None
+
+
+# at(key, field) names a field of an item: field is one of "guid", "audio", "date", "number".
+Locate = Callable[[ItemKey, str], str]
+
+
+def check_items(keys: list[ItemKey], at: Locate, *, now: datetime | None = None,
+                document_order: bool = False) -> list[Finding]:
+    """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future, a sensible order."""
+    if not keys:
+        return [warning("apple/episodes", "", "the feed has no episodes",
+                        "publish at least one; Apple accepts a show only with an episode")]
+    found = _duplicates(keys, at)
+    limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
+    for key in keys:
+        if key.timestamp is not None and key.timestamp > limit:
+            when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            found.append(warning("safety/future-date", at(key, "date"), f"is in the future ({when})",
+                                 "apps list it now, or hide it until then; publish it when it is due"))
+    return found + _order(keys, at, document_order)
+
+
+def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
+    found = []
+    for rule, field, label, value_of in (
+            ("safety/duplicate-guid", "guid", "GUID", lambda k: k.guid),
+            ("safety/duplicate-enclosure", "audio", "enclosure URL", lambda k: k.enclosure_url),
+            ("safety/duplicate-number", "number", "episode number",
+             lambda k: (k.season, k.number) if k.number is not None else None)):
+        groups = defaultdict(list)
+        for key in keys:
+            if value_of(key) is not None:
+                groups[value_of(key)].append(key)
+        for value, group in groups.items():
+            for duplicate in group[1:]:
+                shown = value[1] if isinstance(value, tuple) else value
+                found.append(error(rule, at(duplicate, field), f"{label} {shown} is also used by {group[0].label}",
+                                   f"give each episode its own {label}; apps treat repeats as one episode"))
+    return found
+
+
+def _order(keys: list[ItemKey], at: Locate, document_order: bool) -> list[Finding]:
+    found = []
+    dated = [k for k in keys if k.timestamp is not None]
+    if document_order and len(dated) > 2:
+        steps = [b.timestamp - a.timestamp for a, b in pairwise(dated)]
+        newest_first = sum(s < 0 for s in steps) >= sum(s > 0 for s in steps)
+        for key, step in zip(dated[1:], steps):
+            if (step > 0) if newest_first else (step < 0):
+                found.append(warning("safety/order", at(key, "date"), "is out of date order",
+                                     f"sort the items {'newest' if newest_first else 'oldest'} first, as the rest are"))
+                break
+    highest: dict[int | None, ItemKey] = {}
+    for key in sorted((k for k in dated if k.number is not None), key=lambda k: k.timestamp):
+        top = highest.get(key.season)
+        if top is not None and key.number < top.number and key.timestamp > top.timestamp:
+            found.append(warning("safety/order", at(key, "number"),
+                                 f"episode {key.number} is dated after episode {top.number} ({top.label})",
+                                 "check the date or the number; apps sort by both"))
+        elif top is None or key.number > top.number:
+            highest[key.season] = key
+    return found
