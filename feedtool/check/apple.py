@@ -11,12 +11,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from PIL import Image, UnidentifiedImageError
 
 from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, ITUNES_NS, child, children, tag_name, text
 from feedtool.errors import Finding, error, warning
-from feedtool.probe import MIME_TYPES
+from feedtool.mediatypes import MIME_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -331,6 +330,7 @@ def artwork(scope: Scope) -> list[Finding]:
 
 def check_artwork(data: bytes, url: str, where: str) -> list[Finding]:
     """Findings for the image bytes published at url. Only the header is decoded, never the pixels."""
+    from PIL import Image, UnidentifiedImageError  # only channel artwork needs it: keep it off start-up
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height), mode = image.format, image.size, image.mode

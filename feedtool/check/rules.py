@@ -124,7 +124,7 @@ def channel_findings(config: Config, show: Show) -> list[Finding]:
 
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
-    keys = [ItemKey(label=display_path(Path(r.source)), guid=r.guid, enclosure_url=r.enclosure_url,
+    keys = [ItemKey(label=display_path(r.source), guid=r.guid, enclosure_url=r.enclosure_url,
                     timestamp=r.timestamp, season=r.season, number=r.number) for r in refs]
     return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
 

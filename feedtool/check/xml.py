@@ -6,6 +6,8 @@ tree size, so a hostile feed (XXE, billion laughs) is a finding rather than a ha
 
 from __future__ import annotations
 
+import functools
+
 import re
 
 from lxml import etree
@@ -83,13 +85,17 @@ def parse_item(item: bytes) -> etree._Element:
 
 def tag_name(element) -> str:
     """The tag as a feed author writes it: `itunes:duration`, with our prefixes whatever the document used."""
-    qname = etree.QName(element)
-    if qname.namespace is None:
-        return qname.localname
-    prefix = PREFIXES.get(qname.namespace) or element.prefix or "ns"
-    return f"{prefix}:{qname.localname}"
+    tag = element.tag
+    if not isinstance(tag, str):  # a comment or processing instruction
+        return ""
+    if tag[0] != "{":
+        return tag
+    namespace, _, local = tag[1:].partition("}")
+    prefix = PREFIXES.get(namespace) or element.prefix or "ns"
+    return f"{prefix}:{local}"
 
 
+@functools.lru_cache(maxsize=None)
 def qualified(name: str) -> str:
     """`itunes:image` -> `{http://www.itunes.com/dtds/podcast-1.0.dtd}image`."""
     prefix, sep, local = name.partition(":")

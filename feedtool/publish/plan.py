@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from feedtool.build import TRANSCRIPT_TYPES, is_url
 from feedtool.config import Config
 from feedtool.errors import Finding, PublishError, error, warning
-from feedtool.probe import MIME_TYPES
+from feedtool.mediatypes import MIME_TYPES
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
 from feedtool.write import atomic_write
 
