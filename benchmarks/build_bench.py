@@ -43,7 +43,8 @@ def notes(rng: random.Random, size: int = 2000) -> str:
         if kind < 0.15:
             parts.append("\n".join(f"- {rng.choice(WORDS)} *{rng.choice(WORDS)}*" for _ in range(4)))
         elif kind < 0.3:
-            parts.append(f"{sentence} Read [the {rng.choice(WORDS)} report](https://www.uacrisis.org/en/{rng.randint(1, 99999)}).")
+            link = f"https://www.uacrisis.org/en/{rng.randint(1, 99999)}"
+            parts.append(f"{sentence} Read [the {rng.choice(WORDS)} report]({link}).")
         else:
             parts.append(f"{sentence} **{rng.choice(WORDS).title()}** {sentence.lower()}")
     return "\n\n".join(parts)

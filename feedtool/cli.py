@@ -243,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             _print_findings(e.findings)
             errors = sum(1 for f in e.findings if f.is_error)
             warnings = len(e.findings) - errors
-            print(f"error: {_count(errors, 'error')}{', ' + _count(warnings, 'warning') + ' (--strict)' if warnings else ''}; "
+            strict = f", {_count(warnings, 'warning')} (--strict)" if warnings else ""
+            print(f"error: {_count(errors, 'error')}{strict}; "
                   "nothing was written", file=sys.stderr)
         else:
             print(f"error: {e}", file=sys.stderr)

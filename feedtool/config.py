@@ -89,7 +89,8 @@ class PublishConfig:
     region: str = doc("S3 region", "")
     podcastindex: bool = doc("notify the Podcast Index (pubnotify) after publishing", True)
     podcastindex_url: str = doc("Podcast Index pubnotify endpoint", "https://api.podcastindex.org/api/1.0/hub/pubnotify")
-    verify_http: bool = doc("check every upload over HTTP at public_url (HEAD, length, a byte range) before the feed", True)
+    verify_http: bool = doc("check every upload over HTTP at public_url (HEAD, length, a byte range) before the feed",
+                            True)
     acl: str = doc("S3 canned ACL for uploads, e.g. public-read; empty: the bucket's policy decides", "")
     feed_max_age: int = doc("Cache-Control max-age of the feed, in seconds", 300)
     media_max_age: int = doc("Cache-Control max-age of media, artwork and transcripts, in seconds", 604800)
@@ -161,7 +162,8 @@ def load_config(path: Path, **overrides) -> Config:
     tables = {name: _read_table(cls, data.get(name, {}), where, name, findings) for name, cls in TABLES.items()}
     for table, name in sorted(REQUIRED):
         if tables[table] is not None and not getattr(tables[table], name):
-            findings.append(error("config/required", f"{where}:{table}.{name}", "is required", f"set {name} = \"…\" under [{table}]"))
+            findings.append(error("config/required", f"{where}:{table}.{name}", "is required",
+                                  f"set {name} = \"…\" under [{table}]"))
     if tables["show"] is not None:
         findings += _validate_show(tables["show"], where)
     if tables["feed"] is not None:
@@ -228,7 +230,8 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
             value = value.strip()
         values[key] = value
     missing = [f.name for f in dataclasses.fields(cls)
-               if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in values]
+               if f.name not in values
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     for key in missing:
         findings.append(error("config/required", f"{where}:{prefix}.{key}", "is required", f"add {key} = …"))
     return None if missing else cls(**values)
@@ -240,7 +243,8 @@ SHOW_TYPES = ("episodic", "serial")
 def _validate_show(show: ShowConfig, where: str) -> list[Finding]:
     found = []
     if show.type not in SHOW_TYPES:
-        found.append(error("config/value", f"{where}:show.type", f"'{show.type}' is not a show type", "use episodic or serial"))
+        found.append(error("config/value", f"{where}:show.type", f"'{show.type}' is not a show type",
+                           "use episodic or serial"))
     try:
         ZoneInfo(show.timezone)
     except (ZoneInfoNotFoundError, ValueError):
