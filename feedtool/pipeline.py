@@ -129,7 +129,9 @@ def _transcripts_beside(audio_path: Path) -> tuple[list[Path], list[str]]:
 
 def as_findings(e: FeedtoolError) -> list[Finding]:
     """An error raised with a plain message becomes one finding, so every problem is reported the same way."""
-    return list(e.findings) or [error("episode/error", "", str(e))]
+    if e.findings or not str(e):  # no message: the problem is already among the findings gathered
+        return list(e.findings)
+    return [error("episode/error", "", str(e))]
 
 
 _listings: dict[Path, frozenset[str]] = {}

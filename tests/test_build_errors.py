@@ -30,6 +30,7 @@ def fails_with(capsys, show, out, before, *expected):
     assert build(show, out) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
+    assert all(line.strip() != "error:" for line in err.splitlines()), "an empty finding was printed"
     for text in expected:
         assert text in err, err
     assert err.rstrip().endswith("nothing was written")
