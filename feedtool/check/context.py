@@ -11,6 +11,7 @@ import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +51,30 @@ class Scope(ABC):
     @abstractmethod
     def where(self, element, child: str | None = None, attr: str | None = None) -> str:
         """Name the place of element (or of its missing child, or of its attribute) for the producer."""
+
+    # The rules ask one scope for a dozen of its children and walk its elements three times: both are
+    # collected once per scope (a build checks 10,000 items).
+
+    def child(self, name: str):
+        """The scope element's first child called name (`itunes:image`), or None."""
+        return self._first_children.get(qualified(name))
+
+    @cached_property
+    def _first_children(self) -> dict:
+        first = {}
+        for element in self.element:
+            first.setdefault(element.tag, element)
+        return first
+
+    @cached_property
+    def own_elements(self) -> list[tuple[object, str]]:
+        """(element, tag_name) of every element of the scope, without descending from the channel into its items."""
+        found = []
+        for top in self.element:
+            if not isinstance(top.tag, str) or (not self.is_item and top.tag == "item"):
+                continue
+            found += ((e, tag_name(e)) for e in top.iter() if isinstance(e.tag, str))
+        return found
 
     def url_where(self, element, attr: str | None, url: str) -> str | None:
         """Where to report a problem with this URL, or None when another finding already covers its cause."""

@@ -16,10 +16,9 @@ from itertools import pairwise
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from feedtool.check.apple import own_elements
 from feedtool.check.context import Scope
 from feedtool.check.psp import TAGS
-from feedtool.check.xml import PODCAST_NS, child, tag_name, text
+from feedtool.check.xml import PODCAST_NS, tag_name, text
 from feedtool.errors import Finding, error, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
 
@@ -37,8 +36,7 @@ FUTURE_SLACK = 60.0  # seconds of clock skew forgiven
 
 def url_fields(scope: Scope):
     """(element, attribute or None, URL) for every URL the scope points apps at."""
-    for element in own_elements(scope):
-        name = tag_name(element)
+    for element, name in scope.own_elements:
         if name in URL_TEXT and (name != "url" or tag_name(element.getparent()) == "image"):
             yield element, None, (text(element) or "").strip()
         elif name in URL_ATTRS and element.get(URL_ATTRS[name]) is not None:
@@ -70,7 +68,7 @@ def urls(scope: Scope) -> list[Finding]:
 
 
 def enclosure_length(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "enclosure")
+    element = scope.child("enclosure")
     if element is not None and (element.get("length") or "").strip() == "0":
         return [error("safety/enclosure-length", scope.where(element, attr="length"), "is 0",
                       "give the file's size in bytes; apps use it to download and resume")]
@@ -119,7 +117,7 @@ def notes(scope: Scope) -> list[Finding]:
     found = []
     scans: dict[str, _NotesScan] = {}
     for name in NOTES:
-        element = child(scope.element, name)
+        element = scope.child(name)
         if element is None:
             continue
         notes_html = text(element) or ""

@@ -107,11 +107,14 @@ def children(parent, name: str) -> list:
 
 
 def child(parent, name: str):
-    return parent.find(qualified(name))
+    # iterchildren(tag) matches what find(tag) does for a plain tag, in half the time (no path parsing)
+    return next(parent.iterchildren(qualified(name)), None)
 
 
 def text(element) -> str | None:
     """The element's text content (CDATA included), or None for a missing element."""
     if element is None:
         return None
+    if not len(element):  # no child nodes at all (no comment, no entity): the text is all there is
+        return element.text or ""
     return "".join(element.itertext())
