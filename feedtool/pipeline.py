@@ -20,7 +20,7 @@ from feedtool.errors import FeedtoolError, Finding, error
 from feedtool.model import Episode, Show
 from feedtool.pin import pin_guids, pin_podcast_guid
 from feedtool.render.chapters import render_chapters
-from feedtool.render.feed import render_feed, render_item
+from feedtool.render.feed import render_feed, render_item_tree
 from feedtool.render.notes import render_footer
 from feedtool.transcripts import check_transcript
 from feedtool.write import Piece, remove_stale, write_feed, write_outputs
@@ -105,8 +105,8 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         season=episode.season, number=episode.number, pub_date=episode.pub_date.isoformat(),
         timestamp=episode.pub_date.timestamp(), duration=episode.duration,
         files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
-    item = render_item(episode)
-    findings += item_findings(config, episode, item)  # the check rules, cached with the item
+    item, element = render_item_tree(episode)
+    findings += item_findings(config, episode, element)  # the check rules, cached with the item
     return EpisodeBuild(ref=ref, item=item, outputs=outputs,
                         findings=tuple(source.findings) + tuple(findings),
                         deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),

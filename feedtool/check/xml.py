@@ -28,7 +28,6 @@ __all__ = [
     "child",
     "children",
     "parse_feed",
-    "parse_item",
     "tag_name",
     "text",
 ]
@@ -74,13 +73,6 @@ def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Fin
         findings.append(error("feed/rss", f"{where}: /rss/@version", f"is {root.get('version')!r}, not '2.0'",
                               "write <rss version=\"2.0\">"))
     return root, findings
-
-
-def parse_item(item: bytes) -> etree._Element:
-    """One rendered <item> fragment (as render_item returns it), parsed inside the feed's namespaces."""
-    declarations = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in NSMAP.items())
-    wrapped = b"<rss " + declarations.encode() + b"><channel>" + item + b"</channel></rss>"
-    return etree.fromstring(wrapped, _parser())[0][0]
 
 
 def tag_name(element) -> str:
