@@ -128,9 +128,10 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     raise EpisodeError(f"{where}: front matter is not closed (add a '---' line after the last field)")
 
 
-def display_path(path: Path) -> str:
-    """The path as the producer knows it: relative to the current folder when it is below it."""
-    text, cwd = str(path), os.path.join(os.getcwd(), "")
+def display_path(path: Path, cwd: str | None = None) -> str:
+    """The path as the producer knows it: relative to the current folder (os.getcwd() unless given) when it
+    is below it."""
+    text, cwd = str(path), os.path.join(cwd or os.getcwd(), "")
     return text[len(cwd):] if text.startswith(cwd) else text
 
 

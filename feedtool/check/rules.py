@@ -8,6 +8,7 @@ is named once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -124,7 +125,8 @@ def channel_findings(config: Config, show: Show) -> list[Finding]:
 
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
-    keys = [ItemKey(label=display_path(r.source), guid=r.guid, enclosure_url=r.enclosure_url,
+    cwd = os.getcwd()  # once, not once for each of 10,000 episodes
+    keys = [ItemKey(label=display_path(r.source, cwd), guid=r.guid, enclosure_url=r.enclosure_url,
                     timestamp=r.timestamp, season=r.season, number=r.number) for r in refs]
     return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
 

@@ -207,8 +207,9 @@ def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
              lambda k: (k.season, k.number) if k.number is not None else None)):
         groups = defaultdict(list)
         for key in keys:
-            if value_of(key) is not None:
-                groups[value_of(key)].append(key)
+            value = value_of(key)
+            if value is not None:
+                groups[value].append(key)
         for value, group in groups.items():
             for duplicate in group[1:]:
                 shown = value[1] if isinstance(value, tuple) else value
