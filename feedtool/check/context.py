@@ -15,6 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from feedtool.check.xml import qualified, tag_name
 
 # The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
@@ -69,12 +71,8 @@ class Scope(ABC):
     @cached_property
     def own_elements(self) -> list[tuple[object, str]]:
         """(element, tag_name) of every element of the scope, without descending from the channel into its items."""
-        found = []
-        for top in self.element:
-            if not isinstance(top.tag, str) or (not self.is_item and top.tag == "item"):
-                continue
-            found += ((e, tag_name(e)) for e in top.iter() if isinstance(e.tag, str))
-        return found
+        tops = (top for top in self.element if isinstance(top.tag, str) and (self.is_item or top.tag != "item"))
+        return [(e, tag_name(e)) for top in tops for e in top.iter(etree.Element)]  # elements, no comments
 
     def url_where(self, element, attr: str | None, url: str) -> str | None:
         """Where to report a problem with this URL, or None when another finding already covers its cause."""
