@@ -72,21 +72,24 @@ def read_episode(path: Path, config) -> EpisodeSource:
     findings: list[Finding] = []
     invalid: set[str] = set()
     locate = _line_finder(front)
+
+    def spot(key) -> str:  # the line is looked for only when there is something to report
+        return f"{where}:{locate(key)}: {key}"
+
     fields: dict[str, Any] = {}
     name = NAME_PATTERN.match(path.stem)
     slug = name["slug"] if name else path.stem
     if name:
         fields["number"] = int(name["number"])
     for key, value in data.items():
-        spot = f"{where}:{locate(key)}: {key}"
         if key not in FIELDS:
             close = difflib.get_close_matches(str(key), list(FIELDS), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "see README for the episode fields"
-            findings.append(error("episode/unknown-field", spot, f"unknown field '{key}'", hint))
+            findings.append(error("episode/unknown-field", spot(key), f"unknown field '{key}'", hint))
             continue
         bad = _xml_illegal(value)
         if bad:
-            findings.append(error("episode/xml-character", spot, f"contains {bad}, which XML cannot carry",
+            findings.append(error("episode/xml-character", spot(key), f"contains {bad}, which XML cannot carry",
                                   "delete that invisible character"))
             invalid.add(key)
             continue
@@ -94,7 +97,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         try:
             fields[key] = convert(value, config)
         except ValueError as e:
-            findings.append(error("episode/field", spot, *_split_hint(str(e))))
+            findings.append(error("episode/field", spot(key), *_split_hint(str(e))))
             invalid.add(key)
     if name and "number" in data and "number" in fields and fields["number"] != int(name["number"]):
         findings.append(warning("episode/number-mismatch", f"{where}:{locate('number')}: number",
@@ -125,9 +128,10 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     raise EpisodeError(f"{where}: front matter is not closed (add a '---' line after the last field)")
 
 
-def display_path(path: Path) -> str:
-    """The path as the producer knows it: relative to the current folder when it is below it."""
-    text, cwd = str(path), os.path.join(os.getcwd(), "")
+def display_path(path: Path, cwd: str | None = None) -> str:
+    """The path as the producer knows it: relative to the current folder (os.getcwd() unless given) when it
+    is below it."""
+    text, cwd = str(path), os.path.join(cwd or os.getcwd(), "")
     return text[len(cwd):] if text.startswith(cwd) else text
 
 

@@ -17,9 +17,15 @@ log = logging.getLogger(__name__)
 def atomic_write(path: Path, chunks: Iterable[bytes], *, sync: bool = False, mode: int | None = None) -> int:
     """Write chunks to path atomically; return the number of bytes written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return _write_and_rename(str(path), chunks, sync, 0o644 if mode is None else mode)
+
+
+def _write_and_rename(path: str, chunks: Iterable[bytes], sync: bool, mode: int) -> int:
+    """Write a temp file beside path, then rename it over path. The folder must exist."""
+    fd, temp = _create_temp(path)
     size = 0
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             for chunk in chunks:
                 f.write(chunk)
@@ -27,7 +33,6 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, sync: bool = False, mod
             if sync:
                 f.flush()
                 os.fsync(f.fileno())
-        os.chmod(temp, mode if mode is not None else 0o644)
         os.replace(temp, path)
     except BaseException:
         try:
@@ -38,11 +43,23 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, sync: bool = False, mod
     return size
 
 
-def same_content(path: Path, data: bytes) -> bool:
+def _create_temp(path: str) -> tuple[int, str]:
+    """A new, empty file beside path. Named after this process, unique among live writers; mkstemp's random
+    names only when that name is taken (a crashed run's leftover): a cold build writes thousands of files."""
+    folder, name = os.path.split(path)
+    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        if path.stat().st_size != len(data):
+        return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
+    except FileExistsError:
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+
+
+def same_content(path: Path | str, data: bytes) -> bool:
+    try:
+        if os.stat(path).st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as f:
+            return f.read() == data
     except OSError:
         return False
 
@@ -54,16 +71,21 @@ def write_outputs(outputs: dict[str, bytes], out_dir: Path) -> list[str]:
     """
     written = []
     seen: set[str] = set()
+    folders: set[str] = set()
     for relative, data in outputs.items():
         key = os.path.normpath(relative)
         if key in seen or key.startswith(".."):
             raise FeedtoolError(f"{relative}: two outputs claim the same file or it leaves the output folder")
         seen.add(key)
-        target = out_dir / key
+        target = os.path.join(out_dir, key)
         if same_content(target, data):
             continue
         try:
-            atomic_write(target, [data])
+            folder = os.path.dirname(target)
+            if folder not in folders:  # thousands of chapter files share one folder: make it once
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
+            _write_and_rename(target, [data], False, 0o644)
         except OSError as e:
             raise FeedtoolError(f"{target}: cannot write: {e.strerror} (check the output folder's permissions)") from e
         written.append(relative)

@@ -195,3 +195,35 @@ def test_the_podcast_guid_must_be_the_one_derived_from_the_feed_url():
     feed = FEED.replace(GUID_ELEMENT, f"<podcast:guid>{other}</podcast:guid>")
     [finding] = findings(feed)
     assert finding.severity == "warning" and "is not the one derived from the feed URL" in finding.message
+
+
+NOTES = [
+    '<p>Plain <strong>notes</strong> with <a href="https://www.feedtool-fixtures.net/1?a=1&amp;b=2">a link</a>.</p>',
+    '<p>To <a href="mailto:host@feedtool-fixtures.net">mail</a>, <a href="/relative">here</a>, <a href="">x</a>'
+    '<br /><br/><br></p><ul><li><em>a</em> <i>b</i> <b>c</b></li></ul><ol><li>d</li></ol>',
+    '<p><a href="https://example.org/">placeholder</a> and a &lt;not a tag&gt; &amp; 1 > 0</p>',
+    '<p><a href="javascript:alert(1)">x</a></p>',
+    '<p><a href=" JavaScript:alert(1)">x</a></p>',
+    '<p><a href="https://[bad">x</a></p>',
+    '<p><a href="https://www.feedtool-fixtures.net/" onclick="x()">x</a></p>',
+    '<p><a title="t" href="https://www.feedtool-fixtures.net/">x</a></p>',
+    "<p>a < b</p>", "<p><!-- c --></p>", "<P>upper</P>", "<h1>h</h1>", "<script>x</script>", "<img src=x>",
+    '<p><a href="https://example.com/<">x</a></p>', "", "no tags at all",
+]
+
+
+@pytest.mark.parametrize("notes", NOTES)
+def test_notes_shortcut_finds_what_a_full_scan_finds(notes, monkeypatch):
+    """Plain notes are told by a regular expression; anything it does not take gets the full scan."""
+    from feedtool.check import safety
+
+    def scanned():
+        try:
+            scan = safety._scan(notes)
+        except ValueError as e:  # a URL urlsplit refuses: whichever way, it is refused
+            return str(e)
+        return scan.active, scan.unrendered, [link for link in scan.links if link]
+
+    quick = scanned()
+    monkeypatch.setattr(safety, "_plain_links", lambda _: None)
+    assert quick == scanned()

@@ -72,3 +72,18 @@ def test_write_outputs_skips_files_already_there(tmp_path):
     assert write_outputs({"a.json": b"1"}, tmp_path) == ["a.json"]
     assert write_outputs({"a.json": b"1"}, tmp_path) == []
     assert write_outputs({"a.json": b"2"}, tmp_path) == ["a.json"]
+
+
+def test_outputs_are_readable_by_all_and_leave_no_temp_files(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    leftover = tmp_path / "chapters" / f".a.json.{os.getpid()}.tmp"  # as a crashed run with our pid left it
+    leftover.write_bytes(b"old")
+    old_umask = os.umask(0o077)
+    try:
+        assert write_outputs({"chapters/a.json": b"1", "chapters/b.json": b"2"}, tmp_path) == \
+            ["chapters/a.json", "chapters/b.json"]
+    finally:
+        os.umask(old_umask)
+    assert sorted(p.name for p in (tmp_path / "chapters").iterdir()) == [leftover.name, "a.json", "b.json"]
+    assert (tmp_path / "chapters" / "a.json").read_bytes() == b"1"
+    assert oct((tmp_path / "chapters" / "a.json").stat().st_mode & 0o777) == "0o644"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 
 from feedtool.check.context import Scope
-from feedtool.check.xml import ATOM_NS, ITUNES_NS, child, children, tag_name, text
+from feedtool.check.xml import ATOM_NS, ITUNES_NS, child, children, text
 from feedtool.errors import Finding, error, warning
 from feedtool.mediatypes import MIME_TYPES
 
@@ -108,7 +108,7 @@ def parse_duration(value: str) -> float:
 
 
 def _missing(scope: Scope, name: str, rule: str, hint: str) -> list[Finding]:
-    if child(scope.element, name) is not None:
+    if scope.child(name) is not None:
         return []
     make = error if rule == "apple/required" else warning
     return [make(rule, scope.where(scope.element, child=name), "missing", hint)]
@@ -123,12 +123,12 @@ def required_channel(scope: Scope) -> list[Finding]:
                        ("itunes:category", "add <itunes:category text=\"…\"/> from Apple's list"),
                        ("itunes:explicit", "add <itunes:explicit>false</itunes:explicit> (or true)")):
         found += _missing(scope, name, "apple/required", hint + "; Apple requires it")
-    image = child(scope.element, "itunes:image")
+    image = scope.child("itunes:image")
     if image is not None and not image.get("href"):
         found.append(error("apple/required", scope.where(image, attr="href"), "missing",
                            "give the artwork URL as the href attribute"))
     found += _missing(scope, "itunes:author", "apple/recommended", "add <itunes:author>, who makes the show")
-    owner = child(scope.element, "itunes:owner")
+    owner = scope.child("itunes:owner")
     if owner is None or child(owner, "itunes:email") is None:
         found.append(warning("apple/recommended", scope.where(scope.element, child="itunes:owner"),
                              "no owner e-mail", "add <itunes:owner><itunes:email>…; Apple mails the owner"))
@@ -148,31 +148,31 @@ def required_item(scope: Scope) -> list[Finding]:
 def values(scope: Scope) -> list[Finding]:
     """explicit, type, episodeType, episode and season numbers, block and complete: the values Apple takes."""
     found = []
-    explicit = child(scope.element, "itunes:explicit")
+    explicit = scope.child("itunes:explicit")
     if explicit is not None and (text(explicit) or "").strip() not in ("true", "false"):
         found.append(error("apple/explicit", scope.where(explicit), f"is '{text(explicit)}'",
                            "write true or false; Apple no longer takes yes, no or clean"))
     for name in ("itunes:block", "itunes:complete"):
-        element = child(scope.element, name)
+        element = scope.child(name)
         if element is not None and (text(element) or "").strip().lower() != "yes":
             found.append(warning("apple/yes-value", scope.where(element), f"is '{text(element)}', which Apple ignores",
                                  f"write Yes, or remove <{name}>"))
     if not scope.is_item:
-        kind = child(scope.element, "itunes:type")
+        kind = scope.child("itunes:type")
         if kind is not None and (text(kind) or "").strip() not in SHOW_TYPES:
             found.append(error("apple/show-type", scope.where(kind), f"is '{text(kind)}'", "write episodic or serial"))
         return found
-    episode_type = child(scope.element, "itunes:episodeType")
+    episode_type = scope.child("itunes:episodeType")
     if episode_type is not None and (text(episode_type) or "").strip() not in EPISODE_TYPES:
         found.append(error("apple/episode-type", scope.where(episode_type), f"is '{text(episode_type)}'",
                            "write full, trailer or bonus"))
     for name, rule in (("itunes:episode", "apple/episode-number"), ("itunes:season", "apple/season-number")):
-        element = child(scope.element, name)
+        element = scope.child(name)
         value = (text(element) or "").strip() if element is not None else None
         if value is not None and not (value.isdigit() and int(value) > 0):
             found.append(error(rule, scope.where(element), f"'{value}' is not a positive whole number",
                                "Apple takes 1, 2, 3…"))
-    if scope.show_type == "serial" and child(scope.element, "itunes:episode") is None:
+    if scope.show_type == "serial" and scope.child("itunes:episode") is None:
         found.append(error("apple/serial-episode", scope.where(scope.element, child="itunes:episode"),
                            "missing in a serial show", "number every episode of a serial show"))
     return found
@@ -201,7 +201,7 @@ def _closest(value: str | None, choices) -> str:
 
 
 def language(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "language")
+    element = scope.child("language")
     value = (text(element) or "").strip() if element is not None else None
     if value is not None and not _LANGUAGE.match(value):
         return [error("apple/language", scope.where(element), f"'{value}' is not an ISO 639 language code",
@@ -212,7 +212,7 @@ def language(scope: Scope) -> list[Finding]:
 def dates(scope: Scope) -> list[Finding]:
     found = []
     for name in ("pubDate", "lastBuildDate"):
-        element = child(scope.element, name)
+        element = scope.child(name)
         if element is not None:
             try:
                 parse_rfc2822(text(element) or "")
@@ -223,7 +223,7 @@ def dates(scope: Scope) -> list[Finding]:
 
 
 def duration(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "itunes:duration")
+    element = scope.child("itunes:duration")
     if element is None:
         return []
     try:
@@ -238,10 +238,10 @@ def duration(scope: Scope) -> list[Finding]:
 def text_values(scope: Scope) -> list[Finding]:
     """Lengths and surrounding spaces of the plain values Apple reads."""
     found = []
-    for element in own_elements(scope):
+    for element, name in scope.own_elements:
         if len(element) or element.tag.startswith("{") and not element.tag.startswith(f"{{{ITUNES_NS}}}"):
             continue
-        name, value = tag_name(element), text(element) or ""
+        value = text(element) or ""
         if name in LONG_TAGS:
             size = len(value.encode("utf-8"))
             if size > DESCRIPTION_LIMIT:
@@ -258,16 +258,8 @@ def text_values(scope: Scope) -> list[Finding]:
     return found
 
 
-def own_elements(scope: Scope):
-    """Every element of the scope, without descending from the channel into its items."""
-    for top in scope.element:
-        if not isinstance(top.tag, str) or (not scope.is_item and top.tag == "item"):
-            continue
-        yield from (e for e in top.iter() if isinstance(e.tag, str))
-
-
 def enclosure(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "enclosure")
+    element = scope.child("enclosure")
     if element is None:
         return []
     found = [error("apple/enclosure", scope.where(element, attr=name), "missing",
@@ -302,7 +294,7 @@ def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]
 
 def https(scope: Scope) -> list[Finding]:
     found = []
-    targets = [(child(scope.element, "enclosure"), "url"), (child(scope.element, "itunes:image"), "href")]
+    targets = [(scope.child("enclosure"), "url"), (scope.child("itunes:image"), "href")]
     targets += [(link, "href") for link in scope.element.findall(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"]
     for element, attr in targets:
         if element is not None:
@@ -319,7 +311,7 @@ def plain_http(scope: Scope, element, attr: str, rule: str, message: str, hint: 
 
 
 def artwork(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "itunes:image")
+    element = scope.child("itunes:image")
     url = element.get("href") if element is not None else None
     if not url:
         return []

@@ -11,8 +11,11 @@ import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from feedtool.check.xml import qualified, tag_name
 
@@ -50,6 +53,26 @@ class Scope(ABC):
     @abstractmethod
     def where(self, element, child: str | None = None, attr: str | None = None) -> str:
         """Name the place of element (or of its missing child, or of its attribute) for the producer."""
+
+    # The rules ask one scope for a dozen of its children and walk its elements three times: both are
+    # collected once per scope (a build checks 10,000 items).
+
+    def child(self, name: str):
+        """The scope element's first child called name (`itunes:image`), or None."""
+        return self._first_children.get(qualified(name))
+
+    @cached_property
+    def _first_children(self) -> dict:
+        first = {}
+        for element in self.element:
+            first.setdefault(element.tag, element)
+        return first
+
+    @cached_property
+    def own_elements(self) -> list[tuple[object, str]]:
+        """(element, tag_name) of every element of the scope, without descending from the channel into its items."""
+        tops = (top for top in self.element if isinstance(top.tag, str) and (self.is_item or top.tag != "item"))
+        return [(e, tag_name(e)) for top in tops for e in top.iter(etree.Element)]  # elements, no comments
 
     def url_where(self, element, attr: str | None, url: str) -> str | None:
         """Where to report a problem with this URL, or None when another finding already covers its cause."""

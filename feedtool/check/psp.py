@@ -6,9 +6,9 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from feedtool.check.apple import own_elements, parse_rfc2822, plain_http
+from feedtool.check.apple import parse_rfc2822, plain_http
 from feedtool.check.context import Scope
-from feedtool.check.xml import ATOM_NS, PODCAST_NS, child, text
+from feedtool.check.xml import ATOM_NS, PODCAST_NS, text
 from feedtool.errors import Finding, error, info, warning
 
 # Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
@@ -104,14 +104,14 @@ def required_channel(scope: Scope) -> list[Finding]:
         found.append(error("psp/required", scope.where(scope.element, child="atom:link"),
                            "no <atom:link rel=\"self\">", "add <atom:link href=\"<the feed's URL>\" rel=\"self\" "
                                                          "type=\"application/rss+xml\"/>; PSP-1 requires it"))
-    if child(scope.element, "link") is None:
+    if scope.child("link") is None:
         found.append(error("psp/required", scope.where(scope.element, child="link"), "missing",
                            "add <link>, the show's website; PSP-1 requires it"))
     return found + _podcast_guid(scope, selves[0].get("href") if selves else None) + _locked(scope)
 
 
 def required_item(scope: Scope) -> list[Finding]:
-    guid = child(scope.element, "guid")
+    guid = scope.child("guid")
     if guid is None or not (text(guid) or "").strip():
         return [error("psp/required", scope.where(scope.element, child="guid"), "missing" if guid is None else "is empty",
                       "give the episode a <guid> that never changes; PSP-1 requires it")]
@@ -120,7 +120,7 @@ def required_item(scope: Scope) -> list[Finding]:
 
 def _podcast_guid(scope: Scope, feed_url: str | None) -> list[Finding]:
     from feedtool.build import podcast_guid
-    element = child(scope.element, "podcast:guid")
+    element = scope.child("podcast:guid")
     if element is None:
         return [warning("psp/podcast-guid", scope.where(scope.element, child="podcast:guid"), "missing",
                         f"add <podcast:guid>{podcast_guid(feed_url) if feed_url else '…'}</podcast:guid>, "
@@ -142,7 +142,7 @@ def _podcast_guid(scope: Scope, feed_url: str | None) -> list[Finding]:
 
 
 def _locked(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "podcast:locked")
+    element = scope.child("podcast:locked")
     if element is None:
         return [warning("psp/locked", scope.where(scope.element, child="podcast:locked"), "missing",
                         "add <podcast:locked>yes</podcast:locked> so no other host imports the feed")]
@@ -160,7 +160,7 @@ def podcast_tags(scope: Scope) -> list[Finding]:
     """Placement, required attributes and values of every podcast: tag in the scope."""
     found = []
     counts: dict[tuple, int] = {}
-    for element in own_elements(scope):
+    for element, _ in scope.own_elements:
         if not element.tag.startswith(f"{{{PODCAST_NS}}}"):
             continue
         name = element.tag.split("}")[1]

@@ -8,15 +8,15 @@ is named once.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 
 from feedtool.check import apple, psp, safety
 from feedtool.check.apple import parse_rfc2822
 from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, show_type_of
 from feedtool.check.safety import ItemKey, check_items
-from feedtool.check.xml import ITUNES_NS, child, parse_feed, parse_item, text
+from feedtool.check.xml import ITUNES_NS, child, parse_feed, text
 from feedtool.config import Config
 from feedtool.episodes import display_path
 from feedtool.errors import Finding, error
@@ -104,9 +104,10 @@ def _keep(findings: list[Finding], config: Config) -> list[Finding]:
     return [f for f in findings if f.where not in suppressed]
 
 
-def item_findings(config: Config, episode: Episode, item: bytes) -> list[Finding]:
-    """The item rules over one rendered <item> (build_episode calls this; the result is cached with it)."""
-    scope = ShowScope(element=parse_item(item), is_item=True, show_type=config.show.type,
+def item_findings(config: Config, episode: Episode, item) -> list[Finding]:
+    """The item rules over one rendered <item> element (render_item_tree's; build_episode calls this and caches
+    the result with the item)."""
+    scope = ShowScope(element=item, is_item=True, show_type=config.show.type,
                       prefix=f"{display_path(episode.source)}: ", config=config)
     return _keep(run_rules(scope, ITEM_RULES), config)
 
@@ -124,7 +125,8 @@ def channel_findings(config: Config, show: Show) -> list[Finding]:
 
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
-    keys = [ItemKey(label=display_path(r.source), guid=r.guid, enclosure_url=r.enclosure_url,
+    cwd = os.getcwd()  # once, not once for each of 10,000 episodes
+    keys = [ItemKey(label=display_path(r.source, cwd), guid=r.guid, enclosure_url=r.enclosure_url,
                     timestamp=r.timestamp, season=r.season, number=r.number) for r in refs]
     return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
 

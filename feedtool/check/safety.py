@@ -16,10 +16,9 @@ from itertools import pairwise
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from feedtool.check.apple import own_elements
 from feedtool.check.context import Scope
 from feedtool.check.psp import TAGS
-from feedtool.check.xml import PODCAST_NS, child, tag_name, text
+from feedtool.check.xml import PODCAST_NS, tag_name, text
 from feedtool.errors import Finding, error, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
 
@@ -37,8 +36,7 @@ FUTURE_SLACK = 60.0  # seconds of clock skew forgiven
 
 def url_fields(scope: Scope):
     """(element, attribute or None, URL) for every URL the scope points apps at."""
-    for element in own_elements(scope):
-        name = tag_name(element)
+    for element, name in scope.own_elements:
         if name in URL_TEXT and (name != "url" or tag_name(element.getparent()) == "image"):
             yield element, None, (text(element) or "").strip()
         elif name in URL_ATTRS and element.get(URL_ATTRS[name]) is not None:
@@ -70,7 +68,7 @@ def urls(scope: Scope) -> list[Finding]:
 
 
 def enclosure_length(scope: Scope) -> list[Finding]:
-    element = child(scope.element, "enclosure")
+    element = scope.child("enclosure")
     if element is not None and (element.get("length") or "").strip() == "0":
         return [error("safety/enclosure-length", scope.where(element, attr="length"), "is 0",
                       "give the file's size in bytes; apps use it to download and resume")]
@@ -101,13 +99,18 @@ class _NotesScan(HTMLParser):
 
 
 _HREF = re.compile(r'<a href="([^"]*)">')
+# The tags our sanitiser writes: rendered tags without attributes, and links with nothing but an href
+_PLAIN_TAG = re.compile(r'</?(?:%s)>|<br ?/>|<a href="([^"<>]*)">' % "|".join(sorted(ALLOWED_TAGS)))
 
 
 def _scan(notes_html: str) -> _NotesScan:
     """What the notes use. HTML our sanitiser leaves as it is holds nothing to report but its links; finding
     that out with nh3 is five times faster than parsing in Python, which matters in a 10,000-episode build."""
     scan = _NotesScan()
-    if sanitize(notes_html) == notes_html.strip():
+    links = _plain_links(notes_html)
+    if links is not None:
+        scan.links = links
+    elif sanitize(notes_html) == notes_html.strip():
         scan.links = [html.unescape(link) for link in _HREF.findall(notes_html)]
     else:
         scan.feed(notes_html)
@@ -115,11 +118,31 @@ def _scan(notes_html: str) -> _NotesScan:
     return scan
 
 
+def _plain_links(notes_html: str) -> list[str] | None:
+    """The links of notes whose every tag is a plain rendered tag and whose links are web links, as our own
+    notes are; None when the notes need a closer look. Such notes hold nothing to report but their links,
+    and a regular expression tells them in a quarter of the time nh3 takes."""
+    found = _PLAIN_TAG.findall(notes_html)  # per tag: its href, or "" (an empty href names nothing either)
+    if len(found) != notes_html.count("<"):  # any other "<" starts something else
+        return None
+    links = []
+    for href in filter(None, found):
+        link = html.unescape(href)
+        try:
+            scheme = urlsplit(link.strip()).scheme.lower()
+        except ValueError:
+            return None
+        if scheme and scheme not in URL_SCHEMES:
+            return None
+        links.append(link)
+    return links
+
+
 def notes(scope: Scope) -> list[Finding]:
     found = []
     scans: dict[str, _NotesScan] = {}
     for name in NOTES:
-        element = child(scope.element, name)
+        element = scope.child(name)
         if element is None:
             continue
         notes_html = text(element) or ""
@@ -184,8 +207,9 @@ def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
              lambda k: (k.season, k.number) if k.number is not None else None)):
         groups = defaultdict(list)
         for key in keys:
-            if value_of(key) is not None:
-                groups[value_of(key)].append(key)
+            value = value_of(key)
+            if value is not None:
+                groups[value].append(key)
         for value, group in groups.items():
             for duplicate in group[1:]:
                 shown = value[1] if isinstance(value, tuple) else value

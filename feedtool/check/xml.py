@@ -28,7 +28,6 @@ __all__ = [
     "child",
     "children",
     "parse_feed",
-    "parse_item",
     "tag_name",
     "text",
 ]
@@ -76,13 +75,6 @@ def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Fin
     return root, findings
 
 
-def parse_item(item: bytes) -> etree._Element:
-    """One rendered <item> fragment (as render_item returns it), parsed inside the feed's namespaces."""
-    declarations = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in NSMAP.items())
-    wrapped = b"<rss " + declarations.encode() + b"><channel>" + item + b"</channel></rss>"
-    return etree.fromstring(wrapped, _parser())[0][0]
-
-
 def tag_name(element) -> str:
     """The tag as a feed author writes it: `itunes:duration`, with our prefixes whatever the document used."""
     tag = element.tag
@@ -107,11 +99,14 @@ def children(parent, name: str) -> list:
 
 
 def child(parent, name: str):
-    return parent.find(qualified(name))
+    # iterchildren(tag) matches what find(tag) does for a plain tag, in half the time (no path parsing)
+    return next(parent.iterchildren(qualified(name)), None)
 
 
 def text(element) -> str | None:
     """The element's text content (CDATA included), or None for a missing element."""
     if element is None:
         return None
+    if not len(element):  # no child nodes at all (no comment, no entity): the text is all there is
+        return element.text or ""
     return "".join(element.itertext())
