@@ -31,8 +31,10 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_MP3 = ROOT / "tests" / "data" / "tiny.mp3"
-WORDS = ("legion volunteers front battalion ukraine freedom support civilians ministry reported "
-         "countries defense territorial history tradition brigade regiment exile recommendations").split()
+WORDS = (
+    "legion volunteers front battalion ukraine freedom support civilians ministry reported "
+    "countries defense territorial history tradition brigade regiment exile recommendations"
+).split()
 
 
 def notes(rng: random.Random, size: int = 2000) -> str:
@@ -60,7 +62,8 @@ def generate(show: Path, count: int, seed: int = 177) -> None:
         'link = "https://www.uacrisis.org/"\nartwork = "cover.jpg"\ncategories = ["News/Politics"]\n'
         'owner_name = "Bench"\nowner_email = "bench@uacrisis.org"\ncopyright = "Bench"\n'
         'guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"\n\n'
-        '[feed]\nbase_url = "https://media.uacrisis.org/bench/"\n')
+        '[feed]\nbase_url = "https://media.uacrisis.org/bench/"\n'
+    )
     audio_bytes = TINY_MP3.read_bytes()
     for n in range(1, count + 1):
         stem = f"{n:05d}-episode-{n}"
@@ -80,22 +83,37 @@ def generate(show: Path, count: int, seed: int = 177) -> None:
         if n % 2 == 0:
             ids = [f"ch{i}" for i in range(6)]
             for i, cid in enumerate(ids):
-                tags.add(CHAP(element_id=cid, start_time=i * 900, end_time=(i + 1) * 900,
-                              sub_frames=[TIT2(encoding=3, text=[f"Part {i + 1}"])]))
-            tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                          sub_frames=[]))
+                tags.add(
+                    CHAP(
+                        element_id=cid,
+                        start_time=i * 900,
+                        end_time=(i + 1) * 900,
+                        sub_frames=[TIT2(encoding=3, text=[f"Part {i + 1}"])],
+                    )
+                )
+            tags.add(
+                CTOC(
+                    element_id="toc",
+                    flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                    child_element_ids=ids,
+                    sub_frames=[],
+                )
+            )
         tags.save(audio, v2_version=4)
         day = 1 + (n % 28)
         (show / f"{stem}.md").write_text(
-            f"---\ntitle: \"{title}\"\nnumber: {n}\ndate: 2020-{1 + n % 12:02d}-{day:02d}T{n % 24:02d}:00:00+02:00\n"
+            f'---\ntitle: "{title}"\nnumber: {n}\ndate: 2020-{1 + n % 12:02d}-{day:02d}T{n % 24:02d}:00:00+02:00\n'
             f"audio: media/{stem}.mp3\nguid: bench-{n:08d}\nkeywords: [ukraine, legion, {rng.choice(WORDS)}]\n"
-            f"---\n{notes(rng)}\n", "utf-8")
+            f"---\n{notes(rng)}\n",
+            "utf-8",
+        )
 
 
 def _jpeg() -> bytes:
     import io
 
     from PIL import Image
+
     buffer = io.BytesIO()
     Image.effect_noise((1400, 1400), 40).convert("RGB").save(buffer, "JPEG", quality=40)
     return buffer.getvalue()
@@ -103,9 +121,11 @@ def _jpeg() -> bytes:
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Run a command in a fresh process; return (wall seconds, peak RSS MiB of it and its children)."""
-    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "r = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
-            "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "r = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
+        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+    )
     result = subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{result.stderr[-2000:]}")
@@ -128,8 +148,10 @@ def bench(count: int, naive: bool, workdir: Path) -> dict[str, tuple[float, floa
     results["warm rebuild, one episode changed"] = timed(build, ROOT)
     results["feed size (MB)"] = ((out / "feed.xml").stat().st_size / 1e6, 0)
     if naive:
-        results["naive pipeline (reference)"] = timed([sys.executable, str(Path(__file__).with_name("naive_build.py")),
-                                                      str(show), str(workdir / "naive.xml")], ROOT)
+        results["naive pipeline (reference)"] = timed(
+            [sys.executable, str(Path(__file__).with_name("naive_build.py")), str(show), str(workdir / "naive.xml")],
+            ROOT,
+        )
     return results
 
 
@@ -140,8 +162,10 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, help="keep generated shows here (default: a temporary folder)")
     args = parser.parse_args()
     counts = args.n or [1000, 10000]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.platform()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,11 @@ def main(show: Path, out: Path) -> None:
         entry.guid(str(meta["guid"]), permalink=False)
         entry.description(html)
         entry.content(html, type="CDATA")
-        entry.enclosure("https://media.uacrisis.org/bench/" + meta["audio"], str((show / meta["audio"]).stat().st_size),
-                        "audio/mpeg")
+        entry.enclosure(
+            "https://media.uacrisis.org/bench/" + meta["audio"],
+            str((show / meta["audio"]).stat().st_size),
+            "audio/mpeg",
+        )
         entry.podcast.itunes_duration(int(audio.info.length))
     feed.rss_file(str(out), pretty=True)
 

@@ -54,8 +54,10 @@ def media_path(config: Config, value: str, where: str) -> Path:
     """A file named in an episode file, relative to the show folder, which it may not leave."""
     relative = os.path.normpath(value)
     if os.path.isabs(value) or relative == ".." or relative.startswith(".." + os.sep):
-        raise EpisodeError(f"{where}: '{value}' is outside the show folder "
-                           "(move the file into the show folder and give its path relative to it)")
+        raise EpisodeError(
+            f"{where}: '{value}' is outside the show folder "
+            "(move the file into the show folder and give its path relative to it)"
+        )
     return config.root / relative
 
 
@@ -68,10 +70,15 @@ def transcript(config: Config, path: Path) -> Transcript:
     return Transcript(url=public_url(config, path), mime_type=mime, language=config.show.language, rel=rel, path=path)
 
 
-def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
-                 alternates: tuple[AudioInfo, ...] = (), footer_html: str = "",
-                 notes_chapters: tuple[Chapter, ...] = (), transcripts: tuple[Path, ...] = ()
-                 ) -> tuple[Episode, list[Finding]]:
+def make_episode(
+    config: Config,
+    source: EpisodeSource,
+    audio: AudioInfo | None,
+    alternates: tuple[AudioInfo, ...] = (),
+    footer_html: str = "",
+    notes_chapters: tuple[Chapter, ...] = (),
+    transcripts: tuple[Path, ...] = (),
+) -> tuple[Episode, list[Finding]]:
     """Merge front matter (wins) with the audio's tags (fallbacks). Raises EpisodeError on any error."""
     fields, where = source.fields, display_path(source.path)
     tags = audio.tags if audio else None
@@ -79,9 +86,14 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
 
     def conflict(name: str, ours, theirs) -> None:
         if ours is not None and theirs is not None and str(ours) != str(theirs):
-            findings.append(warning("episode/tag-conflict", f"{where}: {name}",
-                                    f"front matter says '{ours}', the audio's tag says '{theirs}'",
-                                    "the front matter wins; run feedtool tag to write it into the audio"))
+            findings.append(
+                warning(
+                    "episode/tag-conflict",
+                    f"{where}: {name}",
+                    f"front matter says '{ours}', the audio's tag says '{theirs}'",
+                    "the front matter wins; run feedtool tag to write it into the audio",
+                )
+            )
 
     title = fields.get("title") or (tags.title if tags else None)
     if tags:
@@ -91,14 +103,27 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         findings.append(error("episode/missing", f"{where}: title", "missing", "add title: … to the front matter"))
     pub_date = fields.get("date") or _tag_date(tags, config)
     if pub_date is None and "date" not in source.invalid:
-        findings.append(error("episode/missing", f"{where}: date", "missing",
-                              "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter"))
+        findings.append(
+            error(
+                "episode/missing",
+                f"{where}: date",
+                "missing",
+                "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter",
+            )
+        )
     if "audio" not in fields and "audio" not in source.invalid:
-        findings.append(error("episode/missing", f"{where}: audio", "missing",
-                              "add audio: media/<file>.mp3, the path relative to the show folder"))
+        findings.append(
+            error(
+                "episode/missing",
+                f"{where}: audio",
+                "missing",
+                "add audio: media/<file>.mp3, the path relative to the show folder",
+            )
+        )
     enclosure, duration = _enclosure(config, fields, audio, where, findings)
-    chapters = _chapter_images(config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()),
-                               where, findings)
+    chapters = _chapter_images(
+        config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()), where, findings
+    )
     findings += check_chapters(chapters, duration, where)
     if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
@@ -122,15 +147,19 @@ def make_episode(config: Config, source: EpisodeSource, audio: AudioInfo | None,
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),
         link=fields.get("link"),
-        image_url=(image if is_url(image) else _local_url(config, image, f"{where}: image", findings)) if image else None,
+        image_url=(image if is_url(image) else _local_url(config, image, f"{where}: image", findings))
+        if image
+        else None,
         chapters=tuple(chapters),
         chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
         transcripts=tuple(transcript(config, path) for path in transcripts),
         # not strict: when an alternate failed to probe, its error is already reported and the build stops
-        alternates=tuple(_alternate(config, spec, info)
-                         for spec, info in zip(fields.get("alternates", ()), alternates)),  # noqa: B905
+        alternates=tuple(
+            _alternate(config, spec, info)
+            for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905
+        ),
         block=fields.get("block", False),
     )
     if any(f.is_error for f in findings):
@@ -156,20 +185,41 @@ def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str
     if is_url(value):
         for name in ("length", "duration"):
             if name not in fields:
-                findings.append(error("episode/missing", f"{where}: {name}", "missing for audio given as a URL",
-                                      f"add {name}: … (or put the audio file in the show folder)"))
+                findings.append(
+                    error(
+                        "episode/missing",
+                        f"{where}: {name}",
+                        "missing for audio given as a URL",
+                        f"add {name}: … (or put the audio file in the show folder)",
+                    )
+                )
         suffix = PurePosixPath(urlsplit(value).path).suffix.lower()
         mime = MIME_TYPES.get(suffix)
         if mime is None:
-            findings.append(error("episode/audio-type", f"{where}: audio", f"'{suffix}' is not a known audio type",
-                                  "use an .mp3, .m4a, .opus, .ogg or .flac URL"))
-        return Enclosure(url=value, size_bytes=fields.get("length", 0), mime_type=mime or ""), fields.get("duration", 0.0)
+            findings.append(
+                error(
+                    "episode/audio-type",
+                    f"{where}: audio",
+                    f"'{suffix}' is not a known audio type",
+                    "use an .mp3, .m4a, .opus, .ogg or .flac URL",
+                )
+            )
+        return Enclosure(url=value, size_bytes=fields.get("length", 0), mime_type=mime or ""), fields.get(
+            "duration", 0.0
+        )
     for name in ("length", "duration"):
         if name in fields:
-            findings.append(error("episode/field", f"{where}: {name}", "is measured from the audio file",
-                                  f"remove {name}: from the front matter"))
-    return Enclosure(url=public_url(config, audio.path), size_bytes=audio.size_bytes, mime_type=audio.mime_type,
-                     path=audio.path), audio.duration
+            findings.append(
+                error(
+                    "episode/field",
+                    f"{where}: {name}",
+                    "is measured from the audio file",
+                    f"remove {name}: from the front matter",
+                )
+            )
+    return Enclosure(
+        url=public_url(config, audio.path), size_bytes=audio.size_bytes, mime_type=audio.mime_type, path=audio.path
+    ), audio.duration
 
 
 def _local_url(config: Config, value: str, where: str, findings: list[Finding]) -> str | None:
@@ -179,22 +229,34 @@ def _local_url(config: Config, value: str, where: str, findings: list[Finding]) 
         findings.extend(e.findings or [error("episode/path", where, str(e))])
         return None
     if not path.is_file():
-        findings.append(error("episode/missing-file", where, f"'{value}' not found",
-                              "check the path, relative to the show folder"))
+        findings.append(
+            error("episode/missing-file", where, f"'{value}' not found", "check the path, relative to the show folder")
+        )
         return None
     return public_url(config, path)
 
 
 def _chapter_images(config: Config, chapters, where: str, findings: list[Finding]) -> tuple[Chapter, ...]:
     """A chapter image in the show folder is published with the episode; the feed and JSON chapters get its URL."""
-    return tuple(replace(c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings))
-                 if c.image and not is_url(c.image) else c for i, c in enumerate(chapters, start=1))
+    return tuple(
+        replace(c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings))
+        if c.image and not is_url(c.image)
+        else c
+        for i, c in enumerate(chapters, start=1)
+    )
 
 
 def _alternate(config: Config, spec: dict, info: AudioInfo) -> AlternateEnclosure:
-    return AlternateEnclosure(url=public_url(config, info.path), size_bytes=info.size_bytes, mime_type=info.mime_type,
-                              bitrate=info.bitrate or None, height=info.height, title=spec.get("title"),
-                              default=spec.get("default", False), path=info.path)
+    return AlternateEnclosure(
+        url=public_url(config, info.path),
+        size_bytes=info.size_bytes,
+        mime_type=info.mime_type,
+        bitrate=info.bitrate or None,
+        height=info.height,
+        title=spec.get("title"),
+        default=spec.get("default", False),
+        path=info.path,
+    )
 
 
 def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
@@ -203,15 +265,32 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
     for i, chapter in enumerate(chapters, start=1):
         spot = f"{where}: chapters[{i}] '{chapter.title}'"
         if previous is not None and chapter.start == previous:
-            found.append(error("chapters/duplicate", spot, f"starts at {chapter.start:g} s like the chapter before",
-                               "give each chapter its own start"))
+            found.append(
+                error(
+                    "chapters/duplicate",
+                    spot,
+                    f"starts at {chapter.start:g} s like the chapter before",
+                    "give each chapter its own start",
+                )
+            )
         elif previous is not None and chapter.start < previous:
-            found.append(error("chapters/order", spot, f"starts at {chapter.start:g} s, before the chapter before it",
-                               "list chapters in time order"))
+            found.append(
+                error(
+                    "chapters/order",
+                    spot,
+                    f"starts at {chapter.start:g} s, before the chapter before it",
+                    "list chapters in time order",
+                )
+            )
         if duration and chapter.start >= duration:
-            found.append(error("chapters/beyond-end", spot,
-                               f"starts at {chapter.start:g} s, after the audio ends ({duration:.0f} s)",
-                               "fix the start time or the audio"))
+            found.append(
+                error(
+                    "chapters/beyond-end",
+                    spot,
+                    f"starts at {chapter.start:g} s, after the audio ends ({duration:.0f} s)",
+                    "fix the start time or the audio",
+                )
+            )
         previous = chapter.start
     return found
 
@@ -219,6 +298,7 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 def check_episodes(refs) -> list[Finding]:
     """Cross-episode checks (unique GUIDs, enclosure URLs and numbers; dates): feedtool.check's item rules."""
     from feedtool.check.rules import ref_findings
+
     return ref_findings(refs)
 
 
@@ -233,8 +313,11 @@ def build_show(config: Config, refs, episodes: tuple[Episode, ...] = ()) -> tupl
     show_config = config.show
     image_url = None
     if show_config.artwork:
-        image_url = (show_config.artwork if is_url(show_config.artwork)
-                     else _local_url(config, show_config.artwork, f"{config.path}:show.artwork", findings))
+        image_url = (
+            show_config.artwork
+            if is_url(show_config.artwork)
+            else _local_url(config, show_config.artwork, f"{config.path}:show.artwork", findings)
+        )
     feed_url = config.feed_url
     newest = max(refs, key=lambda r: r.timestamp, default=None)
     by_source = {str(e.source): e for e in episodes}
@@ -255,8 +338,10 @@ def build_show(config: Config, refs, episodes: tuple[Episode, ...] = ()) -> tupl
         copyright=show_config.copyright or None,
         locked=show_config.locked,
         funding=tuple(Funding(text=f.text, url=f.url or None) for f in show_config.funding),
-        people=tuple(Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
-                     for p in show_config.person),
+        people=tuple(
+            Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
+            for p in show_config.person
+        ),
         license=show_config.license or None,
         license_url=show_config.license_url or None,
         medium=show_config.medium,

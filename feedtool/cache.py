@@ -81,9 +81,10 @@ class BuildCache:
             return self
         if tuple(data.get("feed", ())) != signature(str(self.feed)):
             return self  # the feed was edited or removed by someone else: its bytes are no cache
-        self.entries = {source: Entry(deps, EpisodeRef(*ref), offset, length, outputs,
-                                      tuple(Finding(*f) for f in findings))
-                        for source, (deps, ref, offset, length, outputs, findings) in data["entries"].items()}
+        self.entries = {
+            source: Entry(deps, EpisodeRef(*ref), offset, length, outputs, tuple(Finding(*f) for f in findings))
+            for source, (deps, ref, offset, length, outputs, findings) in data["entries"].items()
+        }
         return self
 
     def lookup(self, source: str) -> Entry | None:
@@ -112,8 +113,17 @@ class BuildCache:
         data = {
             "fingerprint": self.fingerprint,
             "feed": signature(str(self.feed)),
-            "entries": {source: (e.deps, tuple(e.ref), e.offset, e.length, e.outputs, tuple(tuple(f) for f in _plain(e.findings)))
-                        for source, e in entries.items()},
+            "entries": {
+                source: (
+                    e.deps,
+                    tuple(e.ref),
+                    e.offset,
+                    e.length,
+                    e.outputs,
+                    tuple(tuple(f) for f in _plain(e.findings)),
+                )
+                for source, e in entries.items()
+            },
         }
         try:
             self.index.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,8 @@ from feedtool.model import Chapter
 from feedtool.timecode import parse_timecode
 
 TIMESTAMP_LINE = re.compile(
-    r"^\s*(?:[-*+]\s+)?[\[(]?(?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:\.\d+)?)[\])]?\s*(?:[-–—:|]\s*)?(?P<title>\S.*?)\s*$")
+    r"^\s*(?:[-*+]\s+)?[\[(]?(?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:\.\d+)?)[\])]?\s*(?:[-–—:|]\s*)?(?P<title>\S.*?)\s*$"
+)
 LINKED_TITLE = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<url>https?://[^)\s]+)\)$")
 
 

@@ -16,22 +16,30 @@ DEFAULT_SHOW = "episodes"
 
 
 def _show_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("show_dir", nargs="?", default=DEFAULT_SHOW, metavar="SHOW_DIR",
-                        help=f"the show folder holding show.toml and the episode files (default: {DEFAULT_SHOW})")
+    parser.add_argument(
+        "show_dir",
+        nargs="?",
+        default=DEFAULT_SHOW,
+        metavar="SHOW_DIR",
+        help=f"the show folder holding show.toml and the episode files (default: {DEFAULT_SHOW})",
+    )
     parser.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="feedtool", description="Build, check and publish a podcast feed from a folder of episode files.")
+        prog="feedtool", description="Build, check and publish a podcast feed from a folder of episode files."
+    )
     parser.add_argument("--version", action="version", version=f"feedtool {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build the feed and show notes from the show folder",
-                                description="Read the episode files and their audio, write the feed and "
-                                            "chapters into the output folder.")
+    build = commands.add_parser(
+        "build",
+        help="build the feed and show notes from the show folder",
+        description="Read the episode files and their audio, write the feed and chapters into the output folder.",
+    )
     _show_argument(build)
     build.add_argument("--out", metavar="DIR", help="output folder (default: [build] out_dir, or public)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -39,13 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL", help="override [feed] base_url")
     build.set_defaults(handler=cmd_build)
 
-    tag = commands.add_parser("tag", help="write each episode's metadata, cover and chapters into its audio",
-                              description="Write title, show, number, date, description, cover art and chapters "
-                                          "from the episode files into the audio files' own tags (ID3, MP4, "
-                                          "Vorbis comments). Only tags change, never the audio.")
+    tag = commands.add_parser(
+        "tag",
+        help="write each episode's metadata, cover and chapters into its audio",
+        description="Write title, show, number, date, description, cover art and chapters "
+        "from the episode files into the audio files' own tags (ID3, MP4, "
+        "Vorbis comments). Only tags change, never the audio.",
+    )
     _show_argument(tag)
-    tag.add_argument("episodes", nargs="*", metavar="EPISODE",
-                     help="episode files, names or numbers to tag (default: every episode)")
+    tag.add_argument(
+        "episodes", nargs="*", metavar="EPISODE", help="episode files, names or numbers to tag (default: every episode)"
+    )
     tag.add_argument("--dry-run", action="store_true", help="print what would change, field by field; write nothing")
     tag.set_defaults(handler=cmd_tag)
     _publish_parser(commands)
@@ -55,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load_config(args):
     from feedtool.config import load_config
+
     overrides = {"feed.base_url": getattr(args, "base_url", None)}
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
 
@@ -67,21 +80,25 @@ def _print_findings(findings, *, quiet: bool = False) -> None:
 
 def _duration(seconds: float) -> str:
     from feedtool.timecode import format_clock
+
     return format_clock(seconds)
 
 
 def cmd_build(args) -> int:
     from feedtool.pipeline import run
+
     config = _load_config(args)
-    report, _ = run(config, out_dir=Path(args.out) if args.out else None, strict=args.strict,
-                    use_cache=not args.no_cache)
+    report, _ = run(
+        config, out_dir=Path(args.out) if args.out else None, strict=args.strict, use_cache=not args.no_cache
+    )
     _print_findings(report.warnings, quiet=args.quiet)
     if not args.quiet:
         cached = report.episodes - report.rebuilt
-        print(f"built {report.feed_path}: {report.episodes} episode{'s' * (report.episodes != 1)}, "
-              f"{_duration(report.total_duration)} in all, {len(report.warnings)} "
-              f"warning{'s' * (len(report.warnings) != 1)}"
-              + (f" ({cached} unchanged, from the cache)" if cached else ""))
+        print(
+            f"built {report.feed_path}: {report.episodes} episode{'s' * (report.episodes != 1)}, "
+            f"{_duration(report.total_duration)} in all, {len(report.warnings)} "
+            f"warning{'s' * (len(report.warnings) != 1)}" + (f" ({cached} unchanged, from the cache)" if cached else "")
+        )
         for path in report.pinned:
             print(f"recorded a new permanent GUID in {path}")
     return ExitStatus.OK
@@ -89,6 +106,7 @@ def cmd_build(args) -> int:
 
 def cmd_tag(args) -> int:
     from feedtool.tag import report_lines, tag_show
+
     if args.show_dir.endswith(".md") and Path(args.show_dir).is_file():  # `feedtool tag episodes/0001-x.md`
         args.episodes.insert(0, args.show_dir)
         args.show_dir = str(Path(args.show_dir).parent)
@@ -102,20 +120,30 @@ def cmd_tag(args) -> int:
 
 # --- publish -----------------------------------------------------------------------------------------------
 
+
 def _publish_parser(commands) -> None:
     publish = commands.add_parser(
-        "publish", help="build, upload the show to a folder or S3, then notify the directories",
+        "publish",
+        help="build, upload the show to a folder or S3, then notify the directories",
         description="Build the show, upload media first and the feed last (verifying each file), keep a "
-                    "manifest on the target, and ping WebSub hubs and the Podcast Index.")
+        "manifest on the target, and ping WebSub hubs and the Podcast Index.",
+    )
     _show_argument(publish)
-    publish.add_argument("--to", metavar="TARGET",
-                         help="a folder (web server document root) or s3://bucket/prefix (default: [publish] target)")
+    publish.add_argument(
+        "--to",
+        metavar="TARGET",
+        help="a folder (web server document root) or s3://bucket/prefix (default: [publish] target)",
+    )
     publish.add_argument("--out", metavar="DIR", help="build output folder (default: [build] out_dir, or public)")
     publish.add_argument("--dry-run", action="store_true", help="build and print the plan; upload nothing")
-    publish.add_argument("--force", action="store_true",
-                         help="allow changing a published GUID or enclosure URL, or dropping a published episode")
-    publish.add_argument("--rollback", action="store_true",
-                         help="put the previously published version back online (no build)")
+    publish.add_argument(
+        "--force",
+        action="store_true",
+        help="allow changing a published GUID or enclosure URL, or dropping a published episode",
+    )
+    publish.add_argument(
+        "--rollback", action="store_true", help="put the previously published version back online (no build)"
+    )
     publish.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
     publish.set_defaults(handler=cmd_publish)
 
@@ -125,6 +153,7 @@ def cmd_publish(args) -> int:
 
     from feedtool.errors import PublishError
     from feedtool.publish import describe_plan, format_size, publish_show, rollback_show
+
     config = _load_config(args)
     target = args.to if not args.to or "://" in args.to else str(Path(args.to).resolve())
     progress = _progress_line() if sys.stderr.isatty() and not args.quiet and not os.environ.get("CI") else None
@@ -133,11 +162,13 @@ def cmd_publish(args) -> int:
             result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
         else:
             from feedtool.pipeline import run
+
             out_dir = Path(args.out or config.build.out_dir)
             report, _ = run(config, out_dir=out_dir)
             _print_findings(report.warnings, quiet=args.quiet)
-            result = publish_show(config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run,
-                                  progress=progress)
+            result = publish_show(
+                config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress
+            )
     except PublishError as e:
         if progress:
             print("\r\x1b[K", end="", file=sys.stderr)
@@ -169,11 +200,13 @@ def cmd_publish(args) -> int:
             print(f"notified {ping}")
     if not args.quiet:
         feed = plan.manifest.feed
-        print(f"{'rolled back' if args.rollback else 'published'} {plan.target}: "
-              f"{_count(len(result.uploaded), 'file')} uploaded ({format_size(result.uploaded_bytes)}), "
-              f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed; "
-              + (f"{feed} is live" if result.feed_live else f"{feed} unchanged")
-              + ("; checked over HTTP" if result.http_checked and result.uploaded else ""))
+        print(
+            f"{'rolled back' if args.rollback else 'published'} {plan.target}: "
+            f"{_count(len(result.uploaded), 'file')} uploaded ({format_size(result.uploaded_bytes)}), "
+            f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed; "
+            + (f"{feed} is live" if result.feed_live else f"{feed} unchanged")
+            + ("; checked over HTTP" if result.http_checked and result.uploaded else "")
+        )
     return ExitStatus.OK
 
 
@@ -185,21 +218,37 @@ def _progress_line():
         if shown.get(path) != percent:
             shown[path] = percent
             print(f"\r\x1b[Kuploading {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
+
     return show
+
+
 # --- feedtool check -------------------------------------------------------------------------------------------
+
 
 def _add_check(commands) -> None:
     check = commands.add_parser(
-        "check", help="check a show folder, feed file or feed URL for Apple, PSP-1 and subscribers",
+        "check",
+        help="check a show folder, feed file or feed URL for Apple, PSP-1 and subscribers",
         description="Check a show folder (as build would render it), a feed file or a feed URL against Apple "
-                    "Podcasts, PSP-1 and the Podcast Index namespace, and for subscribers' safety; with --online "
-                    "(always for a URL) also the server that hosts the feed, artwork and media.")
-    check.add_argument("target", nargs="?", default=DEFAULT_SHOW, metavar="SHOW_DIR|FEED_FILE|URL",
-                       help=f"what to check (default: {DEFAULT_SHOW})")
+        "Podcasts, PSP-1 and the Podcast Index namespace, and for subscribers' safety; with --online "
+        "(always for a URL) also the server that hosts the feed, artwork and media.",
+    )
+    check.add_argument(
+        "target",
+        nargs="?",
+        default=DEFAULT_SHOW,
+        metavar="SHOW_DIR|FEED_FILE|URL",
+        help=f"what to check (default: {DEFAULT_SHOW})",
+    )
     check.add_argument("--online", action="store_true", help="also check the server (always done for a URL)")
     check.add_argument("--sample", type=_positive, metavar="N", help="check the server for the first N episodes only")
-    check.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                       help="give up on a server request after this long (default: 10)")
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="give up on a server request after this long (default: 10)",
+    )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.set_defaults(handler=cmd_check)
@@ -213,6 +262,7 @@ def _positive(value: str) -> int:
 
 def cmd_check(args) -> int:
     from feedtool.check.run import check_target, exit_status, format_json, format_text
+
     result = check_target(args.target, online=args.online, sample=args.sample, timeout=args.timeout)
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)
@@ -244,8 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             errors = sum(1 for f in e.findings if f.is_error)
             warnings = len(e.findings) - errors
             strict = f", {_count(warnings, 'warning')} (--strict)" if warnings else ""
-            print(f"error: {_count(errors, 'error')}{strict}; "
-                  "nothing was written", file=sys.stderr)
+            print(f"error: {_count(errors, 'error')}{strict}; nothing was written", file=sys.stderr)
         else:
             print(f"error: {e}", file=sys.stderr)
         return e.exit_status

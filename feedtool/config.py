@@ -88,9 +88,12 @@ class PublishConfig:
     endpoint_url: str = doc("S3-compatible endpoint (R2, B2, MinIO...); empty for Amazon S3", "")
     region: str = doc("S3 region", "")
     podcastindex: bool = doc("notify the Podcast Index (pubnotify) after publishing", True)
-    podcastindex_url: str = doc("Podcast Index pubnotify endpoint", "https://api.podcastindex.org/api/1.0/hub/pubnotify")
-    verify_http: bool = doc("check every upload over HTTP at public_url (HEAD, length, a byte range) before the feed",
-                            True)
+    podcastindex_url: str = doc(
+        "Podcast Index pubnotify endpoint", "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+    )
+    verify_http: bool = doc(
+        "check every upload over HTTP at public_url (HEAD, length, a byte range) before the feed", True
+    )
     acl: str = doc("S3 canned ACL for uploads, e.g. public-read; empty: the bucket's policy decides", "")
     feed_max_age: int = doc("Cache-Control max-age of the feed, in seconds", 300)
     media_max_age: int = doc("Cache-Control max-age of media, artwork and transcripts, in seconds", 604800)
@@ -162,8 +165,9 @@ def load_config(path: Path, **overrides) -> Config:
     tables = {name: _read_table(cls, data.get(name, {}), where, name, findings) for name, cls in TABLES.items()}
     for table, name in sorted(REQUIRED):
         if tables[table] is not None and not getattr(tables[table], name):
-            findings.append(error("config/required", f"{where}:{table}.{name}", "is required",
-                                  f"set {name} = \"…\" under [{table}]"))
+            findings.append(
+                error("config/required", f"{where}:{table}.{name}", "is required", f'set {name} = "…" under [{table}]')
+            )
     if tables["show"] is not None:
         findings += _validate_show(tables["show"], where)
     if tables["feed"] is not None:
@@ -229,9 +233,11 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
         elif isinstance(value, str):
             value = value.strip()
         values[key] = value
-    missing = [f.name for f in dataclasses.fields(cls)
-               if f.name not in values
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     for key in missing:
         findings.append(error("config/required", f"{where}:{prefix}.{key}", "is required", f"add {key} = …"))
     return None if missing else cls(**values)
@@ -243,31 +249,57 @@ SHOW_TYPES = ("episodic", "serial")
 def _validate_show(show: ShowConfig, where: str) -> list[Finding]:
     found = []
     if show.type not in SHOW_TYPES:
-        found.append(error("config/value", f"{where}:show.type", f"'{show.type}' is not a show type",
-                           "use episodic or serial"))
+        found.append(
+            error("config/value", f"{where}:show.type", f"'{show.type}' is not a show type", "use episodic or serial")
+        )
     try:
         ZoneInfo(show.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        found.append(error("config/value", f"{where}:show.timezone", f"'{show.timezone}' is not a time zone",
-                           "use an IANA name such as Europe/Kyiv or UTC"))
+        found.append(
+            error(
+                "config/value",
+                f"{where}:show.timezone",
+                f"'{show.timezone}' is not a time zone",
+                "use an IANA name such as Europe/Kyiv or UTC",
+            )
+        )
     if show.guid:
         import uuid
+
         try:
             uuid.UUID(show.guid)
         except ValueError:
-            found.append(error("config/value", f"{where}:show.guid", f"'{show.guid}' is not a UUID",
-                               "remove it and let build derive it from feed_url"))
+            found.append(
+                error(
+                    "config/value",
+                    f"{where}:show.guid",
+                    f"'{show.guid}' is not a UUID",
+                    "remove it and let build derive it from feed_url",
+                )
+            )
     for name in ("link", "artwork"):
         if not getattr(show, name):
             found.append(warning("config/missing", f"{where}:show.{name}", "not set", f"set {name} under [show]"))
     for name in ("owner_name", "owner_email", "copyright"):
         if not getattr(show, name):
-            found.append(warning("config/missing", f"{where}:show.{name}", "not set",
-                                 f"fill in {name} under [show]; Apple and the directories use it"))
+            found.append(
+                warning(
+                    "config/missing",
+                    f"{where}:show.{name}",
+                    "not set",
+                    f"fill in {name} under [show]; Apple and the directories use it",
+                )
+            )
     for i, fund in enumerate(show.funding):
         if not fund.url:
-            found.append(warning("config/missing", f"{where}:show.funding[{i}].url", "not set",
-                                 f"fill in the link for \"{_shorten(fund.text)}\""))
+            found.append(
+                warning(
+                    "config/missing",
+                    f"{where}:show.funding[{i}].url",
+                    "not set",
+                    f'fill in the link for "{_shorten(fund.text)}"',
+                )
+            )
     return found
 
 
@@ -276,34 +308,63 @@ def _validate_feed(feed: FeedConfig, where: str) -> list[Finding]:
     for name in ("base_url", "feed_url", "new_feed_url"):
         value = getattr(feed, name)
         if value and not value.startswith(("https://", "http://")):
-            found.append(error("config/value", f"{where}:feed.{name}", f"'{value}' is not an http(s) URL",
-                               "write the full URL, e.g. https://example.org/podcast/"))
+            found.append(
+                error(
+                    "config/value",
+                    f"{where}:feed.{name}",
+                    f"'{value}' is not an http(s) URL",
+                    "write the full URL, e.g. https://example.org/podcast/",
+                )
+            )
     if not feed.base_url:
-        found.append(warning("config/missing", f"{where}:feed.base_url",
-                             "not set; enclosure URLs are relative" + ("" if feed.feed_url else
-                                                                     ", and the feed has no atom:link rel=self "
-                                                                     "and no podcast:guid"),
-                             "set base_url to the https URL the show is published at"))
+        found.append(
+            warning(
+                "config/missing",
+                f"{where}:feed.base_url",
+                "not set; enclosure URLs are relative"
+                + ("" if feed.feed_url else ", and the feed has no atom:link rel=self and no podcast:guid"),
+                "set base_url to the https URL the show is published at",
+            )
+        )
     if "/" in feed.file_name or not feed.file_name:
-        found.append(error("config/value", f"{where}:feed.file_name", f"'{feed.file_name}' is not a file name",
-                           "use a plain name such as feed.xml"))
+        found.append(
+            error(
+                "config/value",
+                f"{where}:feed.file_name",
+                f"'{feed.file_name}' is not a file name",
+                "use a plain name such as feed.xml",
+            )
+        )
     return found
 
 
 def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
     found = []
     if publish.target.startswith(("http://", "https://", "ftp://", "sftp://")):
-        found.append(error("config/value", f"{where}:publish.target", f"'{publish.target}' is not a publish target",
-                           "use a folder path or s3://bucket/prefix"))
+        found.append(
+            error(
+                "config/value",
+                f"{where}:publish.target",
+                f"'{publish.target}' is not a publish target",
+                "use a folder path or s3://bucket/prefix",
+            )
+        )
     for name in ("public_url", "endpoint_url", "podcastindex_url"):
         value = getattr(publish, name)
         if value and not value.startswith(("https://", "http://")):
-            found.append(error("config/value", f"{where}:publish.{name}", f"'{value}' is not an http(s) URL",
-                               "write the full URL, e.g. https://example.org/podcast/"))
+            found.append(
+                error(
+                    "config/value",
+                    f"{where}:publish.{name}",
+                    f"'{value}' is not an http(s) URL",
+                    "write the full URL, e.g. https://example.org/podcast/",
+                )
+            )
     for name in ("feed_max_age", "media_max_age"):
         if getattr(publish, name) < 0:
-            found.append(error("config/value", f"{where}:publish.{name}", "must not be negative",
-                               "use seconds, e.g. 300"))
+            found.append(
+                error("config/value", f"{where}:publish.{name}", "must not be negative", "use seconds, e.g. 300")
+            )
     return found
 
 

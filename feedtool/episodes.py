@@ -35,9 +35,14 @@ def episode_paths(root: Path) -> list[str]:
 
     Plain strings: a warm rebuild of 10,000 episodes looks at each only to stat it.
     """
-    return sorted(entry.path for entry in os.scandir(root)
-                  if entry.name.endswith(".md") and entry.name.lower() != "readme.md"
-                  and not entry.name.startswith(("_", ".")) and entry.is_file())
+    return sorted(
+        entry.path
+        for entry in os.scandir(root)
+        if entry.name.endswith(".md")
+        and entry.name.lower() != "readme.md"
+        and not entry.name.startswith(("_", "."))
+        and entry.is_file()
+    )
 
 
 def read_episode(path: Path, config) -> EpisodeSource:
@@ -55,6 +60,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)") from e
     front, body, body_line = split_front_matter(text, where)
     import yaml  # here, not at the top: a warm rebuild that reads no episode file skips its import
+
     # The C loader is ~7x faster; BaseLoader semantics (every scalar a string) keep YAML 1.1 surprises out:
     # `number: 0177` stays 177 rather than octal 127, `title: No` stays the text "No".
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
@@ -64,8 +70,10 @@ def read_episode(path: Path, config) -> EpisodeSource:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 2}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise EpisodeError(f"{where}{line}: front matter is not valid YAML: {problem} "
-                           "(check the indentation and quote values that contain ': ')") from e
+        raise EpisodeError(
+            f"{where}{line}: front matter is not valid YAML: {problem} "
+            "(check the indentation and quote values that contain ': ')"
+        ) from e
     if not isinstance(data, dict):
         raise EpisodeError(f"{where}:2: front matter must be 'key: value' lines (see README, Episode files)")
 
@@ -89,8 +97,14 @@ def read_episode(path: Path, config) -> EpisodeSource:
             continue
         bad = _xml_illegal(value)
         if bad:
-            findings.append(error("episode/xml-character", spot(key), f"contains {bad}, which XML cannot carry",
-                                  "delete that invisible character"))
+            findings.append(
+                error(
+                    "episode/xml-character",
+                    spot(key),
+                    f"contains {bad}, which XML cannot carry",
+                    "delete that invisible character",
+                )
+            )
             invalid.add(key)
             continue
         convert = FIELDS[key]
@@ -100,21 +114,38 @@ def read_episode(path: Path, config) -> EpisodeSource:
             findings.append(error("episode/field", spot(key), *_split_hint(str(e))))
             invalid.add(key)
     if name and "number" in data and "number" in fields and fields["number"] != int(name["number"]):
-        findings.append(warning("episode/number-mismatch", f"{where}:{locate('number')}: number",
-                                f"front matter says {fields['number']}, file name says {int(name['number'])}",
-                                "rename the file or fix the number"))
+        findings.append(
+            warning(
+                "episode/number-mismatch",
+                f"{where}:{locate('number')}: number",
+                f"front matter says {fields['number']}, file name says {int(name['number'])}",
+                "rename the file or fix the number",
+            )
+        )
     if XML_ILLEGAL.search(body):  # rare: only then find the lines
         for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
             bad = XML_ILLEGAL.search(line)
             if bad:
-                findings.append(error("episode/xml-character", f"{where}:{body_line + i}: notes",
-                                      f"contains {_char_name(bad.group())}, which XML cannot carry",
-                                      "delete that invisible character"))
+                findings.append(
+                    error(
+                        "episode/xml-character",
+                        f"{where}:{body_line + i}: notes",
+                        f"contains {_char_name(bad.group())}, which XML cannot carry",
+                        "delete that invisible character",
+                    )
+                )
     if fields.get("date_approximate"):
-        findings.append(warning("episode/date-approximate", f"{where}:{locate('date')}: date",
-                                "is marked approximate", "confirm the publication date, then remove date_approximate"))
-    return EpisodeSource(path=path, slug=slug, fields=fields, notes=body.strip(), findings=tuple(findings),
-                         invalid=frozenset(invalid))
+        findings.append(
+            warning(
+                "episode/date-approximate",
+                f"{where}:{locate('date')}: date",
+                "is marked approximate",
+                "confirm the publication date, then remove date_approximate",
+            )
+        )
+    return EpisodeSource(
+        path=path, slug=slug, fields=fields, notes=body.strip(), findings=tuple(findings), invalid=frozenset(invalid)
+    )
 
 
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
@@ -124,7 +155,7 @@ def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     lines = text.split("\n")
     for i, line in enumerate(lines[1:], start=1):
         if line.rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
     raise EpisodeError(f"{where}: front matter is not closed (add a '---' line after the last field)")
 
 
@@ -132,13 +163,14 @@ def display_path(path: Path, cwd: str | None = None) -> str:
     """The path as the producer knows it: relative to the current folder (os.getcwd() unless given) when it
     is below it."""
     text, cwd = str(path), os.path.join(cwd or os.getcwd(), "")
-    return text[len(cwd):] if text.startswith(cwd) else text
+    return text[len(cwd) :] if text.startswith(cwd) else text
 
 
 def _line_finder(front: str) -> Callable[[str], int]:
     def locate(key) -> int:
         match = re.search(rf"^{re.escape(str(key))}\s*:", front, re.MULTILINE)
         return front.count("\n", 0, match.start()) + 2 if match else 1
+
     return locate
 
 
@@ -163,6 +195,7 @@ def _xml_illegal(value) -> str | None:
 
 
 # --- typed conversion of raw front matter strings (pelican METADATA_PROCESSORS) ---
+
 
 def _text(value, config=None) -> str:
     if not isinstance(value, str):
@@ -250,15 +283,20 @@ def _chapters(value, config=None) -> tuple[Chapter, ...]:
         if unknown:
             raise ValueError(f"chapter {i}: unknown key '{sorted(unknown)[0]}' (use start, title, url, image, hidden)")
         if "start" not in item or "title" not in item:
-            raise ValueError(f"chapter {i}: needs start and title (e.g. - start: \"00:00\" / title: Intro)")
+            raise ValueError(f'chapter {i}: needs start and title (e.g. - start: "00:00" / title: Intro)')
         try:
             start = parse_timecode(_text(item["start"]))
         except ValueError as e:
             raise ValueError(f"chapter {i}: start: {e}") from e
-        chapters.append(Chapter(start=start, title=_text(item["title"]),
-                                url=_url(item["url"]) if item.get("url") else None,
-                                image=_url_or_path(item["image"]) if item.get("image") else None,
-                                hidden=_bool(item["hidden"]) if "hidden" in item else False))
+        chapters.append(
+            Chapter(
+                start=start,
+                title=_text(item["title"]),
+                url=_url(item["url"]) if item.get("url") else None,
+                image=_url_or_path(item["image"]) if item.get("image") else None,
+                hidden=_bool(item["hidden"]) if "hidden" in item else False,
+            )
+        )
     return tuple(chapters)
 
 
@@ -270,10 +308,15 @@ def _people(value, config=None) -> tuple[Person, ...]:
             raise ValueError(f"person {i}: unknown key '{sorted(unknown)[0]}' (use name, role, group, href, img)")
         if "name" not in item:
             raise ValueError(f"person {i}: needs a name")
-        people.append(Person(name=_text(item["name"]), role=_text(item.get("role", "host")).lower(),
-                             group=_text(item.get("group", "cast")).lower(),
-                             href=_url(item["href"]) if item.get("href") else None,
-                             img=_url(item["img"]) if item.get("img") else None))
+        people.append(
+            Person(
+                name=_text(item["name"]),
+                role=_text(item.get("role", "host")).lower(),
+                group=_text(item.get("group", "cast")).lower(),
+                href=_url(item["href"]) if item.get("href") else None,
+                img=_url(item["img"]) if item.get("img") else None,
+            )
+        )
     return tuple(people)
 
 
@@ -285,8 +328,13 @@ def _alternates(value, config=None) -> tuple[dict, ...]:
             raise ValueError(f"alternate {i}: unknown key '{sorted(unknown)[0]}' (use file, title, default)")
         if "file" not in item:
             raise ValueError(f"alternate {i}: needs file (the path of the other rendition)")
-        items.append({"file": _text(item["file"]), "title": _text(item["title"]) if item.get("title") else None,
-                      "default": _bool(item["default"]) if "default" in item else False})
+        items.append(
+            {
+                "file": _text(item["file"]),
+                "title": _text(item["title"]) if item.get("title") else None,
+                "default": _bool(item["default"]) if "default" in item else False,
+            }
+        )
     return tuple(items)
 
 

@@ -41,8 +41,13 @@ def pin_guids(refs: Iterable) -> list[str]:
             mode = os.stat(path).st_mode & 0o777
             atomic_write(path, [insert_front_matter_field(text, "guid", ref.guid).encode("utf-8")], mode=mode)
         except (OSError, ValueError) as e:
-            log.warning("%s: could not write its new GUID %s into the file: %s (add guid: %s yourself)",
-                        path, ref.guid, e, ref.guid)
+            log.warning(
+                "%s: could not write its new GUID %s into the file: %s (add guid: %s yourself)",
+                path,
+                ref.guid,
+                e,
+                ref.guid,
+            )
             continue
         pinned.append(str(path))
     return pinned
@@ -53,13 +58,13 @@ def pin_podcast_guid(config, guid: str | None) -> list[str]:
     if not guid or config.show.guid:
         return []
     import tomlkit  # only the first build of a show needs it
+
     try:
         document = tomlkit.parse(config.path.read_text("utf-8"))
         show = document.setdefault("show", tomlkit.table())
         show["guid"] = guid
         show["guid"].comment("podcast:guid, derived from the feed URL once; keep it when the URL changes")
-        atomic_write(config.path, [tomlkit.dumps(document).encode("utf-8")],
-                     mode=os.stat(config.path).st_mode & 0o777)
+        atomic_write(config.path, [tomlkit.dumps(document).encode("utf-8")], mode=os.stat(config.path).st_mode & 0o777)
     except (OSError, ValueError) as e:
         log.warning("%s: could not record guid = %r under [show]: %s (add it yourself)", config.path, guid, e)
         return []

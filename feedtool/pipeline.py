@@ -57,6 +57,7 @@ class EpisodeBuild:
 def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bool = False) -> EpisodeBuild:
     """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found."""
     from feedtool.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
+
     source = read_episode(path, config)
     where = display_path(path)
     deps, absent = [str(path)], []
@@ -83,12 +84,16 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         except FeedtoolError as e:
             problems.extend(as_findings(e))
     image = source.fields.get("image")
-    images = [config.root / os.path.normpath(i) for i in [image, *(c.image for c in source.fields.get("chapters", ()))]
-              if i and not is_url(i)]  # the episode's image and its chapters' images in the show folder
+    images = [
+        config.root / os.path.normpath(i)
+        for i in [image, *(c.image for c in source.fields.get("chapters", ()))]
+        if i and not is_url(i)
+    ]  # the episode's image and its chapters' images in the show folder
     deps += [str(i) for i in images]
     try:
-        episode, findings = make_episode(config, source, audio, tuple(alternates), footer_html,
-                                         chapters_from_notes(source.notes), tuple(transcripts))
+        episode, findings = make_episode(
+            config, source, audio, tuple(alternates), footer_html, chapters_from_notes(source.notes), tuple(transcripts)
+        )
     except FeedtoolError as e:
         raise FeedtoolError(findings=problems + as_findings(e)) from None
     # make_episode saw no error of its own, but the audio or a field may have had one
@@ -97,20 +102,34 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
     outputs = {}
     if episode.chapters:
         outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
-    files = [p for p in [episode.enclosure.path, *(t.path for t in episode.transcripts),
-                         *(a.path for a in episode.alternates)] if p is not None]
+    files = [
+        p
+        for p in [episode.enclosure.path, *(t.path for t in episode.transcripts), *(a.path for a in episode.alternates)]
+        if p is not None
+    ]
     files += images
     ref = EpisodeRef(
-        source=str(path), guid=episode.guid, guid_is_new=episode.guid_is_new, enclosure_url=episode.enclosure.url,
-        season=episode.season, number=episode.number, pub_date=episode.pub_date.isoformat(),
-        timestamp=episode.pub_date.timestamp(), duration=episode.duration,
-        files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files))
+        source=str(path),
+        guid=episode.guid,
+        guid_is_new=episode.guid_is_new,
+        enclosure_url=episode.enclosure.url,
+        season=episode.season,
+        number=episode.number,
+        pub_date=episode.pub_date.isoformat(),
+        timestamp=episode.pub_date.timestamp(),
+        duration=episode.duration,
+        files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files),
+    )
     item, element = render_item_tree(episode)
     findings += item_findings(config, episode, element)  # the check rules, cached with the item
-    return EpisodeBuild(ref=ref, item=item, outputs=outputs,
-                        findings=tuple(source.findings) + tuple(findings),
-                        deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
-                        episode=episode if keep_episode else None)
+    return EpisodeBuild(
+        ref=ref,
+        item=item,
+        outputs=outputs,
+        findings=tuple(source.findings) + tuple(findings),
+        deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
+        episode=episode if keep_episode else None,
+    )
 
 
 def _transcripts_beside(audio_path: Path) -> tuple[list[Path], list[str]]:
@@ -166,6 +185,7 @@ def _keep_freed_memory() -> None:
     of the probe of such an episode. Elsewhere than glibc this does nothing.
     """
     import ctypes
+
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
@@ -174,8 +194,9 @@ def _keep_freed_memory() -> None:
     mallopt(-1, 64 << 20)  # M_TRIM_THRESHOLD: keep up to 64 MiB freed at the top of the heap
 
 
-def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False,
-                   jobs: int | None = None) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
+def build_episodes(
+    config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False, jobs: int | None = None
+) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
     """Build many episodes, in parallel processes when there are enough of them to pay for it.
 
     Results come in the order of `paths`, as they are ready, so the caller can spool them to disk.
@@ -189,15 +210,25 @@ def build_episodes(config: Config, footer_html: str, paths: list[Path], keep_epi
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
     # fork: workers inherit the config and the imported libraries, so they start in milliseconds
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_keep_freed_memory) as pool:
+    with ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
+    ) as pool:
         yield from pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8)))
 
 
-def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, use_cache: bool = True,
-        keep_episodes: bool = False, dry_run: bool = False, jobs: int | None = None,
-        collect_errors: bool = False) -> tuple[Report, Show]:
+def run(
+    config: Config,
+    *,
+    out_dir: Path | None = None,
+    strict: bool = False,
+    use_cache: bool = True,
+    keep_episodes: bool = False,
+    dry_run: bool = False,
+    jobs: int | None = None,
+    collect_errors: bool = False,
+) -> tuple[Report, Show]:
     """Build the show into out_dir. Nothing is written unless every episode and the channel are valid.
 
     keep_episodes: return the Show with every Episode (check and publish need them); this skips the cache.
@@ -213,14 +244,29 @@ def run(config: Config, *, out_dir: Path | None = None, strict: bool = False, us
         out_dir.mkdir(parents=True, exist_ok=True)
     # Fresh items are spooled to a scratch file as they arrive, so memory does not grow with the show.
     # It lives in the output folder so the kernel can copy from it into the feed (same file system).
-    with (tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch,
-          _open_or_none(feed_path if cache.entries else None) as old):
-        return _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run,
-                    jobs, collect_errors)
+    with (
+        tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch,
+        _open_or_none(feed_path if cache.entries else None) as old,
+    ):
+        return _run(
+            config,
+            cache,
+            scratch,
+            old,
+            out_dir,
+            feed_path,
+            strict,
+            use_cache,
+            keep_episodes,
+            dry_run,
+            jobs,
+            collect_errors,
+        )
 
 
-def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs,
-         collect_errors):
+def _run(
+    config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors
+):
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     # Gather: every episode, from the cache where its files did not change, else built afresh.
@@ -253,8 +299,15 @@ def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, kee
     if not collect_errors and (any(f.is_error for f in findings) or (strict and findings)):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)
-    report = Report(feed_path=feed_path, episodes=len(refs), total_duration=sum(r.duration for r in refs),
-                    rebuilt=len(fresh), written=(), warnings=tuple(findings), refs=tuple(order))
+    report = Report(
+        feed_path=feed_path,
+        episodes=len(refs),
+        total_duration=sum(r.duration for r in refs),
+        rebuilt=len(fresh),
+        written=(),
+        warnings=tuple(findings),
+        refs=tuple(order),
+    )
     if dry_run:
         return report, show
 
@@ -263,16 +316,33 @@ def _run(config, cache, scratch, old, out_dir, feed_path, strict, use_cache, kee
     written = write_outputs(outputs, out_dir)
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
     head, tail = render_feed(show, [])
-    pieces = [Piece(r.source, scratch, *spooled[r.source]) if r.source in fresh
-              else Piece(r.source, old, cached[r.source].offset, cached[r.source].length) for r in order]
+    pieces = [
+        Piece(r.source, scratch, *spooled[r.source])
+        if r.source in fresh
+        else Piece(r.source, old, cached[r.source].offset, cached[r.source].length)
+        for r in order
+    ]
     changed, offsets = write_feed(feed_path, head, pieces, tail)
     if changed:
         written.append(config.feed.file_name)
     if use_cache and (changed or fresh or written):
-        cache.save({source: (Entry(fresh[source].deps, fresh[source].ref, offset, length, tuple(fresh[source].outputs),
-                                   fresh[source].findings) if source in fresh
-                             else cached[source]._replace(offset=offset, length=length))
-                    for source, (offset, length) in offsets.items()})
+        cache.save(
+            {
+                source: (
+                    Entry(
+                        fresh[source].deps,
+                        fresh[source].ref,
+                        offset,
+                        length,
+                        tuple(fresh[source].outputs),
+                        fresh[source].findings,
+                    )
+                    if source in fresh
+                    else cached[source]._replace(offset=offset, length=length)
+                )
+                for source, (offset, length) in offsets.items()
+            }
+        )
     pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show
 

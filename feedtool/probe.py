@@ -23,14 +23,34 @@ from feedtool.timecode import parse_timecode
 
 log = logging.getLogger(__name__)
 
-READERS = {".mp3": MP3, ".aac": AAC, ".m4a": MP4, ".m4b": MP4, ".mp4": MP4, ".m4v": MP4, ".mov": MP4,
-           ".ogg": OggVorbis, ".oga": OggVorbis, ".opus": OggOpus, ".flac": FLAC}
+READERS = {
+    ".mp3": MP3,
+    ".aac": AAC,
+    ".m4a": MP4,
+    ".m4b": MP4,
+    ".mp4": MP4,
+    ".m4v": MP4,
+    ".mov": MP4,
+    ".ogg": OggVorbis,
+    ".oga": OggVorbis,
+    ".opus": OggOpus,
+    ".flac": FLAC,
+}
 # Parse only the ID3 frames feedtool uses (others stay raw bytes): parsing every frame of a tag-heavy file
 # costs more than everything else in a build. ID3v2.2 names are listed too and translated after loading.
-_ID3_FRAMES = {name: Frames[name] for name in ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER", "COMM", "APIC",
-                                               "CHAP", "CTOC", "WXXX")}
+_ID3_FRAMES = {
+    name: Frames[name]
+    for name in ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER", "COMM", "APIC", "CHAP", "CTOC", "WXXX")
+}
 _ID3_FRAMES.update({name: Frames_2_2[name] for name in ("TT2", "TP1", "TAL", "TRK", "TYE", "COM", "PIC")})
-FORMAT_NAMES = {MP3: "MP3", AAC: "AAC (ADTS)", MP4: "MPEG-4 (M4A/MP4)", OggOpus: "Ogg Opus", OggVorbis: "Ogg Vorbis", FLAC: "FLAC"}
+FORMAT_NAMES = {
+    MP3: "MP3",
+    AAC: "AAC (ADTS)",
+    MP4: "MPEG-4 (M4A/MP4)",
+    OggOpus: "Ogg Opus",
+    OggVorbis: "Ogg Vorbis",
+    FLAC: "FLAC",
+}
 
 
 def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
@@ -39,12 +59,16 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
-        raise AudioError(f"{where}: '{suffix}' is not an audio format feedtool reads (use .mp3, .m4a, .opus, .ogg or .flac)")
+        raise AudioError(
+            f"{where}: '{suffix}' is not an audio format feedtool reads (use .mp3, .m4a, .opus, .ogg or .flac)"
+        )
     try:
         st = os.stat(path)
         size = st.st_size
     except FileNotFoundError:
-        raise AudioError(f"{where}: audio file not found (check the audio: path, relative to the show folder)") from None
+        raise AudioError(
+            f"{where}: audio file not found (check the audio: path, relative to the show folder)"
+        ) from None
     except OSError as e:
         raise AudioError(f"{where}: cannot read the audio file: {e.strerror}") from e
     if not stat.S_ISREG(st.st_mode):
@@ -58,8 +82,9 @@ def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
     except PermissionError as e:
         raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)") from e
     except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
-        raise AudioError(f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e)} "
-                         f"({_what_it_is(path, reader)})") from e
+        raise AudioError(
+            f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e)} ({_what_it_is(path, reader)})"
+        ) from e
     duration = float(getattr(audio.info, "length", 0) or 0)
     if duration <= 0:
         raise AudioError(f"{where}: the audio has no duration (the file holds no audio frames; export it again)")
@@ -103,15 +128,19 @@ def _check_complete(audio, path: Path, size: int, where: str) -> None:
         expected = audio.info.bitrate * audio.info.length / 8
         available = size - audio.info.frame_offset
         if available < expected * 0.95:
-            raise AudioError(f"{where}: the MP3 is truncated: its header announces about {expected:.0f} bytes of "
-                             f"audio, the file holds {available} (upload or export it again)")
+            raise AudioError(
+                f"{where}: the MP3 is truncated: its header announces about {expected:.0f} bytes of "
+                f"audio, the file holds {available} (upload or export it again)"
+            )
     elif isinstance(audio, MP4):
         with open(path, "rb") as f:
             for atom in Atoms(f).atoms:
                 if atom.offset + atom.length > size:
-                    raise AudioError(f"{where}: the file is truncated: its '{atom.name.decode('latin-1')}' box "
-                                     f"needs {atom.offset + atom.length} bytes, the file has {size} "
-                                     "(upload or export it again)")
+                    raise AudioError(
+                        f"{where}: the file is truncated: its '{atom.name.decode('latin-1')}' box "
+                        f"needs {atom.offset + atom.length} bytes, the file has {size} "
+                        "(upload or export it again)"
+                    )
 
 
 def _first(values) -> str | None:
@@ -137,16 +166,31 @@ def _tags(audio) -> Tags:
         return Tags()
     if isinstance(audio, MP3):
         comment = next((str(f) for f in tags.getall("COMM") if not f.desc), None)
-        return Tags(title=_first(tags.get("TIT2")), artist=_first(tags.get("TPE1")), album=_first(tags.get("TALB")),
-                    track=_track(_first(tags.get("TRCK"))), date=_first(tags.get("TDRC") or tags.get("TYER")),
-                    comment=comment)
+        return Tags(
+            title=_first(tags.get("TIT2")),
+            artist=_first(tags.get("TPE1")),
+            album=_first(tags.get("TALB")),
+            track=_track(_first(tags.get("TRCK"))),
+            date=_first(tags.get("TDRC") or tags.get("TYER")),
+            comment=comment,
+        )
     if isinstance(audio, MP4):
-        return Tags(title=_first(tags.get("\xa9nam")), artist=_first(tags.get("\xa9ART")),
-                    album=_first(tags.get("\xa9alb")), track=_track((tags.get("trkn") or [None])[0]),
-                    date=_first(tags.get("\xa9day")), comment=_first(tags.get("\xa9cmt")))
-    return Tags(title=_first(tags.get("title")), artist=_first(tags.get("artist")), album=_first(tags.get("album")),
-                track=_track(_first(tags.get("tracknumber"))), date=_first(tags.get("date")),
-                comment=_first(tags.get("comment") or tags.get("description")))
+        return Tags(
+            title=_first(tags.get("\xa9nam")),
+            artist=_first(tags.get("\xa9ART")),
+            album=_first(tags.get("\xa9alb")),
+            track=_track((tags.get("trkn") or [None])[0]),
+            date=_first(tags.get("\xa9day")),
+            comment=_first(tags.get("\xa9cmt")),
+        )
+    return Tags(
+        title=_first(tags.get("title")),
+        artist=_first(tags.get("artist")),
+        album=_first(tags.get("album")),
+        track=_track(_first(tags.get("tracknumber"))),
+        date=_first(tags.get("date")),
+        comment=_first(tags.get("comment") or tags.get("description")),
+    )
 
 
 def _chapters(audio) -> tuple[Chapter, ...]:
@@ -171,8 +215,9 @@ def _id3_chapters(tags) -> tuple[Chapter, ...]:
     for cid, frame in frames.items():
         title = _first(frame.sub_frames.get("TIT2")) or cid
         url = next((f.url for f in frame.sub_frames.getall("WXXX")), None)
-        chapters.append(Chapter(start=frame.start_time / 1000, title=title, url=url,
-                                hidden=bool(order) and cid not in in_toc))
+        chapters.append(
+            Chapter(start=frame.start_time / 1000, title=title, url=url, hidden=bool(order) and cid not in in_toc)
+        )
     return tuple(sorted(chapters, key=lambda c: c.start))
 
 
@@ -186,8 +231,14 @@ def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
                 starts[key[7:]] = parse_timecode(values[0] if isinstance(values, list) else values)
             except ValueError:
                 log.warning("chapter %s has an unreadable start %r", key, values)
-    chapters = [Chapter(start=start, title=_first(tags.get(f"CHAPTER{n}NAME")) or f"Chapter {int(n)}",
-                        url=_first(tags.get(f"CHAPTER{n}URL"))) for n, start in starts.items()]
+    chapters = [
+        Chapter(
+            start=start,
+            title=_first(tags.get(f"CHAPTER{n}NAME")) or f"Chapter {int(n)}",
+            url=_first(tags.get(f"CHAPTER{n}URL")),
+        )
+        for n, start in starts.items()
+    ]
     return tuple(sorted(chapters, key=lambda c: c.start))
 
 
@@ -210,17 +261,20 @@ def _artwork(audio) -> Artwork | None:
         import base64
 
         from mutagen.flac import Picture
+
         pictures = [Picture(base64.b64decode(tags["metadata_block_picture"][0]))]
     if not pictures:
         return None
     front = next((p for p in pictures if p.type == 3), pictures[0])
-    return Artwork(mime_type=front.mime, size_bytes=len(front.data), width=front.width or None,
-                   height=front.height or None)
+    return Artwork(
+        mime_type=front.mime, size_bytes=len(front.data), width=front.width or None, height=front.height or None
+    )
 
 
 def _video_height(audio) -> int | None:
     """mutagen does not report video dimensions; read them from the tkhd box of the first video track."""
     import struct
+
     try:
         with open(audio.filename, "rb") as f:
             atoms = Atoms(f)

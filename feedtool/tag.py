@@ -62,6 +62,7 @@ class TagReport:
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
     """Tag the selected episodes (all when none are named). The whole show must build first."""
     from feedtool.pipeline import run
+
     _, show = run(config, keep_episodes=True, dry_run=True, use_cache=False)
     episodes = select_episodes(show.episodes, selection, config)
     pictures: dict[tuple[Path, int], Picture] = {}
@@ -72,8 +73,14 @@ def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False
         fields = episode_fields(config, show, episode, pictures, findings)
         targets = [p for p in [episode.enclosure.path, *(a.path for a in episode.alternates)] if p is not None]
         if not targets:
-            findings.append(warning("tag/remote-audio", f"{where}: audio", "is a URL; nothing to tag",
-                                    "feedtool tag writes audio files in the show folder"))
+            findings.append(
+                warning(
+                    "tag/remote-audio",
+                    f"{where}: audio",
+                    "is a URL; nothing to tag",
+                    "feedtool tag writes audio files in the show folder",
+                )
+            )
         plans += [(path, fields) for path in targets]
     results = [tag_file(path, fields, config.show.language, dry_run=dry_run) for path, fields in plans]
     return TagReport(files=tuple(results), dry_run=dry_run, warnings=tuple(findings))
@@ -86,12 +93,18 @@ def select_episodes(episodes: tuple[Episode, ...], selection, config: Config) ->
     chosen = []
     for wanted in selection:
         path = Path(wanted)
-        match = [e for e in episodes
-                 if (path.exists() and path.resolve() == Path(e.source).resolve())
-                 or wanted in (e.source.name, e.source.stem) or (wanted.isdigit() and e.number == int(wanted))]
+        match = [
+            e
+            for e in episodes
+            if (path.exists() and path.resolve() == Path(e.source).resolve())
+            or wanted in (e.source.name, e.source.stem)
+            or (wanted.isdigit() and e.number == int(wanted))
+        ]
         if not match:
-            raise UsageError(f"{wanted}: no such episode in {display_path(config.root)} "
-                             "(name an episode file, e.g. 0001-first.md, or its number)")
+            raise UsageError(
+                f"{wanted}: no such episode in {display_path(config.root)} "
+                "(name an episode file, e.g. 0001-first.md, or its number)"
+            )
         chosen += [e for e in match if e not in chosen]
     return chosen
 
@@ -110,18 +123,41 @@ def episode_fields(config: Config, show: Show, episode: Episode, pictures: dict,
     if image_url:
         cover = _picture(config, image_url, COVER_PX, pictures, f"{where}: image", findings)
     chapters = tuple(
-        ChapterTag(start_ms=round(c.start * 1000), title=c.title, url=c.url, hidden=c.hidden,
-                   image=_picture(config, c.image, CHAPTER_IMAGE_PX, pictures, f"{where}: chapters[{i}] image",
-                                  findings) if c.image else None)
-        for i, c in enumerate(episode.chapters, start=1))
+        ChapterTag(
+            start_ms=round(c.start * 1000),
+            title=c.title,
+            url=c.url,
+            hidden=c.hidden,
+            image=_picture(config, c.image, CHAPTER_IMAGE_PX, pictures, f"{where}: chapters[{i}] image", findings)
+            if c.image
+            else None,
+        )
+        for i, c in enumerate(episode.chapters, start=1)
+    )
     if episode.guid_is_new:
-        findings.append(warning("tag/guid", f"{where}: guid", "not recorded yet, so not written into the audio",
-                                "run feedtool build once to record it, then feedtool tag"))
-    return {"title": episode.title, "artist": show.author or None, "album": show.title, "track": episode.number,
-            "date": episode.pub_date.strftime("%Y-%m-%dT%H:%M:%S"), "genre": "Podcast", "description": text,
-            "comment": text, "podcast": True, "feed_url": show.feed_url,
-            "guid": None if episode.guid_is_new else episode.guid, "cover": cover,
-            "chapters": chapters or None}  # no chapters anywhere: leave whatever a rendition carries
+        findings.append(
+            warning(
+                "tag/guid",
+                f"{where}: guid",
+                "not recorded yet, so not written into the audio",
+                "run feedtool build once to record it, then feedtool tag",
+            )
+        )
+    return {
+        "title": episode.title,
+        "artist": show.author or None,
+        "album": show.title,
+        "track": episode.number,
+        "date": episode.pub_date.strftime("%Y-%m-%dT%H:%M:%S"),
+        "genre": "Podcast",
+        "description": text,
+        "comment": text,
+        "podcast": True,
+        "feed_url": show.feed_url,
+        "guid": None if episode.guid_is_new else episode.guid,
+        "cover": cover,
+        "chapters": chapters or None,
+    }  # no chapters anywhere: leave whatever a rendition carries
 
 
 def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = False) -> FileResult:
@@ -132,13 +168,15 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
         raise AudioError(f"{where}: feedtool tag cannot write '{path.suffix}' files (use .mp3, .m4a, .opus or .flac)")
     try:
         audio = fmt.open_audio(path)
-        wanted, notes = fmt.normalize({k: v for k, v in fields.items() if k in fmt.LABELS}, fmt.length(audio),
-                                      language)
+        wanted, notes = fmt.normalize({k: v for k, v in fields.items() if k in fmt.LABELS}, fmt.length(audio), language)
         current = fmt.read(audio)
     except (mutagen.MutagenError, OSError) as e:
         raise AudioError(f"{where}: cannot read its tags: {e} (is it a complete audio file?)") from e
-    changes = tuple(Change(name, fmt.LABELS[name], current.get(name), value)
-                    for name in FIELDS if (value := wanted.get(name)) is not None and value != current.get(name))
+    changes = tuple(
+        Change(name, fmt.LABELS[name], current.get(name), value)
+        for name in FIELDS
+        if (value := wanted.get(name)) is not None and value != current.get(name)
+    )
     if changes and not dry_run:
         _write_atomically(path, fmt, wanted, language, where)
     return FileResult(path=path, changes=changes, written=bool(changes) and not dry_run, notes=tuple(notes))
@@ -158,8 +196,10 @@ def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) 
             raise AudioError(f"{where}: {e}") from e
         wrong = [name for name, value in fields.items() if value is not None and written.get(name) != value]
         if wrong:
-            raise AudioError(f"{where}: {', '.join(wrong)}: reading the written tags back gave other values "
-                             "(the file was not changed; please report this with the file)")
+            raise AudioError(
+                f"{where}: {', '.join(wrong)}: reading the written tags back gave other values "
+                "(the file was not changed; please report this with the file)"
+            )
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
@@ -170,7 +210,7 @@ def local_file(config: Config, url: str) -> Path | None:
     """The show-folder file behind a public URL that build made (None for a file elsewhere on the web)."""
     base = config.feed.base_url.rstrip("/")
     if base and url.startswith(base + "/"):
-        return config.root / url[len(base) + 1:]
+        return config.root / url[len(base) + 1 :]
     if not base and not is_url(url):
         return config.root / url
     return None
@@ -179,8 +219,14 @@ def local_file(config: Config, url: str) -> Path | None:
 def _picture(config: Config, url: str, max_px: int, cache: dict, where: str, findings: list[Finding]):
     path = local_file(config, url)
     if path is None:
-        findings.append(warning("tag/remote-image", where, f"'{url}' is on the web, so it is not embedded",
-                                "put the image in the show folder to embed it"))
+        findings.append(
+            warning(
+                "tag/remote-image",
+                where,
+                f"'{url}' is on the web, so it is not embedded",
+                "put the image in the show folder to embed it",
+            )
+        )
         return None
     if (path, max_px) not in cache:
         cache[(path, max_px)] = prepare_picture(path, max_px, where)
@@ -190,6 +236,7 @@ def _picture(config: Config, url: str, max_px: int, cache: dict, where: str, fin
 def prepare_picture(path: Path, max_px: int, where: str = "") -> Picture:
     """A JPEG or PNG no larger than max_px on its longer side; a file that already fits is embedded as it is."""
     from PIL import Image, UnidentifiedImageError
+
     try:
         data = path.read_bytes()
         with Image.open(io.BytesIO(data)) as image:
@@ -201,13 +248,15 @@ def prepare_picture(path: Path, max_px: int, where: str = "") -> Picture:
             image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
             return Picture("image/jpeg", out.getvalue())
     except (OSError, UnidentifiedImageError) as e:
-        raise AudioError(f"{where or path}: cannot use '{display_path(path)}' as a picture: {e} "
-                         "(use a JPEG or PNG file)") from e
+        raise AudioError(
+            f"{where or path}: cannot use '{display_path(path)}' as a picture: {e} (use a JPEG or PNG file)"
+        ) from e
 
 
 class _TextParser(HTMLParser):
-    BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
-                        "table", "tr", "hr"})
+    BLOCKS = frozenset(
+        {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "table", "tr", "hr"}
+    )
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -227,7 +276,7 @@ class _TextParser(HTMLParser):
         if tag == "a" and self.links:
             href = self.links.pop()
             start = max(i for i, p in enumerate(self.parts) if p == "\x00")
-            text = "".join(self.parts[start + 1:])
+            text = "".join(self.parts[start + 1 :])
             self.parts[start:] = [text + (f" ({href})" if href and href not in text else "")]
         elif tag in self.BLOCKS and tag != "li":
             self.parts.append("\n\n")

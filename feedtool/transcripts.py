@@ -42,9 +42,14 @@ def check_transcript(path: Path) -> list[Finding]:
     problems = checker(text) if checker else []
     findings = [error("transcript/format", f"{where}:{spot}", problem, hint) for spot, problem, hint in problems]
     if len(findings) > MAX_PROBLEMS:
-        findings = findings[:MAX_PROBLEMS] + [error("transcript/format", where,
-                                                    f"{len(findings) - MAX_PROBLEMS} more problems",
-                                                    "fix the ones above first; is the file in this format?")]
+        findings = findings[:MAX_PROBLEMS] + [
+            error(
+                "transcript/format",
+                where,
+                f"{len(findings) - MAX_PROBLEMS} more problems",
+                "fix the ones above first; is the file in this format?",
+            )
+        ]
     return findings
 
 
@@ -71,11 +76,21 @@ def _seconds(match, offset: int) -> float:
 def _order(number: int, start: float, end: float, previous: float | None, strict_end: bool) -> list[tuple]:
     problems = []
     if end < start or (strict_end and end == start):
-        problems.append((number, (f"the cue ends at {end:g} s, {'before' if end < start else 'when'} it starts "
-                                 f"({start:g} s)"), "the end time must come after the start time"))
+        problems.append(
+            (
+                number,
+                (f"the cue ends at {end:g} s, {'before' if end < start else 'when'} it starts ({start:g} s)"),
+                "the end time must come after the start time",
+            )
+        )
     if previous is not None and start < previous:
-        problems.append((number, f"the cue starts at {start:g} s, before the cue above it ({previous:g} s)",
-                         "list cues in time order"))
+        problems.append(
+            (
+                number,
+                f"the cue starts at {start:g} s, before the cue above it ({previous:g} s)",
+                "list cues in time order",
+            )
+        )
     return problems
 
 
@@ -95,8 +110,11 @@ def vtt_problems(text: str) -> list[tuple]:
     seen_cue = False
     for start, block in _blocks(text):
         if start == 1:  # the header: WEBVTT and its lines up to the first blank line
-            problems += [(start + i, "a cue timing in the header", "leave a blank line after the WEBVTT line")
-                         for i, line in enumerate(block) if "-->" in line]
+            problems += [
+                (start + i, "a cue timing in the header", "leave a blank line after the WEBVTT line")
+                for i, line in enumerate(block)
+                if "-->" in line
+            ]
             continue
         head = block[0].strip()
         kind = head.split(None, 1)[0] if head else ""
@@ -106,10 +124,16 @@ def vtt_problems(text: str) -> list[tuple]:
             continue
         at = 0 if _timing_like(block[0]) else 1  # an optional cue identifier comes first
         if at >= len(block) or not _timing_like(block[at]):
-            problems.append((start + min(at, len(block) - 1),
-                             f"expected a cue timing line, found '{_short(block[-1])}'",
-                             ("give each cue a timing line like 00:01:02.500 --> 00:01:05.000, and separate "
-                             "cues by a blank line")))
+            problems.append(
+                (
+                    start + min(at, len(block) - 1),
+                    f"expected a cue timing line, found '{_short(block[-1])}'",
+                    (
+                        "give each cue a timing line like 00:01:02.500 --> 00:01:05.000, and separate "
+                        "cues by a blank line"
+                    ),
+                )
+            )
             continue
         number = start + at
         match = VTT_TIMING.match(block[at].strip())
@@ -120,8 +144,11 @@ def vtt_problems(text: str) -> list[tuple]:
             problems += _order(number, begin, end, previous, strict_end=True)
             previous = begin
         seen_cue = True
-        problems += [(number + 1 + i, "'-->' inside the cue text", "separate cues by a blank line")
-                     for i, line in enumerate(block[at + 1:]) if "-->" in line]
+        problems += [
+            (number + 1 + i, "'-->' inside the cue text", "separate cues by a blank line")
+            for i, line in enumerate(block[at + 1 :])
+            if "-->" in line
+        ]
     return problems
 
 
@@ -140,9 +167,13 @@ def srt_problems(text: str) -> list[tuple]:
         count += 1
         head = block[0].strip()
         if not head.isdigit():
-            problems.append((start, f"expected a subtitle number, found '{_short(head)}'",
-                             ("start each subtitle with its number (1, 2, 3…) on a line of its own, "
-                             "after a blank line")))
+            problems.append(
+                (
+                    start,
+                    f"expected a subtitle number, found '{_short(head)}'",
+                    ("start each subtitle with its number (1, 2, 3…) on a line of its own, after a blank line"),
+                )
+            )
             continue
         if len(block) < 2:
             problems.append((start, "a subtitle number without a timing line", SRT_HINT))
@@ -154,8 +185,11 @@ def srt_problems(text: str) -> list[tuple]:
             begin, end = _seconds(match, 0), _seconds(match, 4)
             problems += _order(start + 1, begin, end, previous, strict_end=False)
             previous = begin
-        problems += [(start + 2 + i, "a timing line inside the subtitle text", "separate subtitles by a blank line")
-                     for i, line in enumerate(block[2:]) if SRT_TIMING.match(line.strip())]
+        problems += [
+            (start + 2 + i, "a timing line inside the subtitle text", "separate subtitles by a blank line")
+            for i, line in enumerate(block[2:])
+            if SRT_TIMING.match(line.strip())
+        ]
     if not count:
         problems.append((1, "holds no subtitles", "export the transcript again, or remove the file"))
     return problems
@@ -169,16 +203,24 @@ def json_problems(text: str) -> list[tuple]:
         return [(e.lineno, f"not valid JSON: {e.msg}", "check the JSON syntax, e.g. with python3 -m json.tool")]
     example = 'use {"version": "1.0.0", "segments": [{"startTime": 0, "endTime": 1.5, "body": "…"}]}'
     if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-        return [(1, "is not a JSON transcript: it has no \"segments\" list", example)]
+        return [(1, 'is not a JSON transcript: it has no "segments" list', example)]
     problems = []
     for i, segment in enumerate(data["segments"]):
         times = [segment.get(k) for k in ("startTime", "endTime")] if isinstance(segment, dict) else []
-        if len(times) != 2 or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in times) \
-                or not isinstance(segment.get("body"), str):
+        if (
+            len(times) != 2
+            or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in times)
+            or not isinstance(segment.get("body"), str)
+        ):
             problems.append((f"segments[{i}]", "needs numeric startTime and endTime and a text body", example))
         elif times[1] < times[0]:
-            problems.append((f"segments[{i}]", f"ends at {times[1]:g} s, before it starts ({times[0]:g} s)",
-                             "the end time must come after the start time"))
+            problems.append(
+                (
+                    f"segments[{i}]",
+                    f"ends at {times[1]:g} s, before it starts ({times[0]:g} s)",
+                    "the end time must come after the start time",
+                )
+            )
     return problems
 
 

@@ -211,6 +211,7 @@ def _copy_range(source: BinaryIO, out: BinaryIO, offset: int, length: int) -> No
 
 def same_file_content(a: str | Path, b: str | Path) -> bool:
     import filecmp
+
     try:
         return os.path.getsize(a) == os.path.getsize(b) and filecmp.cmp(a, b, shallow=False)
     except OSError:

@@ -34,6 +34,7 @@ def paragraphs() -> list[str]:
     text = EPISODE.read_text("utf-8").split("\n---\n", 1)[1]
     notes = [p.strip() for p in text.split("\n\n") if p.strip()]
     import tomllib
+
     credits = tomllib.loads((SHOW / "show.toml").read_text("utf-8"))["show"]["credits"]
     return notes + [credits.strip()]
 
@@ -66,8 +67,22 @@ def make_audio() -> list[float]:
         AUDIO.parent.mkdir(parents=True, exist_ok=True)
         # ABR mono around 32 kbit/s: small enough to ship (< 1 MB), clear enough for speech, and with a
         # Xing/LAME header (a CBR frame this small has no room for LAME's "Info" header)
-        subprocess.run(["lame", "--quiet", "-m", "m", "--abr", "32", "--resample", "22.05",
-                        "--noreplaygain", str(joined), str(AUDIO)], check=True)
+        subprocess.run(
+            [
+                "lame",
+                "--quiet",
+                "-m",
+                "m",
+                "--abr",
+                "32",
+                "--resample",
+                "22.05",
+                "--noreplaygain",
+                str(joined),
+                str(AUDIO),
+            ],
+            check=True,
+        )
     return starts
 
 

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-
 from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, ITUNES_NS, child, children, text
 from feedtool.errors import Finding, error, warning
@@ -31,18 +30,56 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "History": (),
     "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
     "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden",
-                "Video Games"),
+    "Leisure": (
+        "Animation & Manga",
+        "Automotive",
+        "Aviation",
+        "Crafts",
+        "Games",
+        "Hobbies",
+        "Home & Garden",
+        "Video Games",
+    ),
     "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News",
-             "Tech News"),
-    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion",
-                                "Spirituality"),
-    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences",
-                "Nature", "Physics", "Social Sciences"),
+    "News": (
+        "Business News",
+        "Daily News",
+        "Entertainment News",
+        "News Commentary",
+        "Politics",
+        "Sports News",
+        "Tech News",
+    ),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"),
+    "Science": (
+        "Astronomy",
+        "Chemistry",
+        "Earth Sciences",
+        "Life Sciences",
+        "Mathematics",
+        "Natural Sciences",
+        "Nature",
+        "Physics",
+        "Social Sciences",
+    ),
     "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
-    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby",
-               "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"),
+    "Sports": (
+        "Baseball",
+        "Basketball",
+        "Cricket",
+        "Fantasy Sports",
+        "Football",
+        "Golf",
+        "Hockey",
+        "Rugby",
+        "Running",
+        "Soccer",
+        "Swimming",
+        "Tennis",
+        "Volleyball",
+        "Wilderness",
+        "Wrestling",
+    ),
     "Technology": (),
     "True Crime": (),
     "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
@@ -71,8 +108,10 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ZONES = {"UT": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
-_RFC2822 = re.compile(r"^(?:(?P<wday>\w{3}),\s*)?(?P<day>\d{1,2})\s+(?P<mon>\w{3})\s+(?P<year>\d{2,4})\s+"
-                      r"(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s+(?P<zone>[+-]\d{4}|[A-Z]{1,3})$")
+_RFC2822 = re.compile(
+    r"^(?:(?P<wday>\w{3}),\s*)?(?P<day>\d{1,2})\s+(?P<mon>\w{3})\s+(?P<year>\d{2,4})\s+"
+    r"(?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?\s+(?P<zone>[+-]\d{4}|[A-Z]{1,3})$"
+)
 _DURATION = re.compile(r"^(?:(?:(?P<h>\d+):)?(?P<m>\d{1,2}):)?(?P<s>\d+(?:\.\d+)?)$")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
 
@@ -90,8 +129,15 @@ def parse_rfc2822(value: str) -> datetime:
     else:
         raise ValueError(f"'{value}' has an unknown time zone '{zone}'")
     try:
-        parsed = datetime(int(match["year"]), MONTHS.index(match["mon"]) + 1, int(match["day"]), int(match["h"]),
-                          int(match["m"]), int(match["s"] or 0), tzinfo=timezone(offset))
+        parsed = datetime(
+            int(match["year"]),
+            MONTHS.index(match["mon"]) + 1,
+            int(match["day"]),
+            int(match["h"]),
+            int(match["m"]),
+            int(match["s"] or 0),
+            tzinfo=timezone(offset),
+        )
     except ValueError as e:
         raise ValueError(f"'{value}' is not a real date ({e})") from None
     if match["wday"] and match["wday"] != DAYS[parsed.weekday()]:
@@ -116,31 +162,47 @@ def _missing(scope: Scope, name: str, rule: str, hint: str) -> list[Finding]:
 
 def required_channel(scope: Scope) -> list[Finding]:
     found = []
-    for name, hint in (("title", "add <title>, the show's name"),
-                       ("description", "add <description>, what the show is about"),
-                       ("itunes:image", "add <itunes:image href=\"https://…/cover.jpg\"/>, the show artwork"),
-                       ("language", "add <language>, an ISO 639 code such as en"),
-                       ("itunes:category", "add <itunes:category text=\"…\"/> from Apple's list"),
-                       ("itunes:explicit", "add <itunes:explicit>false</itunes:explicit> (or true)")):
+    for name, hint in (
+        ("title", "add <title>, the show's name"),
+        ("description", "add <description>, what the show is about"),
+        ("itunes:image", 'add <itunes:image href="https://…/cover.jpg"/>, the show artwork'),
+        ("language", "add <language>, an ISO 639 code such as en"),
+        ("itunes:category", 'add <itunes:category text="…"/> from Apple\'s list'),
+        ("itunes:explicit", "add <itunes:explicit>false</itunes:explicit> (or true)"),
+    ):
         found += _missing(scope, name, "apple/required", hint + "; Apple requires it")
     image = scope.child("itunes:image")
     if image is not None and not image.get("href"):
-        found.append(error("apple/required", scope.where(image, attr="href"), "missing",
-                           "give the artwork URL as the href attribute"))
+        found.append(
+            error(
+                "apple/required",
+                scope.where(image, attr="href"),
+                "missing",
+                "give the artwork URL as the href attribute",
+            )
+        )
     found += _missing(scope, "itunes:author", "apple/recommended", "add <itunes:author>, who makes the show")
     owner = scope.child("itunes:owner")
     if owner is None or child(owner, "itunes:email") is None:
-        found.append(warning("apple/recommended", scope.where(scope.element, child="itunes:owner"),
-                             "no owner e-mail", "add <itunes:owner><itunes:email>…; Apple mails the owner"))
+        found.append(
+            warning(
+                "apple/recommended",
+                scope.where(scope.element, child="itunes:owner"),
+                "no owner e-mail",
+                "add <itunes:owner><itunes:email>…; Apple mails the owner",
+            )
+        )
     return found
 
 
 def required_item(scope: Scope) -> list[Finding]:
     found = _missing(scope, "title", "apple/required", "give every episode a <title>; Apple requires it")
     found += _missing(scope, "enclosure", "apple/required", "add <enclosure url length type>; Apple requires it")
-    for name, hint in (("pubDate", "add <pubDate>, the release date"),
-                       ("description", "add <description>, the episode notes"),
-                       ("itunes:duration", "add <itunes:duration> in seconds")):
+    for name, hint in (
+        ("pubDate", "add <pubDate>, the release date"),
+        ("description", "add <description>, the episode notes"),
+        ("itunes:duration", "add <itunes:duration> in seconds"),
+    ):
         found += _missing(scope, name, "apple/recommended", hint)
     return found
 
@@ -150,13 +212,25 @@ def values(scope: Scope) -> list[Finding]:
     found = []
     explicit = scope.child("itunes:explicit")
     if explicit is not None and (text(explicit) or "").strip() not in ("true", "false"):
-        found.append(error("apple/explicit", scope.where(explicit), f"is '{text(explicit)}'",
-                           "write true or false; Apple no longer takes yes, no or clean"))
+        found.append(
+            error(
+                "apple/explicit",
+                scope.where(explicit),
+                f"is '{text(explicit)}'",
+                "write true or false; Apple no longer takes yes, no or clean",
+            )
+        )
     for name in ("itunes:block", "itunes:complete"):
         element = scope.child(name)
         if element is not None and (text(element) or "").strip().lower() != "yes":
-            found.append(warning("apple/yes-value", scope.where(element), f"is '{text(element)}', which Apple ignores",
-                                 f"write Yes, or remove <{name}>"))
+            found.append(
+                warning(
+                    "apple/yes-value",
+                    scope.where(element),
+                    f"is '{text(element)}', which Apple ignores",
+                    f"write Yes, or remove <{name}>",
+                )
+            )
     if not scope.is_item:
         kind = scope.child("itunes:type")
         if kind is not None and (text(kind) or "").strip() not in SHOW_TYPES:
@@ -164,17 +238,30 @@ def values(scope: Scope) -> list[Finding]:
         return found
     episode_type = scope.child("itunes:episodeType")
     if episode_type is not None and (text(episode_type) or "").strip() not in EPISODE_TYPES:
-        found.append(error("apple/episode-type", scope.where(episode_type), f"is '{text(episode_type)}'",
-                           "write full, trailer or bonus"))
+        found.append(
+            error(
+                "apple/episode-type",
+                scope.where(episode_type),
+                f"is '{text(episode_type)}'",
+                "write full, trailer or bonus",
+            )
+        )
     for name, rule in (("itunes:episode", "apple/episode-number"), ("itunes:season", "apple/season-number")):
         element = scope.child(name)
         value = (text(element) or "").strip() if element is not None else None
         if value is not None and not (value.isdigit() and int(value) > 0):
-            found.append(error(rule, scope.where(element), f"'{value}' is not a positive whole number",
-                               "Apple takes 1, 2, 3…"))
+            found.append(
+                error(rule, scope.where(element), f"'{value}' is not a positive whole number", "Apple takes 1, 2, 3…")
+            )
     if scope.show_type == "serial" and scope.child("itunes:episode") is None:
-        found.append(error("apple/serial-episode", scope.where(scope.element, child="itunes:episode"),
-                           "missing in a serial show", "number every episode of a serial show"))
+        found.append(
+            error(
+                "apple/serial-episode",
+                scope.where(scope.element, child="itunes:episode"),
+                "missing in a serial show",
+                "number every episode of a serial show",
+            )
+        )
     return found
 
 
@@ -183,29 +270,49 @@ def category(scope: Scope) -> list[Finding]:
     for element in children(scope.element, "itunes:category"):
         name = element.get("text")
         if name not in APPLE_CATEGORIES:
-            found.append(error("apple/category", scope.where(element, attr="text"),
-                               f"'{name}' is not an Apple Podcasts category", _closest(name, APPLE_CATEGORIES)))
+            found.append(
+                error(
+                    "apple/category",
+                    scope.where(element, attr="text"),
+                    f"'{name}' is not an Apple Podcasts category",
+                    _closest(name, APPLE_CATEGORIES),
+                )
+            )
             continue
         for sub in children(element, "itunes:category"):
             if sub.get("text") not in APPLE_CATEGORIES[name]:
-                found.append(error("apple/category", scope.where(sub, attr="text"),
-                                   f"'{sub.get('text')}' is not a subcategory of '{name}'",
-                                   _closest(sub.get("text"), APPLE_CATEGORIES[name]) if APPLE_CATEGORIES[name]
-                                   else f"'{name}' has no subcategories"))
+                found.append(
+                    error(
+                        "apple/category",
+                        scope.where(sub, attr="text"),
+                        f"'{sub.get('text')}' is not a subcategory of '{name}'",
+                        _closest(sub.get("text"), APPLE_CATEGORIES[name])
+                        if APPLE_CATEGORIES[name]
+                        else f"'{name}' has no subcategories",
+                    )
+                )
     return found
 
 
 def _closest(value: str | None, choices) -> str:
     close = difflib.get_close_matches(value or "", list(choices), n=1, cutoff=0.5)
-    return f"did you mean '{close[0]}'?" if close else "use a name from Apple's category list, spelled as Apple spells it"
+    return (
+        f"did you mean '{close[0]}'?" if close else "use a name from Apple's category list, spelled as Apple spells it"
+    )
 
 
 def language(scope: Scope) -> list[Finding]:
     element = scope.child("language")
     value = (text(element) or "").strip() if element is not None else None
     if value is not None and not _LANGUAGE.match(value):
-        return [error("apple/language", scope.where(element), f"'{value}' is not an ISO 639 language code",
-                      "write a code such as en, uk or en-us")]
+        return [
+            error(
+                "apple/language",
+                scope.where(element),
+                f"'{value}' is not an ISO 639 language code",
+                "write a code such as en, uk or en-us",
+            )
+        ]
     return []
 
 
@@ -217,8 +324,9 @@ def dates(scope: Scope) -> list[Finding]:
             try:
                 parse_rfc2822(text(element) or "")
             except ValueError as e:
-                found.append(error("apple/date", scope.where(element), str(e),
-                                   "write e.g. Wed, 15 Jan 2024 08:00:00 +0000"))
+                found.append(
+                    error("apple/date", scope.where(element), str(e), "write e.g. Wed, 15 Jan 2024 08:00:00 +0000")
+                )
     return found
 
 
@@ -245,16 +353,32 @@ def text_values(scope: Scope) -> list[Finding]:
         if name in LONG_TAGS:
             size = len(value.encode("utf-8"))
             if size > DESCRIPTION_LIMIT:
-                found.append(error("apple/description-size", scope.where(element),
-                                   f"is {size} bytes, more than Apple's {DESCRIPTION_LIMIT}",
-                                   "shorten it; content:encoded may carry the full notes"))
+                found.append(
+                    error(
+                        "apple/description-size",
+                        scope.where(element),
+                        f"is {size} bytes, more than Apple's {DESCRIPTION_LIMIT}",
+                        "shorten it; content:encoded may carry the full notes",
+                    )
+                )
         elif len(value) > TEXT_LIMIT:
-            found.append(warning("apple/text-length", scope.where(element),
-                                 f"is {len(value)} characters, more than Apple's {TEXT_LIMIT}",
-                                 "shorten it; Apple cuts longer values"))
+            found.append(
+                warning(
+                    "apple/text-length",
+                    scope.where(element),
+                    f"is {len(value)} characters, more than Apple's {TEXT_LIMIT}",
+                    "shorten it; Apple cuts longer values",
+                )
+            )
         if value and value != value.strip():
-            found.append(warning("apple/whitespace", scope.where(element), "has leading or trailing spaces",
-                                 "remove them; Apple asks for none"))
+            found.append(
+                warning(
+                    "apple/whitespace",
+                    scope.where(element),
+                    "has leading or trailing spaces",
+                    "remove them; Apple asks for none",
+                )
+            )
     return found
 
 
@@ -262,13 +386,26 @@ def enclosure(scope: Scope) -> list[Finding]:
     element = scope.child("enclosure")
     if element is None:
         return []
-    found = [error("apple/enclosure", scope.where(element, attr=name), "missing",
-                   f"an enclosure needs url, length and type; add {name}=\"…\"")
-             for name in ("url", "length", "type") if element.get(name) is None]
+    found = [
+        error(
+            "apple/enclosure",
+            scope.where(element, attr=name),
+            "missing",
+            f'an enclosure needs url, length and type; add {name}="…"',
+        )
+        for name in ("url", "length", "type")
+        if element.get(name) is None
+    ]
     length = element.get("length")
     if length is not None and not length.strip().isdigit():
-        found.append(error("apple/enclosure", scope.where(element, attr="length"), f"'{length}' is not a number of bytes",
-                           "give the file size in bytes"))
+        found.append(
+            error(
+                "apple/enclosure",
+                scope.where(element, attr="length"),
+                f"'{length}' is not a number of bytes",
+                "give the file size in bytes",
+            )
+        )
     url, kind = element.get("url"), element.get("type")
     if url and kind:
         found += _enclosure_type(scope, element, url, kind)
@@ -280,15 +417,32 @@ def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]
     expected = APPLE_ENCLOSURE_TYPES.get(suffix) or MIME_TYPES.get(suffix)
     where = scope.where(element, attr="type")
     if expected is None:
-        return [warning("apple/enclosure-type", scope.where(element, attr="url"),
-                        f"'{suffix or PurePosixPath(urlsplit(url).path).name}' is not a media file extension Apple knows",
-                        "Apple decides by the URL's extension: end it in .mp3, .m4a, .mp4, .m4v or .mov")]
+        return [
+            warning(
+                "apple/enclosure-type",
+                scope.where(element, attr="url"),
+                f"'{suffix or PurePosixPath(urlsplit(url).path).name}' is not a media file extension Apple knows",
+                "Apple decides by the URL's extension: end it in .mp3, .m4a, .mp4, .m4v or .mov",
+            )
+        ]
     if kind != expected and TYPE_ALIASES.get(kind) != suffix:
-        return [error("apple/enclosure-type", where, f"is {kind}, but the file is {suffix} ({expected})",
-                      f"write type=\"{expected}\"")]
+        return [
+            error(
+                "apple/enclosure-type",
+                where,
+                f"is {kind}, but the file is {suffix} ({expected})",
+                f'write type="{expected}"',
+            )
+        ]
     if suffix not in APPLE_ENCLOSURE_TYPES:
-        return [warning("apple/enclosure-type", where, f"{kind} ({suffix}) is not a format Apple Podcasts plays",
-                        "Apple lists MP3, M4A, MP4, M4V, MOV and PDF; add an MP3 rendition for Apple")]
+        return [
+            warning(
+                "apple/enclosure-type",
+                where,
+                f"{kind} ({suffix}) is not a format Apple Podcasts plays",
+                "Apple lists MP3, M4A, MP4, M4V, MOV and PDF; add an MP3 rendition for Apple",
+            )
+        ]
     return []
 
 
@@ -298,8 +452,14 @@ def https(scope: Scope) -> list[Finding]:
     targets += [(link, "href") for link in scope.element.findall(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"]
     for element, attr in targets:
         if element is not None:
-            found += plain_http(scope, element, attr, "apple/https", "is served over http, not https",
-                                "serve the feed, artwork and media over https, as Apple recommends")
+            found += plain_http(
+                scope,
+                element,
+                attr,
+                "apple/https",
+                "is served over http, not https",
+                "serve the feed, artwork and media over https, as Apple recommends",
+            )
     return found
 
 
@@ -319,36 +479,68 @@ def artwork(scope: Scope) -> list[Finding]:
     return check_artwork(path.read_bytes(), url, scope.where(element, attr="href")) if path else []
 
 
-
 def check_artwork(data: bytes, url: str, where: str) -> list[Finding]:
     """Findings for the image bytes published at url. Only the header is decoded, never the pixels."""
     from PIL import Image, UnidentifiedImageError  # only channel artwork needs it: keep it off start-up
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height), mode = image.format, image.size, image.mode
             transparent = mode == "P" and "transparency" in image.info
     except (UnidentifiedImageError, OSError, ValueError) as e:
         log.debug("%s: Pillow cannot read it: %s", url, e)
-        return [error("apple/artwork-format", where, "is not a readable image", "export the artwork again as JPEG or PNG")]
+        return [
+            error("apple/artwork-format", where, "is not a readable image", "export the artwork again as JPEG or PNG")
+        ]
     found = []
     suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
     if kind not in EXTENSIONS:
         found.append(error("apple/artwork-format", where, f"is a {kind} image", "Apple takes JPEG or PNG only"))
     elif suffix not in EXTENSIONS[kind]:
-        found.append(error("apple/artwork-format", where, f"is a {kind} image named '{suffix or 'without extension'}'",
-                           f"name it {EXTENSIONS[kind][0]}: Apple checks that the extension matches the file"))
+        found.append(
+            error(
+                "apple/artwork-format",
+                where,
+                f"is a {kind} image named '{suffix or 'without extension'}'",
+                f"name it {EXTENSIONS[kind][0]}: Apple checks that the extension matches the file",
+            )
+        )
     if width != height:
-        found.append(error("apple/artwork-size", where, f"is {width}×{height} px, not square",
-                           f"crop it square, between {MIN_SIDE} and {MAX_SIDE} px"))
+        found.append(
+            error(
+                "apple/artwork-size",
+                where,
+                f"is {width}×{height} px, not square",
+                f"crop it square, between {MIN_SIDE} and {MAX_SIDE} px",
+            )
+        )
     elif not MIN_SIDE <= width <= MAX_SIDE:
-        found.append(error("apple/artwork-size", where, f"is {width}×{height} px",
-                           f"Apple takes {MIN_SIDE}×{MIN_SIDE} to {MAX_SIDE}×{MAX_SIDE} px"))
+        found.append(
+            error(
+                "apple/artwork-size",
+                where,
+                f"is {width}×{height} px",
+                f"Apple takes {MIN_SIDE}×{MIN_SIDE} to {MAX_SIDE}×{MAX_SIDE} px",
+            )
+        )
     if mode in ALPHA_MODES or transparent:
-        found.append(warning("apple/artwork-color", where, "has transparency",
-                             "flatten it onto a background: Apple asks for RGB artwork without an alpha channel"))
+        found.append(
+            warning(
+                "apple/artwork-color",
+                where,
+                "has transparency",
+                "flatten it onto a background: Apple asks for RGB artwork without an alpha channel",
+            )
+        )
     elif mode not in RGB_MODES:
-        found.append(error("apple/artwork-color", where, f"uses the {mode} colour mode, not RGB",
-                           "convert it to RGB (Apple rejects CMYK and greyscale artwork)"))
+        found.append(
+            error(
+                "apple/artwork-color",
+                where,
+                f"uses the {mode} colour mode, not RGB",
+                "convert it to RGB (Apple rejects CMYK and greyscale artwork)",
+            )
+        )
     return found
 
 

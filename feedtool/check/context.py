@@ -21,23 +21,54 @@ from feedtool.check.xml import qualified, tag_name
 
 # The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
 ITEM_FIELDS = {
-    "title": "title", "itunes:title": "title", "guid": "guid", "pubDate": "date", "enclosure": "audio",
-    "itunes:duration": "audio", "itunes:episode": "number", "podcast:episode": "number",
-    "itunes:season": "season", "podcast:season": "season", "itunes:episodeType": "type",
-    "itunes:explicit": "explicit", "itunes:image": "image", "link": "link", "description": "notes",
-    "content:encoded": "notes", "podcast:person": "people", "podcast:transcript": "transcript",
-    "podcast:chapters": "chapters", "psc:chapters": "chapters", "podcast:alternateEnclosure": "alternates",
+    "title": "title",
+    "itunes:title": "title",
+    "guid": "guid",
+    "pubDate": "date",
+    "enclosure": "audio",
+    "itunes:duration": "audio",
+    "itunes:episode": "number",
+    "podcast:episode": "number",
+    "itunes:season": "season",
+    "podcast:season": "season",
+    "itunes:episodeType": "type",
+    "itunes:explicit": "explicit",
+    "itunes:image": "image",
+    "link": "link",
+    "description": "notes",
+    "content:encoded": "notes",
+    "podcast:person": "people",
+    "podcast:transcript": "transcript",
+    "podcast:chapters": "chapters",
+    "psc:chapters": "chapters",
+    "podcast:alternateEnclosure": "alternates",
     "itunes:block": "block",
 }
 CHANNEL_FIELDS = {
-    "title": "show.title", "description": "show.description", "language": "show.language",
-    "itunes:author": "show.author", "link": "show.link", "itunes:image": "show.artwork", "image": "show.artwork",
-    "itunes:category": "show.categories", "itunes:explicit": "show.explicit", "itunes:type": "show.type",
-    "copyright": "show.copyright", "itunes:owner": "show.owner_email", "podcast:guid": "show.guid",
-    "podcast:locked": "show.locked", "podcast:funding": "show.funding", "podcast:person": "show.person",
-    "podcast:license": "show.license", "podcast:medium": "show.medium", "atom:link": "feed.feed_url",
-    "itunes:new-feed-url": "feed.new_feed_url", "itunes:complete": "show.complete", "itunes:block": "show.block",
-    "pubDate": "show", "lastBuildDate": "show",
+    "title": "show.title",
+    "description": "show.description",
+    "language": "show.language",
+    "itunes:author": "show.author",
+    "link": "show.link",
+    "itunes:image": "show.artwork",
+    "image": "show.artwork",
+    "itunes:category": "show.categories",
+    "itunes:explicit": "show.explicit",
+    "itunes:type": "show.type",
+    "copyright": "show.copyright",
+    "itunes:owner": "show.owner_email",
+    "podcast:guid": "show.guid",
+    "podcast:locked": "show.locked",
+    "podcast:funding": "show.funding",
+    "podcast:person": "show.person",
+    "podcast:license": "show.license",
+    "podcast:medium": "show.medium",
+    "atom:link": "feed.feed_url",
+    "itunes:new-feed-url": "feed.new_feed_url",
+    "itunes:complete": "show.complete",
+    "itunes:block": "show.block",
+    "pubDate": "show",
+    "lastBuildDate": "show",
 }
 
 
@@ -144,7 +175,7 @@ class ShowScope(Scope):
     def image_path(self, url: str) -> Path | None:
         base = self.config.feed.base_url
         if base and url.startswith(base):
-            relative = url[len(base):].lstrip("/")
+            relative = url[len(base) :].lstrip("/")
         elif not urlsplit(url).scheme:
             relative = url
         else:
@@ -154,8 +185,13 @@ class ShowScope(Scope):
 
 
 def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:
-    return FeedScope(element=item, is_item=True, show_type=channel_scope.show_type, now=channel_scope.now,
-                     base=f"/rss/channel/item[{index}]")
+    return FeedScope(
+        element=item,
+        is_item=True,
+        show_type=channel_scope.show_type,
+        now=channel_scope.now,
+        base=f"/rss/channel/item[{index}]",
+    )
 
 
 def show_type_of(channel) -> str:

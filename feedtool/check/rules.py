@@ -46,8 +46,14 @@ def namespaces(root, where: str) -> list[Finding]:
     found = []
     for prefix, uri in (root.nsmap or {}).items():
         if uri != ITUNES_NS and uri.lower().rstrip("/") == ITUNES_NS.lower():
-            found.append(error("apple/namespace", f"{where}: xmlns:{prefix}", f"is '{uri}'",
-                               f"declare xmlns:{prefix}=\"{ITUNES_NS}\" exactly; Apple ignores the tags otherwise"))
+            found.append(
+                error(
+                    "apple/namespace",
+                    f"{where}: xmlns:{prefix}",
+                    f"is '{uri}'",
+                    f'declare xmlns:{prefix}="{ITUNES_NS}" exactly; Apple ignores the tags otherwise',
+                )
+            )
     return found
 
 
@@ -67,8 +73,9 @@ def check_feed(data: bytes, where: str, *, now: datetime | None = None) -> tuple
         item_scope = item_scope_for(scope, item, index)
         findings += run_rules(item_scope, ITEM_RULES)
         keys.append(item_key(item, item_scope.base))
-    findings += check_items(keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=scope.now,
-                            document_order=True)
+    findings += check_items(
+        keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=scope.now, document_order=True
+    )
     return findings, root
 
 
@@ -79,9 +86,14 @@ def item_key(item, label: str) -> ItemKey:
         timestamp = parse_rfc2822(text(date)).timestamp() if date is not None else None
     except ValueError:
         timestamp = None  # apple/date reports it
-    return ItemKey(label=label, guid=(text(child(item, "guid")) or "").strip() or None,
-                   enclosure_url=enclosure.get("url") if enclosure is not None else None, timestamp=timestamp,
-                   season=_whole(child(item, "itunes:season")), number=_whole(child(item, "itunes:episode")))
+    return ItemKey(
+        label=label,
+        guid=(text(child(item, "guid")) or "").strip() or None,
+        enclosure_url=enclosure.get("url") if enclosure is not None else None,
+        timestamp=timestamp,
+        season=_whole(child(item, "itunes:season")),
+        number=_whole(child(item, "itunes:episode")),
+    )
 
 
 def _whole(element) -> int | None:
@@ -90,6 +102,7 @@ def _whole(element) -> int | None:
 
 
 # --- a show folder ------------------------------------------------------------------------------------------
+
 
 def missing_facts(config: Config) -> frozenset[str]:
     """The places of the facts the config reports missing: rules that trip over them stay quiet."""
@@ -107,8 +120,13 @@ def _keep(findings: list[Finding], config: Config) -> list[Finding]:
 def item_findings(config: Config, episode: Episode, item) -> list[Finding]:
     """The item rules over one rendered <item> element (render_item_tree's; build_episode calls this and caches
     the result with the item)."""
-    scope = ShowScope(element=item, is_item=True, show_type=config.show.type,
-                      prefix=f"{display_path(episode.source)}: ", config=config)
+    scope = ShowScope(
+        element=item,
+        is_item=True,
+        show_type=config.show.type,
+        prefix=f"{display_path(episode.source)}: ",
+        config=config,
+    )
     return _keep(run_rules(scope, ITEM_RULES), config)
 
 
@@ -118,22 +136,33 @@ def channel_findings(config: Config, show: Show) -> list[Finding]:
     root, findings = parse_feed(head, str(config.path))
     if root is None:  # our own renderer made no feed: a bug, said plainly
         raise AssertionError(f"the rendered channel does not parse: {findings}")
-    scope = ShowScope(element=root.find("channel"), is_item=False, show_type=config.show.type,
-                      prefix=f"{config.path}:", config=config)
+    scope = ShowScope(
+        element=root.find("channel"), is_item=False, show_type=config.show.type, prefix=f"{config.path}:", config=config
+    )
     return _keep(namespaces(root, str(config.path)) + run_rules(scope, CHANNEL_RULES), config)
 
 
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
     cwd = os.getcwd()  # once, not once for each of 10,000 episodes
-    keys = [ItemKey(label=display_path(r.source, cwd), guid=r.guid, enclosure_url=r.enclosure_url,
-                    timestamp=r.timestamp, season=r.season, number=r.number) for r in refs]
+    keys = [
+        ItemKey(
+            label=display_path(r.source, cwd),
+            guid=r.guid,
+            enclosure_url=r.enclosure_url,
+            timestamp=r.timestamp,
+            season=r.season,
+            number=r.number,
+        )
+        for r in refs
+    ]
     return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
 
 
 def check_show(config: Config) -> tuple[list[Finding], Show]:
     """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
     from feedtool.pipeline import run  # pipeline runs these rules: imported when used
+
     report, show = run(config, keep_episodes=True, dry_run=True, collect_errors=True)
     findings = list(report.warnings)
     feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))

@@ -23,24 +23,29 @@ class Result:
     findings: tuple[Finding, ...]
 
 
-def check_target(target: str, *, online: bool = False, sample: int | None = None,
-                 timeout: float = server.TIMEOUT) -> Result:
+def check_target(
+    target: str, *, online: bool = False, sample: int | None = None, timeout: float = server.TIMEOUT
+) -> Result:
     if target.startswith(("https://", "http://")):
         return _check_url(target, sample, timeout)
     path = Path(target)
     if path.is_dir() or path.suffix == ".toml":
         return _check_show(path, online, sample, timeout)
     if not path.is_file():
-        raise UsageError(f"{target}: no such show folder or feed file "
-                         "(give a show folder, a feed file or an http(s) URL)")
+        raise UsageError(
+            f"{target}: no such show folder or feed file (give a show folder, a feed file or an http(s) URL)"
+        )
     try:
         data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"{target}: cannot read: {e.strerror}") from e
     findings, root = check_feed(data, target)
     if online and root is not None:
-        selves = [link.get("href") for link in root.find("channel").findall(f"{{{ATOM_NS}}}link")
-                  if link.get("rel") == "self" and link.get("href")]
+        selves = [
+            link.get("href")
+            for link in root.find("channel").findall(f"{{{ATOM_NS}}}link")
+            if link.get("rel") == "self" and link.get("href")
+        ]
         feed = [Target(selves[0], "/rss/channel/atom:link/@href", "feed")] if selves else []
         findings += server.check_server(feed + feed_targets(root, sample), timeout=timeout)
     return Result(target, "file", _count(root), tuple(findings))
@@ -61,6 +66,7 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float) ->
     from feedtool.check.rules import check_show
     from feedtool.config import load_config
     from feedtool.episodes import display_path
+
     try:
         config = load_config(path)
     except ConfigError as e:
@@ -75,8 +81,15 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float) ->
                 targets.append(Target(show.image_url, f"{config.path}:show.artwork", "image"))
             for episode in show.episodes[:sample]:
                 where = display_path(episode.source)
-                targets.append(Target(episode.enclosure.url, f"{where}: audio", "media",
-                                      episode.enclosure.size_bytes, episode.enclosure.mime_type))
+                targets.append(
+                    Target(
+                        episode.enclosure.url,
+                        f"{where}: audio",
+                        "media",
+                        episode.enclosure.size_bytes,
+                        episode.enclosure.mime_type,
+                    )
+                )
                 if episode.image_url:
                     targets.append(Target(episode.image_url, f"{where}: image", "image"))
             findings += server.check_server(_unique_urls(targets), timeout=timeout)
@@ -94,12 +107,18 @@ def feed_targets(root, sample: int | None) -> list[Target]:
         enclosure = child(item, "enclosure")
         if enclosure is not None and enclosure.get("url"):
             length = (enclosure.get("length") or "").strip()
-            targets.append(Target(enclosure.get("url"), f"/rss/channel/item[{index}]/enclosure/@url", "media",
-                                  int(length) if length.isdigit() else None, enclosure.get("type")))
+            targets.append(
+                Target(
+                    enclosure.get("url"),
+                    f"/rss/channel/item[{index}]/enclosure/@url",
+                    "media",
+                    int(length) if length.isdigit() else None,
+                    enclosure.get("type"),
+                )
+            )
         episode_image = child(item, "itunes:image")
         if episode_image is not None and episode_image.get("href"):
-            targets.append(Target(episode_image.get("href"), f"/rss/channel/item[{index}]/itunes:image/@href",
-                                  "image"))
+            targets.append(Target(episode_image.get("href"), f"/rss/channel/item[{index}]/itunes:image/@href", "image"))
     return _unique_urls(targets)
 
 
@@ -139,7 +158,7 @@ def split_where(where: str) -> tuple[str, str]:
     if item:
         return item.group(1), item.group(2) or ""
     if where.startswith("/rss/channel"):
-        return "/rss/channel", where[len("/rss/channel/"):]
+        return "/rss/channel", where[len("/rss/channel/") :]
     url = _URL.match(where)
     if url:
         return url.group(1), url.group(2) or ""
@@ -163,8 +182,10 @@ def format_text(result: Result, *, quiet: bool = False) -> str:
             lines.append(f"  {finding.severity}: {text}{hint} [{finding.rule}]")
     tally = counts(result.findings)
     episodes = f"{result.episodes} episode{'s' * (result.episodes != 1)}"
-    lines.append(f"checked {result.target}: {episodes}; {_plural(tally[ERROR], 'error')}, "
-                 f"{_plural(tally[WARNING], 'warning')}, {_plural(tally[INFO], 'note')}")
+    lines.append(
+        f"checked {result.target}: {episodes}; {_plural(tally[ERROR], 'error')}, "
+        f"{_plural(tally[WARNING], 'warning')}, {_plural(tally[INFO], 'note')}"
+    )
     return "\n".join(lines)
 
 
@@ -174,9 +195,13 @@ def format_json(result: Result) -> str:
         "target": result.target,
         "kind": result.kind,
         "episodes": result.episodes,
-        "errors": tally[ERROR], "warnings": tally[WARNING], "infos": tally[INFO],
-        "findings": [{"rule": f.rule, "severity": f.severity, "where": f.where, "message": f.message,
-                      "hint": f.hint} for f in result.findings],
+        "errors": tally[ERROR],
+        "warnings": tally[WARNING],
+        "infos": tally[INFO],
+        "findings": [
+            {"rule": f.rule, "severity": f.severity, "where": f.where, "message": f.message, "hint": f.hint}
+            for f in result.findings
+        ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 

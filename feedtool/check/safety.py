@@ -24,8 +24,7 @@ from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES,
 
 # Names reserved for examples and tests (RFC 2606, RFC 6761): a feed pointing at them points nowhere.
 PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net", "localhost")
-PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org",
-                        ".example.net")
+PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org", ".example.net")
 
 URL_TEXT = ("link", "itunes:new-feed-url", "url")  # elements whose text is a URL (url: inside <image>)
 URL_ATTRS = {"enclosure": "url", "itunes:image": "href", "atom:link": "href"}
@@ -59,19 +58,37 @@ def urls(scope: Scope) -> list[Finding]:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             where = scope.url_where(element, attr, url)
             if where:
-                found.append(error("safety/url", where, f"'{url}' is not an absolute http(s) URL",
-                                   "apps fetch only full URLs: write https://host/path"))
+                found.append(
+                    error(
+                        "safety/url",
+                        where,
+                        f"'{url}' is not an absolute http(s) URL",
+                        "apps fetch only full URLs: write https://host/path",
+                    )
+                )
         elif placeholder(url):
-            found.append(error("safety/placeholder", scope.where(element, attr=attr),
-                               f"'{url}' points at a placeholder domain", "replace it with the real URL"))
+            found.append(
+                error(
+                    "safety/placeholder",
+                    scope.where(element, attr=attr),
+                    f"'{url}' points at a placeholder domain",
+                    "replace it with the real URL",
+                )
+            )
     return found
 
 
 def enclosure_length(scope: Scope) -> list[Finding]:
     element = scope.child("enclosure")
     if element is not None and (element.get("length") or "").strip() == "0":
-        return [error("safety/enclosure-length", scope.where(element, attr="length"), "is 0",
-                      "give the file's size in bytes; apps use it to download and resume")]
+        return [
+            error(
+                "safety/enclosure-length",
+                scope.where(element, attr="length"),
+                "is 0",
+                "give the file's size in bytes; apps use it to download and resume",
+            )
+        ]
     return []
 
 
@@ -151,15 +168,33 @@ def notes(scope: Scope) -> list[Finding]:
         scan = scans[notes_html]
         where = scope.where(element)
         if scan.active:
-            found.append(error("safety/notes-script", where, f"contains {', '.join(sorted(scan.active))}",
-                               "remove scripts, event handlers and non-web links; apps strip them or refuse the feed"))
+            found.append(
+                error(
+                    "safety/notes-script",
+                    where,
+                    f"contains {', '.join(sorted(scan.active))}",
+                    "remove scripts, event handlers and non-web links; apps strip them or refuse the feed",
+                )
+            )
         if scan.unrendered:
-            found.append(warning("safety/notes-html", where, f"uses {', '.join(sorted(scan.unrendered))}, "
-                                 "which podcast apps do not render", "keep to p, br, a, ul, ol, li, strong, em, b, i"))
+            found.append(
+                warning(
+                    "safety/notes-html",
+                    where,
+                    f"uses {', '.join(sorted(scan.unrendered))}, which podcast apps do not render",
+                    "keep to p, br, a, ul, ol, li, strong, em, b, i",
+                )
+            )
         for link in scan.links:
             if placeholder(link):
-                found.append(warning("safety/placeholder", where, f"links to '{link}', a placeholder domain",
-                                     "replace it with the real URL"))
+                found.append(
+                    warning(
+                        "safety/placeholder",
+                        where,
+                        f"links to '{link}', a placeholder domain",
+                        "replace it with the real URL",
+                    )
+                )
     return found
 
 
@@ -182,29 +217,47 @@ class ItemKey(NamedTuple):
 Locate = Callable[[ItemKey, str], str]
 
 
-def check_items(keys: list[ItemKey], at: Locate, *, now: datetime | None = None,
-                document_order: bool = False) -> list[Finding]:
+def check_items(
+    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False
+) -> list[Finding]:
     """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future, a sensible order."""
     if not keys:
-        return [warning("apple/episodes", "", "the feed has no episodes",
-                        "publish at least one; Apple accepts a show only with an episode")]
+        return [
+            warning(
+                "apple/episodes",
+                "",
+                "the feed has no episodes",
+                "publish at least one; Apple accepts a show only with an episode",
+            )
+        ]
     found = _duplicates(keys, at)
     limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
     for key in keys:
         if key.timestamp is not None and key.timestamp > limit:
             when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
-            found.append(warning("safety/future-date", at(key, "date"), f"is in the future ({when})",
-                                 "apps list it now, or hide it until then; publish it when it is due"))
+            found.append(
+                warning(
+                    "safety/future-date",
+                    at(key, "date"),
+                    f"is in the future ({when})",
+                    "apps list it now, or hide it until then; publish it when it is due",
+                )
+            )
     return found + _order(keys, at, document_order)
 
 
 def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
     found = []
     for rule, field, label, value_of in (
-            ("safety/duplicate-guid", "guid", "GUID", lambda k: k.guid),
-            ("safety/duplicate-enclosure", "audio", "enclosure URL", lambda k: k.enclosure_url),
-            ("safety/duplicate-number", "number", "episode number",
-             lambda k: (k.season, k.number) if k.number is not None else None)):
+        ("safety/duplicate-guid", "guid", "GUID", lambda k: k.guid),
+        ("safety/duplicate-enclosure", "audio", "enclosure URL", lambda k: k.enclosure_url),
+        (
+            "safety/duplicate-number",
+            "number",
+            "episode number",
+            lambda k: (k.season, k.number) if k.number is not None else None,
+        ),
+    ):
         groups = defaultdict(list)
         for key in keys:
             value = value_of(key)
@@ -213,8 +266,14 @@ def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
         for value, group in groups.items():
             for duplicate in group[1:]:
                 shown = value[1] if isinstance(value, tuple) else value
-                found.append(error(rule, at(duplicate, field), f"{label} {shown} is also used by {group[0].label}",
-                                   f"give each episode its own {label}; apps treat repeats as one episode"))
+                found.append(
+                    error(
+                        rule,
+                        at(duplicate, field),
+                        f"{label} {shown} is also used by {group[0].label}",
+                        f"give each episode its own {label}; apps treat repeats as one episode",
+                    )
+                )
     return found
 
 
@@ -224,18 +283,29 @@ def _order(keys: list[ItemKey], at: Locate, document_order: bool) -> list[Findin
     if document_order and len(dated) > 2:
         steps = [b.timestamp - a.timestamp for a, b in pairwise(dated)]
         newest_first = sum(s < 0 for s in steps) >= sum(s > 0 for s in steps)
-        for key, step in zip(dated[1:], steps):
+        for key, step in zip(dated[1:], steps, strict=True):
             if (step > 0) if newest_first else (step < 0):
-                found.append(warning("safety/order", at(key, "date"), "is out of date order",
-                                     f"sort the items {'newest' if newest_first else 'oldest'} first, as the rest are"))
+                found.append(
+                    warning(
+                        "safety/order",
+                        at(key, "date"),
+                        "is out of date order",
+                        f"sort the items {'newest' if newest_first else 'oldest'} first, as the rest are",
+                    )
+                )
                 break
     highest: dict[int | None, ItemKey] = {}
     for key in sorted((k for k in dated if k.number is not None), key=lambda k: k.timestamp):
         top = highest.get(key.season)
         if top is not None and key.number < top.number and key.timestamp > top.timestamp:
-            found.append(warning("safety/order", at(key, "number"),
-                                 f"episode {key.number} is dated after episode {top.number} ({top.label})",
-                                 "check the date or the number; apps sort by both"))
+            found.append(
+                warning(
+                    "safety/order",
+                    at(key, "number"),
+                    f"episode {key.number} is dated after episode {top.number} ({top.label})",
+                    "check the date or the number; apps sort by both",
+                )
+            )
         elif top is None or key.number > top.number:
             highest[key.season] = key
     return found

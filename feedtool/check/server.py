@@ -30,8 +30,12 @@ PERMANENT = (301, 308)
 IMAGE_LIMIT = 16 * 1024 * 1024  # bytes of artwork read
 FEED_LIMIT = 64 * 1024 * 1024  # bytes of feed read
 RETRY_STATUS = (429, 502, 503, 504)
-TYPE_ALIASES = {"audio/mp3": "audio/mpeg", "audio/mp4": "audio/x-m4a", "audio/m4a": "audio/x-m4a",
-                "image/jpg": "image/jpeg"}
+TYPE_ALIASES = {
+    "audio/mp3": "audio/mpeg",
+    "audio/mp4": "audio/x-m4a",
+    "audio/m4a": "audio/x-m4a",
+    "image/jpg": "image/jpeg",
+}
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml", "application/atom+xml")
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+|\*)$")
 
@@ -104,8 +108,14 @@ class Client:
             if attempt:
                 time.sleep(0.2 * attempt)
             try:
-                response = self._session().request(method, url, headers=headers, allow_redirects=False,
-                                                   stream=True, timeout=(self.timeout, self.timeout))
+                response = self._session().request(
+                    method,
+                    url,
+                    headers=headers,
+                    allow_redirects=False,
+                    stream=True,
+                    timeout=(self.timeout, self.timeout),
+                )
             except requests.Timeout:
                 problem = f"no answer within {self.timeout:g} s"
                 continue
@@ -138,12 +148,16 @@ def _reason(e: Exception) -> str:
     return match.group(1).strip() if match else e.__class__.__name__
 
 
-def check_server(targets: list[Target], *, timeout: float = TIMEOUT, workers: int = WORKERS,
-                 feed: Fetched | None = None) -> list[Finding]:
+def check_server(
+    targets: list[Target], *, timeout: float = TIMEOUT, workers: int = WORKERS, feed: Fetched | None = None
+) -> list[Finding]:
     """Check every target concurrently; findings come back in target order."""
     client = Client(timeout)
-    checks = {"feed": lambda t: _check_feed(client, t, feed), "image": lambda t: _check_image(client, t),
-              "media": lambda t: _check_media(client, t)}
+    checks = {
+        "feed": lambda t: _check_feed(client, t, feed),
+        "image": lambda t: _check_image(client, t),
+        "media": lambda t: _check_media(client, t),
+    }
     try:
         with ThreadPoolExecutor(max(1, min(workers, len(targets)))) as pool:
             results = list(pool.map(lambda t: checks[t.kind](t), targets))
@@ -155,20 +169,43 @@ def check_server(targets: list[Target], *, timeout: float = TIMEOUT, workers: in
 def _answered(target: Target, fetched: Fetched, method: str) -> list[Finding]:
     """Findings about how the request went: unreachable, redirects, http. Empty list and a response: go on."""
     if fetched.response is None:
-        return [error("server/unreachable", target.where, f"{target.url}: {method} failed: {fetched.problem}",
-                      "check that the URL is public and the server is up")]
+        return [
+            error(
+                "server/unreachable",
+                target.where,
+                f"{target.url}: {method} failed: {fetched.problem}",
+                "check that the URL is public and the server is up",
+            )
+        ]
     found = []
     temporary = [status for status, _ in fetched.hops if status not in PERMANENT]
     if temporary:
-        found.append(warning("server/redirects", target.where,
-                             f"{target.url}: redirects with {', '.join(map(str, temporary))} (temporary)",
-                             "point the feed at the final URL, or redirect with 301/308"))
+        found.append(
+            warning(
+                "server/redirects",
+                target.where,
+                f"{target.url}: redirects with {', '.join(map(str, temporary))} (temporary)",
+                "point the feed at the final URL, or redirect with 301/308",
+            )
+        )
     if len(fetched.hops) > FEW_REDIRECTS:
-        found.append(warning("server/redirects", target.where, f"{target.url}: takes {len(fetched.hops)} redirects",
-                             f"keep it to {FEW_REDIRECTS} at most; apps give up on long chains"))
+        found.append(
+            warning(
+                "server/redirects",
+                target.where,
+                f"{target.url}: takes {len(fetched.hops)} redirects",
+                f"keep it to {FEW_REDIRECTS} at most; apps give up on long chains",
+            )
+        )
     if urlsplit(fetched.url).scheme != "https":
-        found.append(warning("server/https", target.where, f"{target.url}: served over http",
-                             "serve it over https; Apple and iOS apps expect it"))
+        found.append(
+            warning(
+                "server/https",
+                target.where,
+                f"{target.url}: served over http",
+                "serve it over https; Apple and iOS apps expect it",
+            )
+        )
     return found
 
 
@@ -176,18 +213,30 @@ def _status(target: Target, fetched: Fetched, method: str) -> list[Finding]:
     status = fetched.response.status_code
     if status >= 400:
         rule = "server/head" if method == "HEAD" and status in (403, 405, 501) else "server/status"
-        return [error(rule, target.where, f"{target.url}: {method} answers {status}",
-                      "Apple checks media and artwork with HEAD, then fetches them with GET"
-                      if rule == "server/head" else "publish the file at this URL")]
+        return [
+            error(
+                rule,
+                target.where,
+                f"{target.url}: {method} answers {status}",
+                "Apple checks media and artwork with HEAD, then fetches them with GET"
+                if rule == "server/head"
+                else "publish the file at this URL",
+            )
+        ]
     return []
 
 
 def _type(target: Target, response: requests.Response, accepted: tuple[str, ...]) -> list[Finding]:
     served = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if accepted and TYPE_ALIASES.get(served, served) not in {TYPE_ALIASES.get(a, a) for a in accepted}:
-        return [warning("server/type", target.where,
-                        f"{target.url}: served as {served or 'no Content-Type'}, not {accepted[0]}",
-                        f"configure the server to send Content-Type: {accepted[0]}")]
+        return [
+            warning(
+                "server/type",
+                target.where,
+                f"{target.url}: served as {served or 'no Content-Type'}, not {accepted[0]}",
+                f"configure the server to send Content-Type: {accepted[0]}",
+            )
+        ]
     return []
 
 
@@ -215,23 +264,38 @@ def _check_media(client: Client, target: Target) -> list[Finding]:
 
 def _length(target: Target, served: str | None, header: str) -> list[Finding]:
     if target.length is not None and served is not None and served.isdigit() and int(served) != target.length:
-        return [error("server/length", target.where,
-                      f"{target.url}: {header} says {served} bytes, the feed says {target.length}",
-                      "upload the file again, or fix the enclosure length")]
+        return [
+            error(
+                "server/length",
+                target.where,
+                f"{target.url}: {header} says {served} bytes, the feed says {target.length}",
+                "upload the file again, or fix the enclosure length",
+            )
+        ]
     return []
 
 
 def _range(target: Target, response: requests.Response) -> list[Finding]:
     if response.status_code != 206:
-        return [error("server/range", target.where,
-                      f"{target.url}: answers {response.status_code} to a byte-range request, not 206",
-                      "enable byte-range requests on the server; Apple requires them")]
+        return [
+            error(
+                "server/range",
+                target.where,
+                f"{target.url}: answers {response.status_code} to a byte-range request, not 206",
+                "enable byte-range requests on the server; Apple requires them",
+            )
+        ]
     content_range = response.headers.get("Content-Range", "")
     match = _CONTENT_RANGE.match(content_range.strip())
     if not match or (match[1], match[2]) != ("0", "1"):
-        return [error("server/range", target.where,
-                      f"{target.url}: answers bytes=0-1 with Content-Range '{content_range}'",
-                      "the server must answer 'bytes 0-1/<size>'")]
+        return [
+            error(
+                "server/range",
+                target.where,
+                f"{target.url}: answers bytes=0-1 with Content-Range '{content_range}'",
+                "the server must answer 'bytes 0-1/<size>'",
+            )
+        ]
     return _length(target, match[3], "Content-Range")
 
 
@@ -273,13 +337,24 @@ def _check_feed(client: Client, target: Target, fetched: Fetched | None) -> list
     if headers.get("Last-Modified"):
         conditional["If-Modified-Since"] = headers["Last-Modified"]
     if not conditional:
-        return found + [warning("server/cache-headers", target.where, f"{target.url}: sends no ETag or Last-Modified",
-                                "enable them, so apps can ask whether the feed changed instead of downloading it")]
+        return found + [
+            warning(
+                "server/cache-headers",
+                target.where,
+                f"{target.url}: sends no ETag or Last-Modified",
+                "enable them, so apps can ask whether the feed changed instead of downloading it",
+            )
+        ]
     again = client.fetch("GET", fetched.url, headers=conditional)
     if again.response is not None and again.response.status_code != 304:
-        found.append(warning("server/conditional", target.where,
-                             f"{target.url}: answers a conditional GET with {again.response.status_code}, not 304",
-                             "let the server answer If-None-Match / If-Modified-Since with 304 Not Modified"))
+        found.append(
+            warning(
+                "server/conditional",
+                target.where,
+                f"{target.url}: answers a conditional GET with {again.response.status_code}, not 304",
+                "let the server answer If-None-Match / If-Modified-Since with 304 Not Modified",
+            )
+        )
     return found
 
 

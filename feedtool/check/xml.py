@@ -7,7 +7,6 @@ tree size, so a hostile feed (XXE, billion laughs) is a finding rather than a ha
 from __future__ import annotations
 
 import functools
-
 import re
 
 from lxml import etree
@@ -34,8 +33,16 @@ __all__ = [
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                           dtd_validation=False, remove_comments=True, remove_pis=True, strip_cdata=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+        strip_cdata=True,
+    )
 
 
 def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Finding]]:
@@ -45,33 +52,62 @@ def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Fin
     declared = _ENCODING.match(head)
     encoding = declared.group(1).decode().lower() if declared else "utf-8"
     if encoding not in ("utf-8", "utf8"):
-        findings.append(error("apple/encoding", where, f"is encoded as {encoding}",
-                              "save the feed as UTF-8 and declare encoding=\"UTF-8\""))
+        findings.append(
+            error(
+                "apple/encoding",
+                where,
+                f"is encoded as {encoding}",
+                'save the feed as UTF-8 and declare encoding="UTF-8"',
+            )
+        )
     else:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
-            findings.append(error("apple/encoding", f"{where}:{line}", "is not valid UTF-8",
-                                  "save the feed as UTF-8"))
+            findings.append(error("apple/encoding", f"{where}:{line}", "is not valid UTF-8", "save the feed as UTF-8"))
     if _DOCTYPE.search(data[: data.find(b"<rss") if b"<rss" in data else len(data)]):
-        findings.append(error("feed/xml", where, "has a DOCTYPE declaration",
-                              "remove it: feeds need no DTD, and parsers refuse them as unsafe"))
+        findings.append(
+            error(
+                "feed/xml",
+                where,
+                "has a DOCTYPE declaration",
+                "remove it: feeds need no DTD, and parsers refuse them as unsafe",
+            )
+        )
         return None, findings
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
         line = f":{e.lineno}" if getattr(e, "lineno", None) else ""
-        findings.append(error("feed/xml", f"{where}{line}", f"is not well-formed XML: {e.msg}",
-                              "fix the XML; every tag must be closed and & written as &amp;"))
+        findings.append(
+            error(
+                "feed/xml",
+                f"{where}{line}",
+                f"is not well-formed XML: {e.msg}",
+                "fix the XML; every tag must be closed and & written as &amp;",
+            )
+        )
         return None, findings
     if root.tag != "rss" or root.find("channel") is None:
-        findings.append(error("feed/rss", where, f"is not an RSS 2.0 feed (root element <{tag_name(root)}>)",
-                              "podcast apps read RSS 2.0: <rss version=\"2.0\"><channel>…"))
+        findings.append(
+            error(
+                "feed/rss",
+                where,
+                f"is not an RSS 2.0 feed (root element <{tag_name(root)}>)",
+                'podcast apps read RSS 2.0: <rss version="2.0"><channel>…',
+            )
+        )
         return None, findings
     if root.get("version") != "2.0":
-        findings.append(error("feed/rss", f"{where}: /rss/@version", f"is {root.get('version')!r}, not '2.0'",
-                              "write <rss version=\"2.0\">"))
+        findings.append(
+            error(
+                "feed/rss",
+                f"{where}: /rss/@version",
+                f"is {root.get('version')!r}, not '2.0'",
+                'write <rss version="2.0">',
+            )
+        )
     return root, findings
 
 

@@ -54,6 +54,7 @@ def open_target(spec: str, config: Config, out_dir: Path | None = None):
     """A target from `--to` or [publish] target: s3://bucket/prefix, or a folder (relative: to the show folder)."""
     if spec.startswith("s3://"):
         from feedtool.publish.s3 import S3Target
+
         p = config.publish
         return S3Target(spec, endpoint_url=p.endpoint_url, region=p.region, acl=p.acl)
     if "://" in spec:
@@ -69,8 +70,10 @@ def open_target(spec: str, config: Config, out_dir: Path | None = None):
 def _target_spec(config: Config, target: str | None) -> str:
     spec = target or config.publish.target
     if not spec:
-        raise UsageError(f"{config.path}:publish.target: no publish target "
-                         "(pass --to DIR or --to s3://bucket/prefix, or set target under [publish])")
+        raise UsageError(
+            f"{config.path}:publish.target: no publish target "
+            "(pass --to DIR or --to s3://bucket/prefix, or set target under [publish])"
+        )
     return spec
 
 
@@ -79,18 +82,33 @@ def _verifier(config: Config) -> HttpVerifier | None:
     return HttpVerifier(public_url) if config.publish.verify_http and public_url else None
 
 
-def publish_show(config: Config, report, out_dir: Path, *, target: str | None = None, force: bool = False,
-                 dry_run: bool = False, progress: Progress | None = None) -> PublishResult:
+def publish_show(
+    config: Config,
+    report,
+    out_dir: Path,
+    *,
+    target: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> PublishResult:
     """Publish what the build in out_dir produced (report: its pipeline Report). Raises PublishError."""
     out_dir = Path(out_dir)
     target = open_target(_target_spec(config, target), config, out_dir)
     if not config.feed.base_url:
-        raise ConfigError(f"{config.path}:feed.base_url: not set, so the feed's URLs are relative and no app could "
-                          "use them (set base_url under [feed] to the https URL the target is served at)")
+        raise ConfigError(
+            f"{config.path}:feed.base_url: not set, so the feed's URLs are relative and no app could "
+            "use them (set base_url under [feed] to the https URL the target is served at)"
+        )
     files = gather_files(config, report.refs, out_dir, HashCache.for_show(config))
-    manifest = Manifest(version=new_version(), feed=config.feed.file_name, feed_url=config.feed_url,
-                        episodes=episode_entries(config, report.refs, files),
-                        files={rel: f.entry for rel, f in files.items()}, published=now_iso())
+    manifest = Manifest(
+        version=new_version(),
+        feed=config.feed.file_name,
+        feed_url=config.feed_url,
+        episodes=episode_entries(config, report.refs, files),
+        files={rel: f.entry for rel, f in files.items()},
+        published=now_iso(),
+    )
     target.open()
     try:
         state, finished = _recover(target, config, dry_run)
@@ -104,12 +122,19 @@ def publish_show(config: Config, report, out_dir: Path, *, target: str | None = 
         uploaded, warnings = apply_plan(target, state, plan, verifier, progress)
     finally:
         target.close()
-    return _notify(config, plan, uploaded, _state_warnings(state) + tuple(plan.refusals) + tuple(warnings),
-                   verifier is not None, finished)
+    return _notify(
+        config,
+        plan,
+        uploaded,
+        _state_warnings(state) + tuple(plan.refusals) + tuple(warnings),
+        verifier is not None,
+        finished,
+    )
 
 
-def rollback_show(config: Config, *, target: str | None = None, dry_run: bool = False,
-                  progress: Progress | None = None) -> PublishResult:
+def rollback_show(
+    config: Config, *, target: str | None = None, dry_run: bool = False, progress: Progress | None = None
+) -> PublishResult:
     """Put the version published before the live one back online (the live one becomes the one to go back to)."""
     target = open_target(_target_spec(config, target), config)
     target.open()
@@ -120,8 +145,10 @@ def rollback_show(config: Config, *, target: str | None = None, dry_run: bool = 
             raise PublishError(f"{target.name}: nothing to roll back to (no earlier published version is kept here)")
         raw = target.read(backup_manifest_path(live.previous))
         if raw is None:
-            raise PublishError(f"{target.name}: the record of version {live.previous} is missing; "
-                               "cannot roll back (publish the version you want instead)")
+            raise PublishError(
+                f"{target.name}: the record of version {live.previous} is missing; "
+                "cannot roll back (publish the version you want instead)"
+            )
         previous = Manifest.from_json(raw, f"{target.name}/{backup_manifest_path(live.previous)}")
         manifest = replace(previous, version=new_version(), published=now_iso(), previous=None)
         plan = make_plan(target, state, manifest, rollback_files(target, live, previous), force=True, check=False)
@@ -155,7 +182,19 @@ def _notify(config: Config, plan: Plan, uploaded, warnings, http_checked: bool, 
         if config.feed_url:
             pings = notify(config, config.feed_url)
         else:
-            warnings += (warning("publish/notify", f"{config.path}:feed.base_url", "no feed URL",
-                                 "set base_url so the directories can be told about updates"),)
-    return PublishResult(plan, uploaded=tuple(uploaded), warnings=tuple(warnings), pings=tuple(pings),
-                         http_checked=http_checked, feed_live=feed_live)
+            warnings += (
+                warning(
+                    "publish/notify",
+                    f"{config.path}:feed.base_url",
+                    "no feed URL",
+                    "set base_url so the directories can be told about updates",
+                ),
+            )
+    return PublishResult(
+        plan,
+        uploaded=tuple(uploaded),
+        warnings=tuple(warnings),
+        pings=tuple(pings),
+        http_checked=http_checked,
+        feed_live=feed_live,
+    )

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (path on the target, bytes sent, bytes in all)
 
 
-def make_plan(target, state: State, manifest: Manifest, files: dict[str, LocalFile], *, force: bool,
-              check: bool = True) -> Plan:
+def make_plan(
+    target, state: State, manifest: Manifest, files: dict[str, LocalFile], *, force: bool, check: bool = True
+) -> Plan:
     """Compare the new version with what the target holds: which files to upload, remove, which episodes change."""
     live = state.live
     inventory = target.inventory()
@@ -48,8 +49,11 @@ def make_plan(target, state: State, manifest: Manifest, files: dict[str, LocalFi
             continue
         vouched = live.files.get(f.rel) if live and f.rel not in state.touched else None
         if vouched is not None:
-            same = (vouched.sha256, vouched.content_type, vouched.cache_control) == \
-                   (f.entry.sha256, f.entry.content_type, f.entry.cache_control)
+            same = (vouched.sha256, vouched.content_type, vouched.cache_control) == (
+                f.entry.sha256,
+                f.entry.content_type,
+                f.entry.cache_control,
+            )
         else:
             same = target.remote_hash(f.rel) == f.entry.sha256
         if not same:
@@ -60,13 +64,22 @@ def make_plan(target, state: State, manifest: Manifest, files: dict[str, LocalFi
     uploads.sort(key=lambda rel: (KIND_ORDER[files[rel].entry.kind], rel in replaced))
     removals = sorted(rel for rel in (live.files if live else ()) if rel not in files)
     changes, refusals = diff_episodes(live or state.foreign, manifest, force=force, check=check)
-    return Plan(target=target.name, manifest=manifest, live=live, files=tuple(files.values()),
-                uploads=tuple(uploads), removals=tuple(removals), changes=tuple(changes),
-                refusals=tuple(refusals), unfinished=state.unfinished)
+    return Plan(
+        target=target.name,
+        manifest=manifest,
+        live=live,
+        files=tuple(files.values()),
+        uploads=tuple(uploads),
+        removals=tuple(removals),
+        changes=tuple(changes),
+        refusals=tuple(refusals),
+        unfinished=state.unfinished,
+    )
 
 
-def apply_plan(target, state: State, plan: Plan, verifier=None,
-               progress: Progress | None = None) -> tuple[list[str], list[Finding]]:
+def apply_plan(
+    target, state: State, plan: Plan, verifier=None, progress: Progress | None = None
+) -> tuple[list[str], list[Finding]]:
     """Upload, verify, swap the feed, clean up. Returns (paths uploaded, warnings); raises PublishError."""
     live = state.live
     if not plan.uploads and not plan.removals and live is not None and _same_content(live, plan.manifest):
@@ -77,8 +90,13 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
     manifest = replace(plan.manifest, previous=live.version if live else None)
     touched = set(state.touched) | set(plan.uploads) | set(plan.removals)
     target.put_bytes(PENDING, pending_json(manifest, touched))
-    log.debug("%s: publishing version %s: %d uploads, %d removals", target.name, manifest.version,
-              len(plan.uploads), len(plan.removals))
+    log.debug(
+        "%s: publishing version %s: %d uploads, %d removals",
+        target.name,
+        manifest.version,
+        len(plan.uploads),
+        len(plan.removals),
+    )
     backups = _Backups(target, live)
     by_rel = {f.rel: f for f in plan.files}
     uploaded: list[str] = []
@@ -105,8 +123,9 @@ def apply_plan(target, state: State, plan: Plan, verifier=None,
         if verifier is not None and kind != "feed":
             # Files an interrupted publish put there count as "already there", but the new feed must not go
             # live before they pass the HTTP checks too.
-            for rel in sorted(r for r in state.touched if r in by_rel and r not in uploaded
-                              and by_rel[r].entry.kind == kind):
+            for rel in sorted(
+                r for r in state.touched if r in by_rel and r not in uploaded and by_rel[r].entry.kind == kind
+            ):
                 problems += verifier.check(rel, by_rel[rel].entry, by_rel[rel].path)
         errors = [f for f in problems if f.is_error]
         warnings += [f for f in problems if not f.is_error]
@@ -154,8 +173,10 @@ def _verify_on_target(target, local: LocalFile) -> None:
     if size != local.entry.size:
         raise PublishError(f"{where}: has {size} bytes on the target, not {local.entry.size} (run publish again)")
     if content_type is not None and content_type != local.entry.content_type:
-        raise PublishError(f"{where}: stored as '{content_type}', not '{local.entry.content_type}' "
-                           "(the storage rewrote the type; check its settings)")
+        raise PublishError(
+            f"{where}: stored as '{content_type}', not '{local.entry.content_type}' "
+            "(the storage rewrote the type; check its settings)"
+        )
 
 
 class _Backups:
@@ -180,8 +201,10 @@ class _Backups:
 
 def rollback_files(target, live: Manifest, previous: Manifest) -> dict[str, LocalFile]:
     """The previous version's files, each restored from its backup copy on the target."""
-    files = {rel: LocalFile(rel, entry, target_source=backup_path(live.previous, rel))
-             for rel, entry in previous.files.items()}
+    files = {
+        rel: LocalFile(rel, entry, target_source=backup_path(live.previous, rel))
+        for rel, entry in previous.files.items()
+    }
     return dict(sorted(files.items(), key=lambda item: (KIND_ORDER.get(item[1].entry.kind, 0), item[0])))
 
 
@@ -189,8 +212,10 @@ def check_rollback_sources(target, plan: Plan) -> None:
     by_rel = {f.rel: f for f in plan.files}
     missing = [rel for rel in plan.uploads if not target.exists(by_rel[rel].target_source)]
     if missing:
-        raise PublishError(f"{target.name}: cannot roll back: no kept copy of {', '.join(missing[:5])}"
-                           f"{' and more' if len(missing) > 5 else ''} (publish the version you want instead)")
+        raise PublishError(
+            f"{target.name}: cannot roll back: no kept copy of {', '.join(missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''} (publish the version you want instead)"
+        )
 
 
 def summarize(changes: tuple[EpisodeChange, ...]) -> dict[str, int]:

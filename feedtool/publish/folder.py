@@ -48,6 +48,7 @@ class FolderTarget:
         with _os_errors(self.name, "write state"):
             self.tmp.mkdir(parents=True, exist_ok=True)
             import fcntl
+
             self._lock_file = open(self.root / STATE_DIR / "lock", "a+")
             try:
                 fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -167,8 +168,9 @@ class FolderTarget:
                 f.flush()
                 os.fsync(f.fileno())
             if check is not None and not check():
-                raise PublishError(f"{self.path(rel)}: the local file changed while it was copied "
-                                   "(publish again once it is saved)")
+                raise PublishError(
+                    f"{self.path(rel)}: the local file changed while it was copied (publish again once it is saved)"
+                )
             os.chmod(temp, 0o644)
             self._rename(temp, rel)
         except BaseException:

@@ -77,11 +77,15 @@ class Manifest:
             data = json.loads(raw)
             if data.get("format") != FORMAT:
                 raise ValueError(f"format {data.get('format')!r}")
-            return cls(version=data["version"], feed=data["feed"], feed_url=data.get("feed_url"),
-                       episodes=tuple(EpisodeEntry(**{**e, "files": tuple(e.get("files", ()))})
-                                      for e in data["episodes"]),
-                       files={rel: FileEntry(**entry) for rel, entry in data["files"].items()},
-                       previous=data.get("previous"), published=data.get("published", ""))
+            return cls(
+                version=data["version"],
+                feed=data["feed"],
+                feed_url=data.get("feed_url"),
+                episodes=tuple(EpisodeEntry(**{**e, "files": tuple(e.get("files", ()))}) for e in data["episodes"]),
+                files={rel: FileEntry(**entry) for rel, entry in data["files"].items()},
+                previous=data.get("previous"),
+                published=data.get("published", ""),
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise PublishError(f"{where}: not a feedtool manifest ({e}; move it away to publish from scratch)") from e
 
@@ -147,14 +151,18 @@ def read_state(target, default_feed: str) -> State:
     unfinished = "before-feed" if pending or touched else ""
     if stored is None and feed is not None:
         foreign, problem = episodes_from_feed(feed, feed_rel)
-        note = (f"{target.name}/{feed_rel}: a feed feedtool did not publish is there"
-                + (f" but cannot be read ({problem}); its episodes are not checked" if problem else
-                   f"; its {len(foreign.episodes)} episodes are checked against this publish, and "
-                   "--rollback will not bring it back"))
+        note = f"{target.name}/{feed_rel}: a feed feedtool did not publish is there" + (
+            f" but cannot be read ({problem}); its episodes are not checked"
+            if problem
+            else f"; its {len(foreign.episodes)} episodes are checked against this publish, and "
+            "--rollback will not bring it back"
+        )
         return State(None, None, pending, touched, unfinished, (note,), foreign)
     if stored and live_sha != stored.feed_sha256:
-        warning = (f"{target.name}/{feed_rel}: the feed was changed outside feedtool "
-                   "(every file is checked again on the target)")
+        warning = (
+            f"{target.name}/{feed_rel}: the feed was changed outside feedtool "
+            "(every file is checked again on the target)"
+        )
         return State(stored, stored, pending, frozenset(stored.files) | touched, unfinished, (warning,))
     return State(stored, stored, pending, touched, unfinished)
 
@@ -163,6 +171,7 @@ def episodes_from_feed(feed: bytes, feed_rel: str) -> tuple[Manifest | None, str
     """The episodes of an RSS feed another tool published: GUID, enclosure URL and length, pubDate."""
     from email.utils import parsedate_to_datetime
     from xml.etree import ElementTree
+
     try:
         channel = ElementTree.fromstring(feed).find("channel")
         if channel is None:
@@ -180,8 +189,15 @@ def episodes_from_feed(feed: bytes, feed_rel: str) -> tuple[Manifest | None, str
         except (TypeError, ValueError):
             pub_date = ""
         title = (item.findtext("title") or guid).strip()
-        episodes.append(EpisodeEntry(guid=guid, source=f"'{title}'", enclosure_url=url,
-                                     length=int(length) if length.isdigit() else None, pub_date=pub_date))
+        episodes.append(
+            EpisodeEntry(
+                guid=guid,
+                source=f"'{title}'",
+                enclosure_url=url,
+                length=int(length) if length.isdigit() else None,
+                pub_date=pub_date,
+            )
+        )
     return Manifest(version="foreign", feed=feed_rel, feed_url=None, episodes=tuple(episodes)), ""
 
 

@@ -34,11 +34,9 @@ def notify(config: Config, feed_url: str, session: requests.Session | None = Non
     session = session or http_session()
     pings = []
     for hub in config.feed.hubs:
-        pings.append(_call(session, "WebSub hub", hub, "POST",
-                           data={"hub.mode": "publish", "hub.url": feed_url}))
+        pings.append(_call(session, "WebSub hub", hub, "POST", data={"hub.mode": "publish", "hub.url": feed_url}))
     if config.publish.podcastindex and config.publish.podcastindex_url:
-        pings.append(_call(session, "Podcast Index", config.publish.podcastindex_url, "GET",
-                           params={"url": feed_url}))
+        pings.append(_call(session, "Podcast Index", config.publish.podcastindex_url, "GET", params={"url": feed_url}))
     return pings
 
 

@@ -90,8 +90,10 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
     for path in sorted(_walk(out_dir)):
         rel = path.relative_to(out_dir).as_posix()
         if rel in found:
-            raise PublishError(f"{out_dir / rel}: the build output and the show folder both have '{rel}' "
-                               "(rename one of them; both would be published at the same URL)")
+            raise PublishError(
+                f"{out_dir / rel}: the build output and the show folder both have '{rel}' "
+                "(rename one of them; both would be published at the same URL)"
+            )
         if rel == config.feed.file_name:
             found[rel] = (path, FEED_TYPE, f"public, max-age={config.publish.feed_max_age}", "feed")
         else:
@@ -118,20 +120,31 @@ def _walk(folder: Path):
 def episode_entries(config: Config, refs, files: dict[str, LocalFile]) -> tuple[EpisodeEntry, ...]:
     entries = []
     for ref in refs:
-        length = next((files[rel].entry.size for rel in ref.files
-                       if rel in files and config.url_for(rel) == ref.enclosure_url), None)
+        length = next(
+            (files[rel].entry.size for rel in ref.files if rel in files and config.url_for(rel) == ref.enclosure_url),
+            None,
+        )
         source = Path(ref.source)
         try:
             source = source.relative_to(config.root)
         except ValueError:
             pass
-        entries.append(EpisodeEntry(guid=ref.guid, source=source.as_posix(), enclosure_url=ref.enclosure_url,
-                                    length=length, pub_date=ref.pub_date, files=tuple(ref.files)))
+        entries.append(
+            EpisodeEntry(
+                guid=ref.guid,
+                source=source.as_posix(),
+                enclosure_url=ref.enclosure_url,
+                length=length,
+                pub_date=ref.pub_date,
+                files=tuple(ref.files),
+            )
+        )
     return tuple(entries)
 
 
-def diff_episodes(live: Manifest | None, new: Manifest, *, force: bool,
-                  check: bool = True) -> tuple[list[EpisodeChange], list[Finding]]:
+def diff_episodes(
+    live: Manifest | None, new: Manifest, *, force: bool, check: bool = True
+) -> tuple[list[EpisodeChange], list[Finding]]:
     """Episodes new, changed (and how) and removed; with check, refusals for a changed GUID or enclosure URL
     or a dropped episode (errors, or warnings under force)."""
     if live is None:
@@ -141,8 +154,11 @@ def diff_episodes(live: Manifest | None, new: Manifest, *, force: bool,
 
     def refuse(rule: str, where: str, message: str, fix: str) -> None:
         if check:
-            refusals.append(warning(rule, where, message, "published with --force") if force
-                            else error(rule, where, message, f"{fix}, or pass --force if this is intended"))
+            refusals.append(
+                warning(rule, where, message, "published with --force")
+                if force
+                else error(rule, where, message, f"{fix}, or pass --force if this is intended")
+            )
 
     old_by_guid = {e.guid: e for e in live.episodes}
     new_guids = {e.guid for e in new.episodes}
@@ -150,25 +166,37 @@ def diff_episodes(live: Manifest | None, new: Manifest, *, force: bool,
     for episode in new.episodes:
         old = old_by_guid.get(episode.guid)
         if old is None:
-            old = next((o for o in unmatched_old
-                        if o.source == episode.source or o.enclosure_url == episode.enclosure_url), None)
+            old = next(
+                (o for o in unmatched_old if o.source == episode.source or o.enclosure_url == episode.enclosure_url),
+                None,
+            )
             if old is None:
                 changes.append(EpisodeChange("new", episode))
                 continue
             unmatched_old.remove(old)
-            refuse("publish/guid-changed", episode.source,
-                   f"published GUID '{old.guid}' would change to '{episode.guid}'",
-                   f"apps would download it again; put guid: {old.guid} back into the episode file")
+            refuse(
+                "publish/guid-changed",
+                episode.source,
+                f"published GUID '{old.guid}' would change to '{episode.guid}'",
+                f"apps would download it again; put guid: {old.guid} back into the episode file",
+            )
         if old.enclosure_url != episode.enclosure_url:
-            refuse("publish/enclosure-changed", episode.source,
-                   f"published enclosure URL {old.enclosure_url} would change to {episode.enclosure_url}",
-                   "apps would download the episode again; keep the audio at its published path")
+            refuse(
+                "publish/enclosure-changed",
+                episode.source,
+                f"published enclosure URL {old.enclosure_url} would change to {episode.enclosure_url}",
+                "apps would download the episode again; keep the audio at its published path",
+            )
         details = _what_changed(old, episode, live, new)
         if details:
             changes.append(EpisodeChange("changed", episode, tuple(details)))
     for old in unmatched_old:
-        refuse("publish/episode-removed", old.source, f"published episode (GUID '{old.guid}') would be dropped "
-               "from the feed", "restore the episode file")
+        refuse(
+            "publish/episode-removed",
+            old.source,
+            f"published episode (GUID '{old.guid}') would be dropped from the feed",
+            "restore the episode file",
+        )
         changes.append(EpisodeChange("removed", old))
     return changes, refusals
 
@@ -207,16 +235,20 @@ def describe_plan(plan: Plan) -> list[str]:
     """The plan as lines for --dry-run: episodes new/changed/removed, files to upload and remove."""
     counts = {s: sum(1 for c in plan.changes if c.status == s) for s in ("new", "changed", "removed")}
     unchanged = len(plan.manifest.episodes) - counts["new"] - counts["changed"]
-    lines = [f"plan for {plan.target}: episodes {counts['new']} new, {counts['changed']} changed, "
-             f"{counts['removed']} removed, {unchanged} unchanged"]
+    lines = [
+        f"plan for {plan.target}: episodes {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['removed']} removed, {unchanged} unchanged"
+    ]
     if plan.unfinished:
         lines.append("  an interrupted publish is completed first")
     for change in plan.changes:
         text = f"  {change.status:<8} {change.episode.source} (GUID '{change.episode.guid}')"
         lines.append(text + (": " + "; ".join(change.details) if change.details else ""))
     sizes = {f.rel: f.entry.size for f in plan.files}
-    lines.append(f"files: {len(plan.uploads)} to upload ({format_size(plan.upload_bytes)}), "
-                 f"{len(plan.files) - len(plan.uploads)} unchanged, {len(plan.removals)} to remove")
+    lines.append(
+        f"files: {len(plan.uploads)} to upload ({format_size(plan.upload_bytes)}), "
+        f"{len(plan.files) - len(plan.uploads)} unchanged, {len(plan.removals)} to remove"
+    )
     lines += [f"  upload   {rel} ({format_size(sizes[rel])})" for rel in plan.uploads]
     lines += [f"  remove   {rel}" for rel in plan.removals]
     return lines

@@ -50,15 +50,17 @@ class S3Target:
         self._secrets: tuple[str, ...] = ()
         with self._errors(self.name, "connect"):
             session = boto3.session.Session(region_name=region or None)
-            config = botocore.config.Config(retries={"max_attempts": 5, "mode": "standard"},
-                                            connect_timeout=10, read_timeout=60)
+            config = botocore.config.Config(
+                retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10, read_timeout=60
+            )
             self.client = session.client("s3", endpoint_url=endpoint_url or None, config=config)
             credentials = session.get_credentials()
             if credentials is not None:
                 frozen = credentials.get_frozen_credentials()
                 self._secrets = tuple(v for v in (frozen.access_key, frozen.secret_key, frozen.token) if v)
-        self.transfer = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE,
-                                       max_concurrency=CONCURRENCY)
+        self.transfer = TransferConfig(
+            multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=CONCURRENCY
+        )
 
     def key(self, rel: str) -> str:
         return self.prefix + rel
@@ -67,20 +69,26 @@ class S3Target:
     def _errors(self, where: str, action: str):
         from boto3.exceptions import Boto3Error
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
         try:
             yield
         except NoCredentialsError:
-            raise PublishError(f"{where}: no S3 credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                               "or AWS_PROFILE, or write ~/.aws/credentials)") from None
+            raise PublishError(
+                f"{where}: no S3 credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                "or AWS_PROFILE, or write ~/.aws/credentials)"
+            ) from None
         except ClientError as e:
             error = e.response.get("Error", {})
             code, message = error.get("Code", "?"), error.get("Message", "")
-            hint = {"NoSuchBucket": "create the bucket first, or fix the bucket name",
-                    "AccessDenied": "check that the credentials may read and write this bucket",
-                    "403": "check that the credentials may read and write this bucket",
-                    "404": "create the bucket first, or fix the bucket name"}.get(code, "try again; see the message")
-            raise PublishError(self._scrub(f"{where}: cannot {action}: {code} {message}".rstrip()
-                                           + f" ({hint})")) from None
+            hint = {
+                "NoSuchBucket": "create the bucket first, or fix the bucket name",
+                "AccessDenied": "check that the credentials may read and write this bucket",
+                "403": "check that the credentials may read and write this bucket",
+                "404": "create the bucket first, or fix the bucket name",
+            }.get(code, "try again; see the message")
+            raise PublishError(
+                self._scrub(f"{where}: cannot {action}: {code} {message}".rstrip() + f" ({hint})")
+            ) from None
         except (BotoCoreError, Boto3Error) as e:
             hint = "check [publish] endpoint_url and the network; run publish again"
             raise PublishError(self._scrub(f"{where}: cannot {action}: {e} ({hint})")) from None
@@ -102,7 +110,7 @@ class S3Target:
         with self._errors(self.name, "list the objects"):
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
                 for item in page.get("Contents", ()):
-                    rel = item["Key"][len(self.prefix):]
+                    rel = item["Key"][len(self.prefix) :]
                     if not rel.startswith(STATE_DIR + "/"):
                         sizes[rel] = item["Size"]
         return sizes
@@ -116,6 +124,7 @@ class S3Target:
 
     def _head(self, rel: str) -> dict | None:
         from botocore.exceptions import ClientError
+
         with self._errors(f"{self.name}/{rel}", "read"):
             try:
                 return self.client.head_object(Bucket=self.bucket, Key=self.key(rel))
@@ -136,8 +145,11 @@ class S3Target:
         return (head["ContentLength"], head.get("ContentType")) if head else None
 
     def _extra(self, entry: FileEntry) -> dict:
-        extra = {"ContentType": entry.content_type, "CacheControl": entry.cache_control,
-                 "Metadata": {SHA_KEY: entry.sha256}}
+        extra = {
+            "ContentType": entry.content_type,
+            "CacheControl": entry.cache_control,
+            "Metadata": {SHA_KEY: entry.sha256},
+        }
         if self.acl:
             extra["ACL"] = self.acl
         return extra
@@ -152,8 +164,14 @@ class S3Target:
                 progress(done)
 
         with self._errors(f"{self.name}/{rel}", "upload"):
-            self.client.upload_file(str(source), self.bucket, self.key(rel), ExtraArgs=self._extra(entry),
-                                    Config=self.transfer, Callback=callback)
+            self.client.upload_file(
+                str(source),
+                self.bucket,
+                self.key(rel),
+                ExtraArgs=self._extra(entry),
+                Config=self.transfer,
+                Callback=callback,
+            )
 
     def put_bytes(self, rel: str, data: bytes, entry: FileEntry | None = None) -> None:
         extra = self._extra(entry) if entry else {"ContentType": "application/json", "CacheControl": "no-store"}
@@ -164,8 +182,13 @@ class S3Target:
         """Server-side copy within the bucket (multipart for large objects); type and metadata go along."""
         extra = {"ACL": self.acl} if self.acl and not rel.startswith(STATE_DIR + "/") else None
         with self._errors(f"{self.name}/{rel}", "copy"):
-            self.client.copy({"Bucket": self.bucket, "Key": self.key(source_rel)}, self.bucket, self.key(rel),
-                             ExtraArgs=extra, Config=self.transfer)
+            self.client.copy(
+                {"Bucket": self.bucket, "Key": self.key(source_rel)},
+                self.bucket,
+                self.key(rel),
+                ExtraArgs=extra,
+                Config=self.transfer,
+            )
 
     def delete(self, rel: str) -> None:
         with self._errors(f"{self.name}/{rel}", "delete"):
@@ -176,5 +199,5 @@ class S3Target:
         with self._errors(f"{self.name}/{prefix}", "list the objects"):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.key(prefix.rstrip("/") + "/")):
-                keys += [item["Key"][len(self.prefix):] for item in page.get("Contents", ())]
+                keys += [item["Key"][len(self.prefix) :] for item in page.get("Contents", ())]
         return sorted(keys)

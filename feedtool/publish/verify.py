@@ -25,8 +25,16 @@ def http_session(retries: int = 3, backoff: float = 0.3) -> requests.Session:
     Callers pass a timeout on every request."""
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # each retry is a warning there; we report the outcome
     session = requests.Session()
-    retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
-                  status_forcelist=(429, 500, 502, 503, 504), allowed_methods=None, raise_on_status=False)
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=None,
+        raise_on_status=False,
+    )
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -35,8 +43,12 @@ def http_session(retries: int = 3, backoff: float = 0.3) -> requests.Session:
 
 
 # Types that name the same thing; web servers pick different members (nginx serves .xml as text/xml).
-SAME_TYPES = [{"application/rss+xml", "application/xml", "text/xml"}, {"audio/x-m4a", "audio/mp4", "audio/m4a"},
-              {"video/x-m4v", "video/mp4"}, {"application/x-subrip", "application/srt", "text/srt"}]
+SAME_TYPES = [
+    {"application/rss+xml", "application/xml", "text/xml"},
+    {"audio/x-m4a", "audio/mp4", "audio/m4a"},
+    {"video/x-m4v", "video/mp4"},
+    {"application/x-subrip", "application/srt", "text/srt"},
+]
 
 
 def _main_type(value: str | None) -> str:
@@ -68,13 +80,24 @@ class HttpVerifier:
         found = []
         length = head.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) != entry.size:
-            found.append(error("publish/http", url, f"Content-Length is {length}, the file has {entry.size} bytes",
-                               "a cache may hold an old copy; purge it, then publish again"))
+            found.append(
+                error(
+                    "publish/http",
+                    url,
+                    f"Content-Length is {length}, the file has {entry.size} bytes",
+                    "a cache may hold an old copy; purge it, then publish again",
+                )
+            )
         served = _main_type(head.headers.get("Content-Type"))
         if not same_type(served, _main_type(entry.content_type)):
-            found.append(warning("publish/http-type", url,
-                                 f"served as '{served or 'no type'}', not '{_main_type(entry.content_type)}'",
-                                 "set the type in the web server's MIME types; some apps refuse other types"))
+            found.append(
+                warning(
+                    "publish/http-type",
+                    url,
+                    f"served as '{served or 'no type'}', not '{_main_type(entry.content_type)}'",
+                    "set the type in the web server's MIME types; some apps refuse other types",
+                )
+            )
         if entry.size and not found:
             found += self._check_range(url, entry, local)
         return found
@@ -86,18 +109,42 @@ class HttpVerifier:
                 body = r.raw.read(last + 1, decode_content=True)
                 status, content_range = r.status_code, r.headers.get("Content-Range", "")
         except requests.RequestException as e:
-            return [error("publish/http", url, f"a byte-range request failed: {type(e).__name__}",
-                          "check the web server, then publish again")]
+            return [
+                error(
+                    "publish/http",
+                    url,
+                    f"a byte-range request failed: {type(e).__name__}",
+                    "check the web server, then publish again",
+                )
+            ]
         if status == 200:
-            return [warning("publish/http-range", url, "the server ignores byte ranges (answered 200, not 206)",
-                            "enable range requests; apps need them to seek and Apple requires them")]
+            return [
+                warning(
+                    "publish/http-range",
+                    url,
+                    "the server ignores byte ranges (answered 200, not 206)",
+                    "enable range requests; apps need them to seek and Apple requires them",
+                )
+            ]
         if status != 206 or not content_range.startswith(f"bytes 0-{last}/"):
-            return [error("publish/http-range", url, f"a byte range answered {status} '{content_range}'",
-                          "check the web server")]
+            return [
+                error(
+                    "publish/http-range",
+                    url,
+                    f"a byte range answered {status} '{content_range}'",
+                    "check the web server",
+                )
+            ]
         if local is not None:
             with open(local, "rb") as f:
                 expected = f.read(last + 1)
             if body != expected:
-                return [error("publish/http", url, "serves other bytes than the file uploaded",
-                              "a cache may hold an old copy; purge it, then publish again")]
+                return [
+                    error(
+                        "publish/http",
+                        url,
+                        "serves other bytes than the file uploaded",
+                        "a cache may hold an old copy; purge it, then publish again",
+                    )
+                ]
         return []

@@ -40,8 +40,16 @@ def _bool(value: bool) -> str:
 
 def _people(parent, people: tuple[Person, ...]) -> None:
     for person in people:
-        _el(parent, PODCAST_NS, "person", person.name, role=person.role, group=person.group,
-            img=person.img, href=person.href)
+        _el(
+            parent,
+            PODCAST_NS,
+            "person",
+            person.name,
+            role=person.role,
+            group=person.group,
+            img=person.img,
+            href=person.href,
+        )
 
 
 class ItunesExtension(BaseExtension):
@@ -146,13 +154,28 @@ class PodcastEntryExtension(BaseEntryExtension):
         if episode.chapters_url:
             _el(item, PODCAST_NS, "chapters", url=episode.chapters_url, type="application/json+chapters")
         for transcript in episode.transcripts:
-            _el(item, PODCAST_NS, "transcript", url=transcript.url, type=transcript.mime_type,
-                language=transcript.language, rel=transcript.rel)
+            _el(
+                item,
+                PODCAST_NS,
+                "transcript",
+                url=transcript.url,
+                type=transcript.mime_type,
+                language=transcript.language,
+                rel=transcript.rel,
+            )
         _people(item, episode.people)
         for alternate in episode.alternates:
-            element = _el(item, PODCAST_NS, "alternateEnclosure", type=alternate.mime_type,
-                          length=alternate.size_bytes, bitrate=alternate.bitrate, height=alternate.height,
-                          title=alternate.title, default="true" if alternate.default else None)
+            element = _el(
+                item,
+                PODCAST_NS,
+                "alternateEnclosure",
+                type=alternate.mime_type,
+                length=alternate.size_bytes,
+                bitrate=alternate.bitrate,
+                height=alternate.height,
+                title=alternate.title,
+                default="true" if alternate.default else None,
+            )
             _el(element, PODCAST_NS, "source", uri=alternate.url)
         return item
 
@@ -165,6 +188,13 @@ class PscEntryExtension(BaseEntryExtension):
         if visible:
             chapters = _el(item, PSC_NS, "chapters", version="1.2")
             for chapter in visible:
-                _el(chapters, PSC_NS, "chapter", start=format_npt(chapter.start), title=chapter.title,
-                    href=chapter.url, image=chapter.image)
+                _el(
+                    chapters,
+                    PSC_NS,
+                    "chapter",
+                    start=format_npt(chapter.start),
+                    title=chapter.title,
+                    href=chapter.url,
+                    image=chapter.image,
+                )
         return item

@@ -37,8 +37,11 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
     """One <item> as bytes and as the element they were serialised from, inside an <rss><channel> with the
     feed's namespaces: the check rules read the element, so a build need not parse its own bytes again."""
     entry = FeedEntry()
-    for namespace, extension in (("itunes", ItunesEntryExtension), ("podcast", PodcastEntryExtension),
-                                 ("psc", PscEntryExtension)):
+    for namespace, extension in (
+        ("itunes", ItunesEntryExtension),
+        ("podcast", PodcastEntryExtension),
+        ("psc", PscEntryExtension),
+    ):
         entry.register_extension(namespace, extension, atom=False)
         getattr(entry, namespace).episode = episode
     try:
@@ -59,7 +62,7 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
     etree.SubElement(root, "channel").append(item)
     text = etree.tostring(root, pretty_print=True, encoding="UTF-8")
     start = text.index(b"<channel>\n") + len(b"<channel>\n")
-    return text[start: -len(_CLOSE_CHANNEL)], item
+    return text[start : -len(_CLOSE_CHANNEL)], item
 
 
 def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:

@@ -16,8 +16,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 DESCRIPTION_LIMIT = 4000  # bytes, Apple's limit for <description>
 
-_cleaner = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                       link_rel=None, strip_comments=True)
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True
+)
 # Raw HTML is passed through by the Markdown renderer and then sanitised: a producer's <a href> survives,
 # <script>, on* attributes and javascript: links do not.
 _MARKDOWN_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SMART

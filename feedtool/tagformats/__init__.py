@@ -11,5 +11,15 @@ Each module offers the same functions:
 
 from feedtool.tagformats import id3, mp4, vorbis
 
-FORMATS = {".mp3": id3, ".m4a": mp4, ".m4b": mp4, ".mp4": mp4, ".m4v": mp4, ".mov": mp4,
-           ".opus": vorbis, ".ogg": vorbis, ".oga": vorbis, ".flac": vorbis}
+FORMATS = {
+    ".mp3": id3,
+    ".m4a": mp4,
+    ".m4b": mp4,
+    ".mp4": mp4,
+    ".m4v": mp4,
+    ".mov": mp4,
+    ".opus": vorbis,
+    ".ogg": vorbis,
+    ".oga": vorbis,
+    ".flac": vorbis,
+}

@@ -12,8 +12,21 @@ from dataclasses import dataclass
 
 from feedtool.timecode import format_npt
 
-FIELDS = ("title", "artist", "album", "track", "date", "genre", "description", "comment", "podcast", "feed_url",
-          "guid", "cover", "chapters")
+FIELDS = (
+    "title",
+    "artist",
+    "album",
+    "track",
+    "date",
+    "genre",
+    "description",
+    "comment",
+    "podcast",
+    "feed_url",
+    "guid",
+    "cover",
+    "chapters",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,7 @@ class Picture:
 
     def describe(self) -> str:
         from PIL import Image
+
         try:
             with Image.open(io.BytesIO(self.data)) as image:
                 size = f" {image.width}x{image.height}"
@@ -80,10 +94,19 @@ def chapter_lines(old: tuple[ChapterTag, ...] | None, new: tuple[ChapterTag, ...
 
 def plain_chapters(chapters: tuple[ChapterTag, ...], container: str, *, keep_url: bool):
     """Chapters for a container that holds a start and a title (and maybe a URL) only: (chapters, notes)."""
-    lost = [name for name, used in (("URL", not keep_url and any(c.url for c in chapters)),
-                                     ("image", any(c.image for c in chapters))) if used]
-    notes = [(f"chapters: {container} chapters have no {' or '.join(lost)}; "
-             "those stay in the feed and the JSON chapters")] if lost else []
+    lost = [
+        name
+        for name, used in (
+            ("URL", not keep_url and any(c.url for c in chapters)),
+            ("image", any(c.image for c in chapters)),
+        )
+        if used
+    ]
+    notes = (
+        [(f"chapters: {container} chapters have no {' or '.join(lost)}; those stay in the feed and the JSON chapters")]
+        if lost
+        else []
+    )
     if any(c.hidden for c in chapters):
         notes.append(f"chapters: hidden chapters are left out ({container} chapters have no hidden flag)")
     kept = tuple(ChapterTag(c.start_ms, c.title, url=c.url if keep_url else None) for c in chapters if not c.hidden)

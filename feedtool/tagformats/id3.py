@@ -28,18 +28,64 @@ from mutagen.mp3 import MP3
 
 from feedtool.tagformats.fields import ChapterTag, Picture, track_number
 
-LABELS = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "track": "TRCK", "date": "TDRC", "genre": "TCON",
-          "description": "TDES", "comment": "COMM", "podcast": "PCST", "feed_url": "WFED", "guid": "TGID",
-          "cover": "APIC", "chapters": "CHAP+CTOC"}
-TEXT_FRAMES = {"title": TIT2, "artist": TPE1, "album": TALB, "date": TDRC, "genre": TCON, "description": TDES,
-               "guid": TGID}
+LABELS = {
+    "title": "TIT2",
+    "artist": "TPE1",
+    "album": "TALB",
+    "track": "TRCK",
+    "date": "TDRC",
+    "genre": "TCON",
+    "description": "TDES",
+    "comment": "COMM",
+    "podcast": "PCST",
+    "feed_url": "WFED",
+    "guid": "TGID",
+    "cover": "APIC",
+    "chapters": "CHAP+CTOC",
+}
+TEXT_FRAMES = {
+    "title": TIT2,
+    "artist": TPE1,
+    "album": TALB,
+    "date": TDRC,
+    "genre": TCON,
+    "description": TDES,
+    "guid": TGID,
+}
 NO_END = 0xFFFFFFFF  # CHAP start/end byte offsets: "not given", the times are what count
 TOC_ID = "toc"
 # ISO 639-2 codes for COMM; the show's language is ISO 639-1. Unknown languages are "und" (undetermined).
-LANGUAGES = {"en": "eng", "uk": "ukr", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pl": "pol",
-             "pt": "por", "nl": "nld", "ru": "rus", "cs": "ces", "sv": "swe", "da": "dan", "fi": "fin",
-             "no": "nor", "nb": "nob", "ja": "jpn", "zh": "zho", "ko": "kor", "tr": "tur", "be": "bel",
-             "lt": "lit", "lv": "lav", "et": "est", "ro": "ron", "hu": "hun", "ka": "kat", "he": "heb", "ar": "ara"}
+LANGUAGES = {
+    "en": "eng",
+    "uk": "ukr",
+    "de": "deu",
+    "fr": "fra",
+    "es": "spa",
+    "it": "ita",
+    "pl": "pol",
+    "pt": "por",
+    "nl": "nld",
+    "ru": "rus",
+    "cs": "ces",
+    "sv": "swe",
+    "da": "dan",
+    "fi": "fin",
+    "no": "nor",
+    "nb": "nob",
+    "ja": "jpn",
+    "zh": "zho",
+    "ko": "kor",
+    "tr": "tur",
+    "be": "bel",
+    "lt": "lit",
+    "lv": "lav",
+    "et": "est",
+    "ro": "ron",
+    "hu": "hun",
+    "ka": "kat",
+    "he": "heb",
+    "ar": "ara",
+}
 
 
 def open_audio(path: Path) -> MP3:
@@ -59,8 +105,9 @@ def read(audio: MP3) -> dict:
     fields["comment"] = next((_join(f.text) for f in tags.getall("COMM") if f.desc == ""), None)
     fields["podcast"] = True if tags.getall("PCST") else None
     fields["feed_url"] = next((f.url for f in tags.getall("WFED")), None)
-    fields["cover"] = next((Picture(f.mime, f.data) for f in tags.getall("APIC") if f.type == PictureType.COVER_FRONT),
-                           None)
+    fields["cover"] = next(
+        (Picture(f.mime, f.data) for f in tags.getall("APIC") if f.type == PictureType.COVER_FRONT), None
+    )
     fields["chapters"] = _chapters(tags)
     return fields
 
@@ -72,8 +119,13 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
         return fields, []
     end_of_audio = int(length_s * 1000)
     ends = [c.start_ms for c in chapters[1:]] + [end_of_audio]
-    fields = dict(fields, chapters=tuple(ChapterTag(c.start_ms, c.title, max(c.start_ms, end), c.url, c.image, c.hidden)
-                                         for c, end in zip(chapters, ends, strict=True)))
+    fields = dict(
+        fields,
+        chapters=tuple(
+            ChapterTag(c.start_ms, c.title, max(c.start_ms, end), c.url, c.image, c.hidden)
+            for c, end in zip(chapters, ends, strict=True)
+        ),
+    )
     return fields, []
 
 
@@ -89,8 +141,11 @@ def write(audio: MP3, fields: dict, language: str = "") -> None:
     if fields.get("comment") is not None:
         for key in [k for k, f in tags.items() if k.startswith("COMM") and f.desc == ""]:
             del tags[key]
-        tags.add(COMM(encoding=3, lang=LANGUAGES.get(language.split("-")[0].lower(), "und"), desc="",
-                      text=[fields["comment"]]))
+        tags.add(
+            COMM(
+                encoding=3, lang=LANGUAGES.get(language.split("-")[0].lower(), "und"), desc="", text=[fields["comment"]]
+            )
+        )
     if fields.get("podcast") is not None:
         tags.setall("PCST", [PCST(value=1)] if fields["podcast"] else [])
     if fields.get("feed_url") is not None:
@@ -98,8 +153,15 @@ def write(audio: MP3, fields: dict, language: str = "") -> None:
     if fields.get("cover") is not None:
         for key in [k for k, f in tags.items() if k.startswith("APIC") and f.type == PictureType.COVER_FRONT]:
             del tags[key]
-        tags.add(APIC(encoding=3, mime=fields["cover"].mime, type=PictureType.COVER_FRONT, desc="cover",
-                      data=fields["cover"].data))
+        tags.add(
+            APIC(
+                encoding=3,
+                mime=fields["cover"].mime,
+                type=PictureType.COVER_FRONT,
+                desc="cover",
+                data=fields["cover"].data,
+            )
+        )
     if fields.get("chapters") is not None:
         tags.delall("CHAP")
         tags.delall("CTOC")
@@ -114,16 +176,37 @@ def _add_chapters(tags: ID3, chapters: tuple[ChapterTag, ...]) -> None:
         if chapter.url:
             sub.append(WXXX(encoding=3, desc="", url=chapter.url))
         if chapter.image:
-            sub.append(APIC(encoding=3, mime=chapter.image.mime, type=PictureType.OTHER, desc="chapter image",
-                            data=chapter.image.data))
+            sub.append(
+                APIC(
+                    encoding=3,
+                    mime=chapter.image.mime,
+                    type=PictureType.OTHER,
+                    desc="chapter image",
+                    data=chapter.image.data,
+                )
+            )
         element_id = f"chp{i}"
-        tags.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
-                      start_offset=NO_END, end_offset=NO_END, sub_frames=sub))
+        tags.add(
+            CHAP(
+                element_id=element_id,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
+                start_offset=NO_END,
+                end_offset=NO_END,
+                sub_frames=sub,
+            )
+        )
         if not chapter.hidden:
             ids.append(element_id)
     if chapters:
-        tags.add(CTOC(element_id=TOC_ID, flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                      sub_frames=[TIT2(encoding=3, text=["Chapters"])]))
+        tags.add(
+            CTOC(
+                element_id=TOC_ID,
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=["Chapters"])],
+            )
+        )
 
 
 def _chapters(tags: ID3) -> tuple[ChapterTag, ...]:
@@ -135,8 +218,11 @@ def _chapters(tags: ID3) -> tuple[ChapterTag, ...]:
         title = _text(frame.sub_frames, "TIT2") or ""
         url = next((f.url for f in frame.sub_frames.getall("WXXX")), None)
         image = next((Picture(f.mime, f.data) for f in frame.sub_frames.getall("APIC")), None)
-        chapters.append(ChapterTag(frame.start_time, title, frame.end_time, url, image,
-                                   hidden=has_toc and frame.element_id not in listed))
+        chapters.append(
+            ChapterTag(
+                frame.start_time, title, frame.end_time, url, image, hidden=has_toc and frame.element_id not in listed
+            )
+        )
     return tuple(sorted(chapters, key=lambda c: c.start_ms))
 
 

@@ -20,15 +20,38 @@ from mutagen.mp4 import MP4, MP4Cover
 from feedtool.errors import AudioError
 from feedtool.tagformats.fields import ChapterTag, Picture, plain_chapters, utf8_prefix
 
-LABELS = {"title": "©nam", "artist": "©ART", "album": "©alb", "track": "trkn", "date": "©day", "genre": "©gen",
-          "description": "desc", "comment": "©cmt", "podcast": "pcst", "feed_url": "purl", "guid": "egid",
-          "cover": "covr", "chapters": "chpl + chapter track (ffmpeg)"}
-TEXT_ATOMS = {"title": "\xa9nam", "artist": "\xa9ART", "album": "\xa9alb", "date": "\xa9day", "genre": "\xa9gen",
-              "description": "desc", "comment": "\xa9cmt", "feed_url": "purl", "guid": "egid"}
+LABELS = {
+    "title": "©nam",
+    "artist": "©ART",
+    "album": "©alb",
+    "track": "trkn",
+    "date": "©day",
+    "genre": "©gen",
+    "description": "desc",
+    "comment": "©cmt",
+    "podcast": "pcst",
+    "feed_url": "purl",
+    "guid": "egid",
+    "cover": "covr",
+    "chapters": "chpl + chapter track (ffmpeg)",
+}
+TEXT_ATOMS = {
+    "title": "\xa9nam",
+    "artist": "\xa9ART",
+    "album": "\xa9alb",
+    "date": "\xa9day",
+    "genre": "\xa9gen",
+    "description": "desc",
+    "comment": "\xa9cmt",
+    "feed_url": "purl",
+    "guid": "egid",
+}
 MUXERS = {".m4a": "ipod", ".m4b": "ipod", ".m4v": "ipod", ".mp4": "mp4", ".mov": "mov"}  # never raw "m4v"
 TITLE_BYTES = 255  # chpl stores a chapter title's length in one byte
-NO_FFMPEG = ("not written: mutagen cannot write MP4 chapters and ffmpeg is not installed "
-             "(install ffmpeg, e.g. apt-get install ffmpeg, and run feedtool tag again)")
+NO_FFMPEG = (
+    "not written: mutagen cannot write MP4 chapters and ffmpeg is not installed "
+    "(install ffmpeg, e.g. apt-get install ffmpeg, and run feedtool tag again)"
+)
 
 
 def open_audio(path: Path) -> MP4:
@@ -97,8 +120,13 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
     end = int(length_s * 1000)
     lines = [";FFMETADATA1"]
     for chapter, next_start in zip(chapters, [c.start_ms for c in chapters[1:]] + [end], strict=True):
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={chapter.start_ms}",
-                  f"END={max(next_start, chapter.start_ms)}", f"title={_escape(chapter.title)}"]
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={chapter.start_ms}",
+            f"END={max(next_start, chapter.start_ms)}",
+            f"title={_escape(chapter.title)}",
+        ]
     fd, meta = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ffmeta", dir=path.parent)
     fd2, out = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd2)
@@ -106,14 +134,43 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
         # the old chapter track is a data stream: map audio, real video (V, not cover pictures) and subtitles only
-        command = [ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-f", "ffmetadata", "-i", meta,
-                   "-map", "0:a", "-map", "0:V?", "-map", "0:s?", "-map_metadata", "0", "-map_chapters", "1",
-                   "-c", "copy", "-movflags", "+faststart", "-f", MUXERS.get(path.suffix.lower(), "mp4"), out]
+        command = [
+            ffmpeg(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(path),
+            "-f",
+            "ffmetadata",
+            "-i",
+            meta,
+            "-map",
+            "0:a",
+            "-map",
+            "0:V?",
+            "-map",
+            "0:s?",
+            "-map_metadata",
+            "0",
+            "-map_chapters",
+            "1",
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+            "-f",
+            MUXERS.get(path.suffix.lower(), "mp4"),
+            out,
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             problem = (result.stderr.strip().splitlines() or ["no message"])[-1]
-            raise AudioError(f"chapters: ffmpeg could not write them: {problem} "
-                             "(the file was not changed; check that ffmpeg can read it)")
+            raise AudioError(
+                f"chapters: ffmpeg could not write them: {problem} "
+                "(the file was not changed; check that ffmpeg can read it)"
+            )
         os.replace(out, path)
     finally:
         for leftover in (meta, out):

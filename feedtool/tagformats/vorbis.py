@@ -21,11 +21,27 @@ from mutagen.oggvorbis import OggVorbis
 from feedtool.tagformats.fields import ChapterTag, Picture, plain_chapters, track_number
 from feedtool.timecode import format_npt, parse_timecode
 
-LABELS = {"title": "TITLE", "artist": "ARTIST", "album": "ALBUM", "track": "TRACKNUMBER", "date": "DATE",
-          "genre": "GENRE", "description": "DESCRIPTION", "comment": "COMMENT", "cover": "METADATA_BLOCK_PICTURE",
-          "chapters": "CHAPTERnnn"}
-TEXT_KEYS = {"title": "TITLE", "artist": "ARTIST", "album": "ALBUM", "date": "DATE", "genre": "GENRE",
-             "description": "DESCRIPTION", "comment": "COMMENT"}
+LABELS = {
+    "title": "TITLE",
+    "artist": "ARTIST",
+    "album": "ALBUM",
+    "track": "TRACKNUMBER",
+    "date": "DATE",
+    "genre": "GENRE",
+    "description": "DESCRIPTION",
+    "comment": "COMMENT",
+    "cover": "METADATA_BLOCK_PICTURE",
+    "chapters": "CHAPTERnnn",
+}
+TEXT_KEYS = {
+    "title": "TITLE",
+    "artist": "ARTIST",
+    "album": "ALBUM",
+    "date": "DATE",
+    "genre": "GENRE",
+    "description": "DESCRIPTION",
+    "comment": "COMMENT",
+}
 READERS = {".opus": OggOpus, ".ogg": OggVorbis, ".oga": OggVorbis, ".flac": FLAC}
 log = logging.getLogger(__name__)
 CHAPTER_KEY = re.compile(r"^CHAPTER(\d{3})(NAME|URL)?$", re.IGNORECASE)
@@ -117,6 +133,7 @@ def _dimensions(picture: FlacPicture) -> None:
     import io
 
     from PIL import Image
+
     with Image.open(io.BytesIO(picture.data)) as image:
         picture.width, picture.height = image.size
         picture.depth = 24 if image.mode in ("RGB", "YCbCr") else 32 if image.mode == "RGBA" else 8
@@ -124,7 +141,7 @@ def _dimensions(picture: FlacPicture) -> None:
 
 def _chapters(tags) -> tuple[ChapterTag, ...]:
     starts, names, urls = {}, {}, {}
-    for key, values in (tags.items() if hasattr(tags, "items") else ()):
+    for key, values in tags.items() if hasattr(tags, "items") else ():
         match = CHAPTER_KEY.match(key)
         if not match or not values:
             continue
