@@ -16,7 +16,7 @@ from mutagen.mp4 import MP4, Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from feedtool.errors import AudioError
+from feedtool.errors import AudioError, error
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.timecode import parse_timecode
@@ -56,6 +56,15 @@ FORMAT_NAMES = {
 def probe_audio(path: Path, where: str | None = None) -> AudioInfo:
     """Read what the audio file says about itself. Raises AudioError naming the file and what to do."""
     where = where or str(path)
+    try:
+        return _probe(path, where)
+    except AudioError as e:  # one finding with its place, so check and build group it under the episode file
+        text = str(e).removeprefix(f"{where}: ")
+        message, _, hint = text.rpartition(" (") if text.endswith(")") else (text, "", "")
+        raise AudioError(findings=[error("audio/unreadable", where, message, hint[:-1])]) from e.__cause__
+
+
+def _probe(path: Path, where: str) -> AudioInfo:
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
