@@ -120,7 +120,7 @@ class BuildCache:
                     e.offset,
                     e.length,
                     e.outputs,
-                    tuple(tuple(f) for f in _plain(e.findings)),
+                    tuple(_plain(e.findings)),
                 )
                 for source, e in entries.items()
             },

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from feedtool import __version__
-from feedtool.errors import ExitStatus, FeedtoolError, Finding
+from feedtool.errors import ExitStatus, FeedtoolError
 
 log = logging.getLogger("feedtool")
 
@@ -305,7 +305,3 @@ def main(argv: list[str] | None = None) -> int:
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
-
-
-def finding_lines(findings: list[Finding]) -> list[str]:
-    return [f"{f.severity}: {f}" for f in findings]

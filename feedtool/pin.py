@@ -23,10 +23,10 @@ def insert_front_matter_field(text: str, key: str, value: str) -> str:
     '---\\ntitle: A\\nguid: x\\n---\\nNotes\\n'
     """
     lines = text.split("\n")
-    newline = "\r\n" if lines[0].endswith("\r") else "\n"
+    carriage_return = "\r" if lines[0].endswith("\r") else ""  # keep a CRLF file CRLF
     for i, line in enumerate(lines[1:], start=1):
         if line.rstrip() in ("---", "..."):
-            lines.insert(i, f"{key}: {value}" + ("\r" if newline == "\r\n" else ""))
+            lines.insert(i, f"{key}: {value}{carriage_return}")
             return "\n".join(lines)
     raise ValueError("no closing front matter line")
 

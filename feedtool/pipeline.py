@@ -295,7 +295,8 @@ def _run(
     refs = [e.ref for e in cached.values()] + [b.ref for b in fresh.values()]
     show, show_findings = build_show(config, refs, tuple(b.episode for b in fresh.values() if b.episode))
     findings.extend(show_findings)
-    findings.extend(channel_findings(config, show))
+    channel = render_feed(show, [])  # rendered once: checked here, written around the items below
+    findings.extend(channel_findings(config, channel))
     if not collect_errors and (any(f.is_error for f in findings) or (strict and findings)):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)
@@ -315,7 +316,7 @@ def _run(
     outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
     written = write_outputs(outputs, out_dir)
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
-    head, tail = render_feed(show, [])
+    head, tail = channel
     pieces = [
         Piece(r.source, scratch, *spooled[r.source])
         if r.source in fresh

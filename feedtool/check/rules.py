@@ -130,9 +130,9 @@ def item_findings(config: Config, episode: Episode, item) -> list[Finding]:
     return _keep(run_rules(scope, ITEM_RULES), config)
 
 
-def channel_findings(config: Config, show: Show) -> list[Finding]:
-    """The channel rules over the rendered channel (the feed without its items)."""
-    head = b"".join(render_feed(show, []))
+def channel_findings(config: Config, channel: list[bytes]) -> list[Finding]:
+    """The channel rules over the rendered channel (render_feed(show, []): the feed without its items)."""
+    head = b"".join(channel)
     root, findings = parse_feed(head, str(config.path))
     if root is None:  # our own renderer made no feed: a bug, said plainly
         raise AssertionError(f"the rendered channel does not parse: {findings}")
