@@ -10,13 +10,23 @@ from pathlib import Path
 import mutagen
 from mutagen.aac import AAC
 from mutagen.flac import FLAC
-from mutagen.id3 import Frames, Frames_2_2
-from mutagen.mp3 import MP3
+from mutagen.id3 import Frames, Frames_2_2, ID3TimeStamp
+from mutagen.mp3 import MP3, MPEGInfo
 from mutagen.mp4 import MP4, Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
+from feedtool.id3frames import (
+    TEXT_FRAMES,
+    ChapterFrame,
+    Id3Frames,
+    Unusual,
+    id3_artwork,
+    id3_chapters,
+    id3_tags,
+    read_id3_frames,
+)
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.timecode import parse_timecode
@@ -85,9 +95,7 @@ def _probe(path: Path, where: str) -> AudioInfo:
     if size == 0:
         raise AudioError(f"{where}: the audio file is empty (0 bytes; export it again)")
     try:
-        audio = reader(path, translate=False, known_frames=_ID3_FRAMES) if reader is MP3 else reader(path)
-        if reader is MP3 and audio.tags is not None and audio.tags.version < (2, 3, 0):
-            audio.tags.update_to_v24()  # ID3v2.2's three-letter frames; v2.3's TYER is read as it is
+        audio = _load_mp3(path, size) if reader is MP3 else reader(path)
     except PermissionError as e:
         raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)") from e
     except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
@@ -113,6 +121,60 @@ def _probe(path: Path, where: str) -> AudioInfo:
     )
 
 
+class _Mp3:
+    """An MP3 as feedtool reads it: mutagen's MPEG stream info and the ID3 frames feedtool uses."""
+
+    def __init__(self, info: MPEGInfo, frames: Id3Frames | None):
+        self.info, self.frames = info, frames
+
+
+def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
+    """The lean ID3 reader for the usual tag, mutagen's for the rest (ID3v1, v2.2, unsynchronised...)."""
+    with open(path, "rb") as f:
+        try:
+            if not lean:  # the tests compare both readers
+                raise Unusual("mutagen asked for")
+            frames = read_id3_frames(f.read(10), f.read)
+            f.seek(max(0, size - 131))
+            if frames is None or b"TAG" in f.read():  # an ID3v1 tag: mutagen merges it into the v2 frames
+                raise Unusual("no ID3v2 tag, or an ID3v1 tag too")
+        except Unusual:
+            pass
+        else:
+            if "TDRC" in frames.text:  # mutagen's reading of a timestamp ("2024-05-01T10:00" -> "2024-05-01 10:00")
+                frames.text["TDRC"] = tuple(ID3TimeStamp(value).text for value in frames.text["TDRC"])
+            return _Mp3(MPEGInfo(f, frames.size), frames)
+    audio = MP3(path, translate=False, known_frames=_ID3_FRAMES)
+    if audio.tags is not None and audio.tags.version < (2, 3, 0):
+        audio.tags.update_to_v24()  # ID3v2.2's three-letter frames; v2.3's TYER is read as it is
+    return _Mp3(audio.info, _frames_from_mutagen(audio.tags))
+
+
+def _frames_from_mutagen(tags) -> Id3Frames | None:
+    if tags is None:
+        return None
+
+    def first_url(sub_frames):
+        return next((f.url for f in sub_frames.getall("WXXX")), None)
+
+    return Id3Frames(
+        size=tags.size,
+        text={name: tuple(str(v) for v in tags[name].text) for name in TEXT_FRAMES if name in tags},
+        comments=tuple((f.desc, tuple(f.text)) for f in tags.getall("COMM")),
+        pictures=tuple((p.mime, p.type, len(p.data)) for p in tags.getall("APIC")),
+        chapters=tuple(
+            ChapterFrame(
+                f.element_id,
+                f.start_time,
+                tuple(str(v) for v in f.sub_frames["TIT2"].text) if "TIT2" in f.sub_frames else None,
+                first_url(f.sub_frames),
+            )
+            for f in tags.getall("CHAP")
+        ),
+        tocs=tuple((toc.flags, tuple(toc.child_element_ids)) for toc in tags.getall("CTOC")),
+    )
+
+
 def _reason(e: Exception) -> str:
     text = str(e).strip() or type(e).__name__
     return text[0].lower() + text[1:]
@@ -131,7 +193,7 @@ def _what_it_is(path: Path, expected) -> str:
 
 def _check_complete(audio, path: Path, size: int, where: str) -> None:
     """Catch truncated uploads: the stream's own header says how long it is, the file must hold that much."""
-    if isinstance(audio, MP3):
+    if isinstance(audio, _Mp3):
         # With a Xing/LAME header mutagen takes duration and bitrate from it, so they promise
         # bitrate * length / 8 bytes of audio; without one they are estimated from the size and always agree.
         expected = audio.info.bitrate * audio.info.length / 8
@@ -170,19 +232,11 @@ def _track(value) -> int | None:
 
 
 def _tags(audio) -> Tags:
+    if isinstance(audio, _Mp3):
+        return id3_tags(audio.frames) if audio.frames else Tags()
     tags = audio.tags
     if tags is None:
         return Tags()
-    if isinstance(audio, MP3):
-        comment = next((str(f) for f in tags.getall("COMM") if not f.desc), None)
-        return Tags(
-            title=_first(tags.get("TIT2")),
-            artist=_first(tags.get("TPE1")),
-            album=_first(tags.get("TALB")),
-            track=_track(_first(tags.get("TRCK"))),
-            date=_first(tags.get("TDRC") or tags.get("TYER")),
-            comment=comment,
-        )
     if isinstance(audio, MP4):
         return Tags(
             title=_first(tags.get("\xa9nam")),
@@ -203,31 +257,11 @@ def _tags(audio) -> Tags:
 
 
 def _chapters(audio) -> tuple[Chapter, ...]:
-    if isinstance(audio, MP3):
-        return _id3_chapters(audio.tags) if audio.tags is not None else ()
+    if isinstance(audio, _Mp3):
+        return id3_chapters(audio.frames) if audio.frames else ()
     if isinstance(audio, MP4):
         return tuple(Chapter(start=float(c.start), title=c.title) for c in (audio.chapters or ()))
     return _vorbis_chapters(audio.tags) if audio.tags is not None else ()
-
-
-def _id3_chapters(tags) -> tuple[Chapter, ...]:
-    frames = {f.element_id: f for f in tags.getall("CHAP")}
-    if not frames:
-        return ()
-    in_toc: set[str] = set()
-    order: list[str] = []
-    for toc in tags.getall("CTOC"):
-        if toc.flags & 0x02:  # top-level table of contents
-            order = [cid for cid in toc.child_element_ids if cid in frames]
-        in_toc.update(toc.child_element_ids)
-    chapters = []
-    for cid, frame in frames.items():
-        title = _first(frame.sub_frames.get("TIT2")) or cid
-        url = next((f.url for f in frame.sub_frames.getall("WXXX")), None)
-        chapters.append(
-            Chapter(start=frame.start_time / 1000, title=title, url=url, hidden=bool(order) and cid not in in_toc)
-        )
-    return tuple(sorted(chapters, key=lambda c: c.start))
 
 
 def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
@@ -252,13 +286,11 @@ def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
 
 
 def _artwork(audio) -> Artwork | None:
+    if isinstance(audio, _Mp3):
+        return id3_artwork(audio.frames) if audio.frames else None
     tags = audio.tags
     if tags is None and not getattr(audio, "pictures", None):
         return None
-    if isinstance(audio, MP3):
-        pictures = tags.getall("APIC")
-        front = next((p for p in pictures if p.type == 3), pictures[0] if pictures else None)
-        return Artwork(mime_type=front.mime, size_bytes=len(front.data)) if front else None
     if isinstance(audio, MP4):
         covers = tags.get("covr") or []
         if not covers:

@@ -1,0 +1,285 @@
+"""Read the ID3v2.3/2.4 frames feedtool uses, quickly; leave every unusual tag to mutagen.
+
+mutagen parses each frame through generic field specs: about a millisecond for a tag with chapters, the
+largest single cost of a cold build. The common tag (no unsynchronisation, no extended header, frames
+neither compressed nor encrypted nor repeated, text that decodes) is read here in a tenth of that, with
+mutagen's reading rules; anything else raises Unusual and probe.py reads the file with mutagen instead.
+tests/test_id3frames.py holds both readers to the same results. No mutagen here, on purpose: this module
+must not come to depend on its internals.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from feedtool.model import Artwork, Chapter, Tags
+
+TEXT_FRAMES = ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER")
+# The frames probe.py asks mutagen to parse; mutagen's choice between syncsafe and plain frame sizes counts them.
+KNOWN_FRAMES = frozenset(name.encode() for name in (*TEXT_FRAMES, "COMM", "APIC", "CHAP", "CTOC", "WXXX"))
+_ENCODINGS = {0: ("latin-1", 1), 1: ("utf-16", 2), 2: ("utf-16-be", 2), 3: ("utf-8", 1)}
+_EMPTY_HEADER = b"\x00" * 10
+_SIZE = struct.Struct(">L")
+
+
+class Unusual(Exception):
+    """The tag holds something this reader leaves to mutagen."""
+
+
+@dataclass(frozen=True)
+class ChapterFrame:
+    element_id: str
+    start_ms: int
+    title: tuple[str, ...] | None  # the TIT2 sub-frame's values
+    url: str | None  # the first WXXX sub-frame's URL
+
+
+@dataclass(frozen=True)
+class Id3Frames:
+    """The frames feedtool reads from an ID3v2 tag, in the order of the tag, values as mutagen reads them."""
+
+    size: int  # bytes the tag takes at the start of the file, header included: where the audio starts
+    text: dict[str, tuple[str, ...]]  # TIT2, TPE1, TALB, TRCK, TDRC (raw, not yet normalised), TYER
+    comments: tuple[tuple[str, tuple[str, ...]], ...]  # COMM: (description, values)
+    pictures: tuple[tuple[str, int, int], ...]  # APIC: (MIME type, picture type, image size in bytes)
+    chapters: tuple[ChapterFrame, ...]
+    tocs: tuple[tuple[int, tuple[str, ...]], ...]  # CTOC: (flags, child element ids)
+
+
+def read_id3_frames(head: bytes, read_rest) -> Id3Frames | None:
+    """The frames of the tag starting with the file's first 10 bytes (`head`); `read_rest(n)` reads on.
+
+    None when the file has no ID3v2 tag; Unusual when mutagen should read it.
+    """
+    if len(head) < 10 or head[:3] != b"ID3":
+        return None
+    version, flags = head[3], head[5]
+    if version not in (3, 4) or head[4] != 0 or flags or any(b & 0x80 for b in head[6:10]):
+        raise Unusual("ID3 version, flags or header size")
+    size = _syncsafe(_SIZE.unpack_from(head, 6)[0])
+    data = read_rest(size)
+    if len(data) != size:
+        raise Unusual("tag shorter than its header says")
+    frames = _Frames(version)
+    frames.read(data)
+    return Id3Frames(
+        size=size + 10,
+        text={name: values for name, values in frames.text.items()},
+        comments=tuple(frames.comments.values()),
+        pictures=tuple(frames.pictures.values()),
+        chapters=tuple(frames.chapters.values()),
+        tocs=tuple(frames.tocs.values()),
+    )
+
+
+def _syncsafe(value: int) -> int:
+    return (value >> 24 & 0x7F) << 21 | (value >> 16 & 0x7F) << 14 | (value >> 8 & 0x7F) << 7 | value & 0x7F
+
+
+class _Frames:
+    """One tag's frames (or a chapter's sub-frames), keyed as mutagen keys them so a repeat is noticed."""
+
+    def __init__(self, version: int, nested: bool = False):
+        self.version, self.nested = version, nested
+        self.text: dict[str, tuple[str, ...]] = {}
+        self.comments: dict[tuple, tuple[str, tuple[str, ...]]] = {}
+        self.pictures: dict[str, tuple[str, int, int]] = {}
+        self.chapters: dict[str, ChapterFrame] = {}
+        self.tocs: dict[str, tuple[int, tuple[str, ...]]] = {}
+        self.urls: dict[str, str] = {}
+
+    def read(self, data: bytes) -> None:
+        # mutagen's read_frames: a frame of size 0 is skipped, a zero name ends the frames
+        syncsafe = self.version == 4 and _sizes_are_syncsafe(data)
+        end, pos = len(data), 0
+        while end - pos >= 10:
+            name, size, flags = data[pos : pos + 4], _SIZE.unpack_from(data, pos + 4)[0], data[pos + 9]
+            if not name.strip(b"\x00"):
+                return
+            if syncsafe:
+                size = _syncsafe(size)
+            body = data[pos + 10 : pos + 10 + size]
+            pos += 10 + size
+            if size == 0 or name not in KNOWN_FRAMES:
+                if name[3:] == b"\x00":
+                    raise Unusual("ID3v2.2 frame name in a v2.3/2.4 tag")
+                continue
+            if len(body) < size:
+                raise Unusual("frame runs past the tag")
+            # v2.4: grouping, compression, encryption, unsynchronisation, data length; v2.3: the first three
+            if flags & (0x4F if self.version == 4 else 0xE0):
+                raise Unusual("frame flags")
+            self._add(name.decode("ascii"), body)
+        if pos < end and end - pos < 10 and data[pos:].strip(b"\x00"):
+            raise Unusual("bytes after the last frame")
+
+    def _add(self, name: str, body: bytes) -> None:
+        if name in ("CHAP", "CTOC") and self.nested:
+            raise Unusual("nested chapter frames")
+        if name[0] == "T":
+            _once(self.text, name, _texts(_encoding(body), body[1:]))
+        elif name == "COMM":
+            if len(body) < 5:
+                raise Unusual("short COMM")
+            encoding, language = _encoding(body), body[1:4]
+            if any(b > 0x7F for b in language):
+                raise Unusual("COMM language not ASCII")
+            desc, rest = _terminated(body[4:], encoding)
+            if not rest:
+                _missing()
+            _once(self.comments, (desc, language), (desc, _texts(encoding, rest)))
+        elif name == "APIC":
+            encoding = _encoding(body)
+            mime, rest = _latin1(body[1:])
+            if not rest:
+                raise Unusual("APIC without picture type")
+            kind = rest[0]
+            desc, image = _terminated(rest[1:], encoding) if rest[1:] else _missing()
+            _once(self.pictures, desc, (mime, kind, len(image)))
+        elif name == "WXXX":
+            encoding = _encoding(body)
+            desc, rest = _terminated(body[1:], encoding) if body[1:] else _missing()
+            _once(self.urls, desc, _latin1(rest)[0] if rest else _missing())
+        elif name == "CHAP":
+            element_id, rest = _latin1(body)
+            if len(rest) < 16:
+                raise Unusual("short CHAP")
+            sub = _Frames(self.version, nested=True)
+            sub.read(rest[16:])
+            url = next(iter(sub.urls.values()), None)
+            _once(
+                self.chapters,
+                element_id,
+                ChapterFrame(element_id, _SIZE.unpack_from(rest)[0], sub.text.get("TIT2"), url),
+            )
+        else:  # CTOC
+            element_id, rest = _latin1(body)
+            if len(rest) < 2:
+                raise Unusual("short CTOC")
+            flags, count, rest = rest[0], rest[1], rest[2:]
+            children = []
+            for _ in range(count):
+                child, rest = _latin1(rest)
+                children.append(child)
+            _Frames(self.version, nested=True).read(rest)  # its sub-frames, only so that odd ones go to mutagen
+            _once(self.tocs, element_id, (flags, tuple(children)))
+
+
+def _sizes_are_syncsafe(data: bytes) -> bool:
+    """mutagen's determine_bpi: iTunes once wrote plain integers as ID3v2.4 frame sizes, so both readings
+    are walked and the one finding more known frames wins (ties go to the one ending inside the data)."""
+
+    differs = False  # no size of 128 or more: both readings are the same walk
+
+    def walk(syncsafe: bool) -> tuple[int, int]:
+        nonlocal differs
+        pos = found = 0
+        while pos < len(data) - 10:
+            if data[pos : pos + 10] == _EMPTY_HEADER:
+                return found, -((len(data) - pos) % 10)
+            size = _SIZE.unpack_from(data, pos + 4)[0]
+            differs = differs or size > 0x7F
+            found += data[pos : pos + 4] in KNOWN_FRAMES
+            pos += 10 + (_syncsafe(size) if syncsafe else size)
+        return found, pos - len(data)
+
+    as_syncsafe, syncsafe_end = walk(True)
+    if not differs:
+        return True
+    as_int, int_end = walk(False)
+    return not (as_int > as_syncsafe or (as_int == as_syncsafe and syncsafe_end >= 1 and int_end <= 1))
+
+
+def _once(frames: dict, key, value) -> None:
+    if key in frames:  # mutagen merges or renames repeated frames; leave that to it
+        raise Unusual("repeated frame")
+    frames[key] = value
+
+
+def _missing():
+    raise Unusual("frame ends early")  # mutagen drops such a frame
+
+
+def _encoding(body: bytes) -> int:
+    if len(body) < 2 or body[0] not in _ENCODINGS:
+        raise Unusual("text encoding")
+    return body[0]
+
+
+def _latin1(data: bytes) -> tuple[str, bytes]:
+    text, _, rest = data.partition(b"\x00")
+    return text.decode("latin-1"), rest
+
+
+def _terminated(data: bytes, encoding: int) -> tuple[str, bytes]:
+    """One string up to its terminator (or the end), and what follows."""
+    codec, width = _ENCODINGS[encoding]
+    if width == 1:
+        stop = data.find(b"\x00")
+    else:
+        stop = data.find(b"\x00\x00")
+        while stop != -1 and stop % 2:  # a UTF-16 terminator is a whole code unit
+            stop = data.find(b"\x00\x00", stop + 1)
+    text, rest = (data, b"") if stop == -1 else (data[:stop], data[stop + width :])
+    try:
+        return text.decode(codec), rest
+    except UnicodeDecodeError:
+        raise Unusual("text does not decode") from None
+
+
+def _texts(encoding: int, data: bytes) -> tuple[str, ...]:
+    """A text frame's values: strings separated by terminators, as mutagen's MultiSpec reads them."""
+    values = []
+    while True:
+        value, data = _terminated(data, encoding)
+        values.append(value)
+        if not data:
+            return tuple(values)
+
+
+def id3_tags(frames: Id3Frames) -> Tags:
+    def text(name: str) -> str | None:
+        values = frames.text.get(name)
+        if values is None:
+            return None
+        # mutagen shows a timestamp frame's values joined by commas, other text frames' by NUL
+        return ("," if name == "TDRC" else "\x00").join(values).strip() or None
+
+    track = text("TRCK")
+    track = track.split("/")[0].strip() if track else ""
+    return Tags(
+        title=text("TIT2"),
+        artist=text("TPE1"),
+        album=text("TALB"),
+        track=int(track) if track.isdigit() else None,
+        date=text("TDRC") if "TDRC" in frames.text else text("TYER"),
+        comment=next(("\x00".join(values) for desc, values in frames.comments if not desc), None),
+    )
+
+
+def id3_chapters(frames: Id3Frames) -> tuple[Chapter, ...]:
+    by_id = {c.element_id: c for c in frames.chapters}
+    in_toc: set[str] = set()
+    order: list[str] = []
+    for flags, children in frames.tocs:
+        if flags & 0x02:  # the top-level table of contents
+            order = [cid for cid in children if cid in by_id]
+        in_toc.update(children)
+    chapters = [
+        Chapter(
+            start=c.start_ms / 1000,
+            title=("\x00".join(c.title).strip() if c.title else "") or c.element_id,
+            url=c.url,
+            hidden=bool(order) and c.element_id not in in_toc,
+        )
+        for c in by_id.values()
+    ]
+    return tuple(sorted(chapters, key=lambda c: c.start))
+
+
+def id3_artwork(frames: Id3Frames) -> Artwork | None:
+    if not frames.pictures:
+        return None
+    mime, _, size = next((p for p in frames.pictures if p[1] == 3), frames.pictures[0])  # 3: front cover
+    return Artwork(mime_type=mime, size_bytes=size)

@@ -1,0 +1,219 @@
+"""The lean ID3 reader against mutagen: for every tag, both must give probe the same facts.
+
+mutagen is the oracle here: each tag is read once by the lean reader and once by mutagen (the path probe
+takes for unusual tags), and the facts compared. Tags are written by mutagen itself (every encoding, both
+ID3 versions, chapters, tables of contents, pictures) and, for what mutagen does not write (sizes as plain
+integers the way old iTunes wrote them, flags, repeats, junk), assembled byte by byte.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import struct
+
+import pytest
+from conftest import DATA
+from mutagen.id3 import (
+    APIC,
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TDRC,
+    TIT2,
+    TPE1,
+    TRCK,
+    TYER,
+    WXXX,
+    CTOCFlags,
+)
+
+from feedtool import probe
+from feedtool.id3frames import Unusual, read_id3_frames
+
+AUDIO = DATA / "tiny.mp3"
+
+
+def facts(path, lean: bool):
+    audio = probe._load_mp3(path, path.stat().st_size, lean=lean)
+    info = audio.info
+    return (
+        probe._tags(audio),
+        probe._chapters(audio),
+        probe._artwork(audio),
+        (info.length, info.bitrate, info.frame_offset),
+    )
+
+
+def lean_reads(path) -> bool:
+    """Whether probe reads this file's tag with the lean reader (not mutagen): a usual ID3v2 tag, no ID3v1."""
+    with open(path, "rb") as f:
+        try:
+            found = read_id3_frames(f.read(10), f.read) is not None
+        except Unusual:
+            return False
+    return found and b"TAG" not in path.read_bytes()[-131:]
+
+
+def assert_same(path, lean_expected: bool = True):
+    assert facts(path, lean=True) == facts(path, lean=False)
+    assert lean_reads(path) is lean_expected
+
+
+def bare_audio() -> bytes:
+    data = AUDIO.read_bytes()
+    if data[:3] == b"ID3":
+        size = data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9]
+        data = data[size + 10 :]
+    return data
+
+
+def syncsafe(n: int) -> bytes:
+    return bytes([(n >> 21) & 0x7F, (n >> 14) & 0x7F, (n >> 7) & 0x7F, n & 0x7F])
+
+
+def raw_tag(frames, version=4, header_flags=0, plain_sizes=False, padding=20) -> bytes:
+    """An ID3v2 tag assembled by hand: frames are (name, body[, flags])."""
+    body = b""
+    for frame in frames:
+        name, data, flags = (*frame, 0) if len(frame) == 2 else frame
+        size = struct.pack(">L", len(data)) if version == 3 or plain_sizes else syncsafe(len(data))
+        body += name + size + struct.pack(">H", flags) + data
+    body += b"\x00" * padding
+    return b"ID3" + bytes([version, 0, header_flags]) + syncsafe(len(body)) + body
+
+
+def mp3_with(tmp_path, tag: bytes, name="t.mp3", tail: bytes = b""):
+    path = tmp_path / name
+    path.write_bytes(tag + bare_audio() + tail)
+    return path
+
+
+def text(value: str, encoding=3) -> bytes:
+    codec = {0: "latin-1", 1: "utf-16", 2: "utf-16-be", 3: "utf-8"}[encoding]
+    return bytes([encoding]) + value.encode(codec)
+
+
+def saved(tmp_path, frames, version=4, name="t.mp3"):
+    path = tmp_path / name
+    shutil.copyfile(AUDIO, path)
+    tags = ID3()
+    for frame in frames:
+        tags.add(frame)
+    tags.save(path, v2_version=version)
+    return path
+
+
+WORDS = ["Ukraine", "légion", "Київ", "freedom", "🎙", "a/b", " spaced ", "", "2022", "x" * 200]
+
+
+def random_frames(rng: random.Random, version: int):
+    def words():
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 4)))
+
+    def enc():
+        return rng.choice([0, 1] if version == 3 else [0, 1, 2, 3])
+
+    def latin(value):  # encoding 0 cannot carry every character
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+    frames = []
+    for cls in (TIT2, TPE1, TALB):
+        if rng.random() < 0.8:
+            e = enc()
+            values = [words() for _ in range(rng.choice([1, 1, 1, 2]))]
+            frames.append(cls(encoding=e, text=[latin(v) for v in values] if e == 0 else values))
+    if rng.random() < 0.7:
+        frames.append(TRCK(encoding=enc(), text=[rng.choice(["177", "3/10", " 7 ", "x", ""])]))
+    if rng.random() < 0.7:
+        stamp = rng.choice(["2022-03-06T12:00:00", "2022", "2022-03-06 12:00", "2022-03", "March"])
+        frames.append((TYER if version == 3 and rng.random() < 0.5 else TDRC)(encoding=enc(), text=[stamp]))
+    for desc in rng.sample(["", "iTunNORM", "notes"], rng.randint(0, 2)):
+        e = enc()
+        frames.append(COMM(encoding=e, lang=rng.choice(["eng", "ukr"]), desc=desc, text=[latin(words()) if e == 0 else words()]))
+    for kind, desc in rng.sample([(3, "Cover"), (0, "Other"), (4, "Back")], rng.randint(0, 2)):
+        frames.append(APIC(encoding=enc(), mime="image/jpeg", type=kind, desc=desc, data=rng.randbytes(rng.choice([10, 300, 20000]))))
+    ids = [f"ch{i}" for i in range(rng.randint(0, 7))]
+    for i, cid in enumerate(ids):
+        sub = []
+        if rng.random() < 0.9:
+            e = enc()
+            sub.append(TIT2(encoding=e, text=[latin(words()) if e == 0 else words()]))
+        if rng.random() < 0.4:
+            sub.append(WXXX(encoding=enc(), desc="", url="https://example.org/" + cid))
+        start = rng.choice([i * 60_000, 0, 5_000])
+        frames.append(CHAP(element_id=cid, start_time=start, end_time=start + 1000, sub_frames=sub))
+    if ids and rng.random() < 0.8:
+        children = rng.sample(ids, rng.randint(1, len(ids)))
+        frames.append(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                           child_element_ids=children, sub_frames=[]))
+        if rng.random() < 0.3:
+            frames.append(CTOC(element_id="sub", flags=CTOCFlags.ORDERED, child_element_ids=ids[:1], sub_frames=[]))
+    rng.shuffle(frames)
+    return frames
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_tags_written_by_mutagen_read_alike(tmp_path, version):
+    rng = random.Random(version)
+    for i in range(150):
+        path = saved(tmp_path, random_frames(rng, version), version, name=f"{i}.mp3")
+        assert facts(path, lean=True) == facts(path, lean=False), f"tag {i}: {ID3(path).pprint()}"
+        assert lean_reads(path)
+
+
+def test_shipped_and_fixture_audio_read_alike(tmp_path):
+    from pathlib import Path
+
+    shipped = Path(__file__).parent.parent / "episodes" / "media"
+    for path in [AUDIO, *shipped.glob("*.mp3")]:
+        assert facts(path, lean=True) == facts(path, lean=False)
+
+
+def test_itunes_plain_integer_sizes_in_v24(tmp_path):
+    # Old iTunes wrote v2.4 frame sizes as plain integers; a 300-byte frame then reads differently.
+    frames = [(b"TIT2", text("Title")), (b"COMM", b"\x03eng\x00" + b"c" * 300), (b"TALB", text("Album"))]
+    assert_same(mp3_with(tmp_path, raw_tag(frames, plain_sizes=True)))
+    assert facts(mp3_with(tmp_path, raw_tag(frames, plain_sizes=True), "u.mp3"), True)[0].comment == "c" * 300
+    assert_same(mp3_with(tmp_path, raw_tag(frames), "s.mp3"))
+
+
+def test_text_edge_cases(tmp_path):
+    cases = [
+        [(b"TIT2", b"\x03Title\x00")],  # a terminator at the end
+        [(b"TIT2", b"\x03Title\x00\x00")],  # an empty second value
+        [(b"TIT2", b"\x01" + "Ti".encode("utf-16") + b"\x00\x00" + "tle".encode("utf-16"))],  # two UTF-16 values
+        [(b"TIT2", b"\x02" + "\u0100\u0001".encode("utf-16-be"))],  # 0x00 bytes inside a UTF-16 code unit
+        [(b"TPE1", b"\x00caf\xe9")],
+        [(b"TRCK", text("12/13")), (b"TDRC", text("2021-01-02T03:04:05"))],
+        [(b"COMM", b"\x03eng\x00\x00"), (b"COMM", b"\x03ukr\x00text")],
+        [(b"APIC", b"\x00image/png\x00\x03\x00"), (b"APIC", b"\x00image/jpeg\x00\x00d\x00xyz")],  # empty image
+        [(b"XXXX", b"unknown frame"), (b"TIT2", text("after"))],
+        [(b"TIT2", b"")],  # size 0: skipped by both
+    ]
+    for i, frames in enumerate(cases):
+        assert_same(mp3_with(tmp_path, raw_tag(frames), f"{i}.mp3"))
+
+
+@pytest.mark.parametrize(
+    "tag, tail",
+    [
+        (raw_tag([(b"TIT2", text("unsync"))], header_flags=0x80), b""),
+        (raw_tag([(b"TIT2", text("v2.3 compressed"), 0x0080)], version=3), b""),
+        (raw_tag([(b"TIT2", text("data length"), 0x0001)]), b""),
+        (raw_tag([(b"TIT2", text("one")), (b"TIT2", text("two"))]), b""),  # mutagen merges repeats
+        (raw_tag([(b"TIT2", b"\x07bad encoding")]), b""),
+        (raw_tag([(b"TIT2", b"\x03\xff\xfe not utf-8")]), b""),
+        (raw_tag([(b"TIT2", b"\x03")]), b""),  # mutagen drops a frame with no text
+        (raw_tag([(b"COMM", b"\x03eng\x00")]), b""),
+        (raw_tag([(b"CHAP", b"c1\x00\x00\x00")]), b""),
+        (raw_tag([(b"TT2\x00", text("v2.2 name"))], version=3), b""),
+        (raw_tag([(b"TIT2", text("v2 title"))]), b"TAG" + b"v1 title".ljust(30, b"\x00") + b"\x00" * 95),
+        (b"ID3\x02\x00\x00" + syncsafe(20) + b"TT2\x00\x00\x06\x00v2.2\x00" + b"\x00" * 8, b""),
+        (b"", b""),  # no tag at all
+    ],
+)
+def test_unusual_tags_go_to_mutagen(tmp_path, tag, tail):
+    assert_same(mp3_with(tmp_path, tag, tail=tail), lean_expected=False)
