@@ -8,7 +8,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
@@ -42,9 +42,10 @@ class Report:
     refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)
 
 
-@dataclass(frozen=True)
-class EpisodeBuild:
-    """One episode, built: everything the feed and the cache need, and the full Episode when asked for."""
+class EpisodeBuild(NamedTuple):
+    """One episode, built: everything the feed and the cache need, and the full Episode when asked for.
+
+    A named tuple: ten thousand of them are pickled back from the workers and copied without their item."""
 
     ref: EpisodeRef
     item: bytes
@@ -286,7 +287,7 @@ def _run(
         if isinstance(result, EpisodeBuild):
             spooled[str(path)] = (scratch.tell(), len(result.item))
             scratch.write(result.item)
-            fresh[str(path)] = replace(result, item=b"")
+            fresh[str(path)] = result._replace(item=b"")
             findings.extend(result.findings)
         else:
             findings.extend(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterable, NamedTuple
@@ -69,27 +70,50 @@ def write_outputs(outputs: dict[str, bytes], out_dir: Path) -> list[str]:
 
     Returns the relative paths actually written. Refuses to write one output twice (pelican Writer._open_w).
     """
-    written = []
+    by_folder: dict[str, dict[str, bytes]] = {}
     seen: set[str] = set()
-    folders: set[str] = set()
     for relative, data in outputs.items():
         key = os.path.normpath(relative)
         if key in seen or key.startswith(".."):
             raise FeedtoolError(f"{relative}: two outputs claim the same file or it leaves the output folder")
         seen.add(key)
-        target = os.path.join(out_dir, key)
-        if same_content(target, data):
-            continue
+        folder, name = os.path.split(os.path.join(out_dir, key))
+        by_folder.setdefault(folder, {})[name] = data
+    written = []
+    for folder, files in by_folder.items():
         try:
-            folder = os.path.dirname(target)
-            if folder not in folders:  # thousands of chapter files share one folder: make it once
-                os.makedirs(folder, exist_ok=True)
-                folders.add(folder)
-            _write_and_rename(target, [data], False, 0o644)
+            if os.path.isdir(folder):
+                names = [name for name, data in files.items() if not same_content(os.path.join(folder, name), data)]
+                for name in names:
+                    _write_and_rename(os.path.join(folder, name), [files[name]], False, 0o644)
+            else:
+                names = list(files)
+                _write_folder(folder, files)
         except OSError as e:
-            raise FeedtoolError(f"{target}: cannot write: {e.strerror} (check the output folder's permissions)") from e
-        written.append(relative)
+            raise FeedtoolError(f"{folder}: cannot write: {e.strerror} (check the output folder's permissions)") from e
+        prefix = os.path.relpath(folder, out_dir)
+        written += [name if prefix == "." else f"{prefix}/{name}" for name in names]
     return written
+
+
+def _write_folder(folder: str, files: dict[str, bytes]) -> None:
+    """A new folder of files (a cold build's 5,000 chapters files): written into a hidden sibling folder
+    that is renamed into place whole. Readers see all of it or none, and the file system is spared a
+    temp file and a rename per file, which cost 5-25 times as much as the file itself on ext4."""
+    parent, name = os.path.split(folder)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
+    try:
+        for file_name, data in files.items():
+            fd = os.open(os.path.join(staging, file_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            os.fchmod(fd, 0o644)  # whatever the umask: the folder is for publishing
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+        os.chmod(staging, 0o755)  # mkdtemp makes it private
+        os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def remove_stale(out_dir: Path, folder: str, keep: set[str]) -> list[str]:

@@ -87,3 +87,32 @@ def test_outputs_are_readable_by_all_and_leave_no_temp_files(tmp_path):
     assert sorted(p.name for p in (tmp_path / "chapters").iterdir()) == [leftover.name, "a.json", "b.json"]
     assert (tmp_path / "chapters" / "a.json").read_bytes() == b"1"
     assert oct((tmp_path / "chapters" / "a.json").stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_new_folder_appears_whole_and_readable_by_all(tmp_path):
+    old_umask = os.umask(0o077)
+    try:
+        written = write_outputs({f"chapters/{i}.json": str(i).encode() for i in range(50)}, tmp_path)
+    finally:
+        os.umask(old_umask)
+    assert written == [f"chapters/{i}.json" for i in range(50)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chapters"]  # no staging folder left
+    assert (tmp_path / "chapters" / "7.json").read_bytes() == b"7"
+    assert oct((tmp_path / "chapters").stat().st_mode & 0o777) == "0o755"
+    assert {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "chapters").iterdir()} == {"0o644"}
+
+
+def test_a_new_folder_that_fails_half_way_does_not_appear(tmp_path, monkeypatch):
+    real_fdopen, calls = os.fdopen, []
+
+    def fdopen_failing_at_the_third(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == 3:
+            os.close(fd)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", fdopen_failing_at_the_third)
+    with pytest.raises(FeedtoolError, match="No space left on device"):
+        write_outputs({f"chapters/{i}.json": b"{}" for i in range(5)}, tmp_path)
+    assert list(tmp_path.iterdir()) == []
