@@ -230,6 +230,15 @@ def _terminated(data: bytes, encoding: int) -> tuple[str, bytes]:
 
 def _texts(encoding: int, data: bytes) -> tuple[str, ...]:
     """A text frame's values: strings separated by terminators, as mutagen's MultiSpec reads them."""
+    codec, width = _ENCODINGS[encoding]
+    if width == 1:  # the usual case, in one split: a terminator at the very end ends the last value
+        parts = data.split(b"\x00")
+        if len(parts) > 1 and not parts[-1]:
+            parts.pop()
+        try:
+            return tuple(part.decode(codec) for part in parts)
+        except UnicodeDecodeError:
+            raise Unusual("text does not decode") from None
     values = []
     while True:
         value, data = _terminated(data, encoding)
