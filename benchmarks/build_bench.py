@@ -25,12 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, CTOCFlags
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY_MP3 = ROOT / "tests" / "data" / "tiny.mp3"
+FIRST_DAY = datetime(1998, 1, 1, 6, 0, tzinfo=timezone(timedelta(hours=2)))  # 10,000 days later is 2025
 WORDS = (
     "legion volunteers front battalion ukraine freedom support civilians ministry reported "
     "countries defense territorial history tradition brigade regiment exile recommendations"
@@ -100,9 +102,10 @@ def generate(show: Path, count: int, seed: int = 177) -> None:
                 )
             )
         tags.save(audio, v2_version=4)
-        day = 1 + (n % 28)
+        # a show that goes out every day at 06:00, numbered in date order as real shows are
+        date = (FIRST_DAY + timedelta(days=n)).isoformat()
         (show / f"{stem}.md").write_text(
-            f'---\ntitle: "{title}"\nnumber: {n}\ndate: 2020-{1 + n % 12:02d}-{day:02d}T{n % 24:02d}:00:00+02:00\n'
+            f'---\ntitle: "{title}"\nnumber: {n}\ndate: {date}\n'
             f"audio: media/{stem}.mp3\nguid: bench-{n:08d}\nkeywords: [ukraine, legion, {rng.choice(WORDS)}]\n"
             f"---\n{notes(rng)}\n",
             "utf-8",

@@ -95,7 +95,12 @@ class BuildCache:
             if size < 0:
                 if self._exists(path):
                     return None
-            elif signature(path)[1:] != (size, mtime):
+                continue
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                return None
+            if st.st_size != size or st.st_mtime_ns != mtime:
                 return None
         return entry
 

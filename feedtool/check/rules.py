@@ -144,10 +144,10 @@ def channel_findings(config: Config, channel: list[bytes]) -> list[Finding]:
 
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
-    cwd = os.getcwd()  # once, not once for each of 10,000 episodes
+    cwd = os.path.join(os.getcwd(), "")  # once, not once for each of 10,000 episodes
     keys = [
         ItemKey(
-            label=display_path(r.source, cwd),
+            label=r.source[len(cwd) :] if r.source.startswith(cwd) else r.source,  # display_path, inlined
             guid=r.guid,
             enclosure_url=r.enclosure_url,
             timestamp=r.timestamp,
