@@ -102,6 +102,9 @@ class BuildCache:
                 return None
             if st.st_size != size or st.st_mtime_ns != mtime:
                 return None
+        out_dir = os.path.dirname(self.feed)
+        if not all(self._exists(os.path.join(out_dir, name)) for name in entry.outputs):
+            return None  # its chapters file was deleted from the output folder: build it again
         return entry
 
     def _exists(self, path: str) -> bool:

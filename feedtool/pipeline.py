@@ -23,7 +23,7 @@ from feedtool.render.chapters import render_chapters
 from feedtool.render.feed import render_feed, render_item_tree
 from feedtool.render.notes import render_footer
 from feedtool.transcripts import check_transcript
-from feedtool.write import Piece, remove_stale, write_feed, write_outputs
+from feedtool.write import Piece, StagedFolder, remove_stale, write_feed, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,13 @@ class EpisodeBuild(NamedTuple):
     episode: Episode | None = None
 
 
-def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bool = False) -> EpisodeBuild:
-    """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found."""
+def build_episode(
+    config: Config, footer_html: str, path: Path, keep_episode: bool = False, staging: str | None = None
+) -> EpisodeBuild:
+    """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found.
+
+    staging: a new chapters folder being filled (write.StagedFolder): the chapters file is written there now,
+    by whichever process builds the episode, rather than by the parent once every episode is built."""
     from feedtool.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
 
     source = read_episode(path, config)
@@ -102,7 +107,9 @@ def build_episode(config: Config, footer_html: str, path: Path, keep_episode: bo
         raise FeedtoolError(findings=problems)
     outputs = {}
     if episode.chapters:
-        outputs[f"chapters/{episode.slug}.json"] = render_chapters(episode.chapters, episode.duration)
+        outputs[f"chapters/{episode.slug}.json"] = data = render_chapters(episode.chapters, episode.duration)
+        if staging:
+            StagedFolder.add_to(staging, f"{episode.slug}.json", data)
     files = [
         p
         for p in [episode.enclosure.path, *(t.path for t in episode.transcripts), *(a.path for a in episode.alternates)]
@@ -171,9 +178,9 @@ _worker_args: tuple = ()
 
 
 def _build_in_worker(path: Path):
-    config, footer_html, keep = _worker_args
+    config, footer_html, keep, staging = _worker_args
     try:
-        return build_episode(config, footer_html, path, keep)
+        return build_episode(config, footer_html, path, keep, staging)
     except FeedtoolError as e:
         return tuple(as_findings(e))
 
@@ -196,14 +203,19 @@ def _keep_freed_memory() -> None:
 
 
 def build_episodes(
-    config: Config, footer_html: str, paths: list[Path], keep_episode: bool = False, jobs: int | None = None
+    config: Config,
+    footer_html: str,
+    paths: list[Path],
+    keep_episode: bool = False,
+    jobs: int | None = None,
+    staging: str | None = None,
 ) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
     """Build many episodes, in parallel processes when there are enough of them to pay for it.
 
     Results come in the order of `paths`, as they are ready, so the caller can spool them to disk.
     """
     global _worker_args
-    _worker_args = (config, footer_html, keep_episode)
+    _worker_args = (config, footer_html, keep_episode, staging)
     _listings.clear()
     jobs = jobs or os.cpu_count() or 1
     if jobs < 2 or len(paths) < PARALLEL_FROM or not hasattr(os, "fork"):
@@ -248,12 +260,14 @@ def run(
     with (
         tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch,
         _open_or_none(feed_path if cache.entries else None) as old,
+        contextlib.nullcontext(None) if dry_run else StagedFolder(out_dir / "chapters") as chapters,
     ):
         return _run(
             config,
             cache,
             scratch,
             old,
+            chapters,
             out_dir,
             feed_path,
             strict,
@@ -266,7 +280,19 @@ def run(
 
 
 def _run(
-    config, cache, scratch, old, out_dir, feed_path, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors
+    config,
+    cache,
+    scratch,
+    old,
+    chapters: StagedFolder | None,
+    out_dir,
+    feed_path,
+    strict,
+    use_cache,
+    keep_episodes,
+    dry_run,
+    jobs,
+    collect_errors,
 ):
     footer_html = render_footer(config.show.credits, config.show.funding)
 
@@ -283,7 +309,9 @@ def _run(
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
     spooled: dict[str, tuple[int, int]] = {}
-    for path, result in zip(misses, build_episodes(config, footer_html, misses, keep_episodes, jobs), strict=True):
+    staging = chapters.path if chapters else None
+    built = build_episodes(config, footer_html, misses, keep_episodes, jobs, staging)
+    for path, result in zip(misses, built, strict=True):
         if isinstance(result, EpisodeBuild):
             spooled[str(path)] = (scratch.tell(), len(result.item))
             scratch.write(result.item)
@@ -315,7 +343,12 @@ def _run(
 
     # Write: per-episode files first, the feed that points at them last.
     outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
-    written = write_outputs(outputs, out_dir)
+    if chapters.path:  # a new chapters folder, filled while the episodes were built
+        if outputs:
+            chapters.commit()
+        written = list(outputs)
+    else:
+        written = write_outputs(outputs, out_dir)
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
     head, tail = channel
     pieces = [

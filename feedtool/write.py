@@ -97,23 +97,68 @@ def write_outputs(outputs: dict[str, bytes], out_dir: Path) -> list[str]:
 
 
 def _write_folder(folder: str, files: dict[str, bytes]) -> None:
-    """A new folder of files (a cold build's 5,000 chapters files): written into a hidden sibling folder
-    that is renamed into place whole. Readers see all of it or none, and the file system is spared a
-    temp file and a rename per file, which cost 5-25 times as much as the file itself on ext4."""
-    parent, name = os.path.split(folder)
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=parent)
-    try:
-        for file_name, data in files.items():
-            fd = os.open(os.path.join(staging, file_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-            os.fchmod(fd, 0o644)  # whatever the umask: the folder is for publishing
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-        os.chmod(staging, 0o755)  # mkdtemp makes it private
-        os.rename(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """A new folder of files, staged beside it and renamed into place whole (see StagedFolder)."""
+    with StagedFolder(Path(folder)) as staged:
+        for name, data in files.items():
+            staged.add(name, data)
+        staged.commit()
+
+
+class StagedFolder:
+    """A new output folder (a cold build's 5,000 chapters files), filled in a hidden sibling folder by any
+    process of the build and renamed into place whole once the build is valid; removed if it is not.
+
+    Readers see all of it or none, and the file system is spared a temp file and a rename per file, which
+    cost several times as much as the file itself on ext4. When the folder already exists, `path` is None
+    and the caller writes file by file (write_outputs)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.path: str | None = None
+
+    def __enter__(self) -> "StagedFolder":
+        if self.folder.exists():
+            return self
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(self.folder)
+        self.path = str(self.folder.parent / f".{self.folder.name}.{os.getpid()}.tmp")
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.mkdir(self.path, 0o700)
+        return self
+
+    def add(self, name: str, data: bytes) -> None:
+        self.add_to(self.path, name, data)
+
+    @staticmethod
+    def add_to(path: str, name: str, data: bytes) -> None:
+        """Write one file into the staging folder at path (the build's worker processes know only the path)."""
+        fd = os.open(os.path.join(path, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        os.fchmod(fd, 0o644)  # whatever the umask: the folder is for publishing
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    def commit(self) -> None:
+        os.chmod(self.path, 0o755)
+        os.rename(self.path, self.folder)
+        self.path = None
+
+    def __exit__(self, *exc) -> None:
+        if self.path is not None:  # not committed: the build failed
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """Staging folders of builds that were killed (their process is gone)."""
+    for entry in folder.parent.glob(f".{folder.name}.*.tmp"):
+        pid = entry.name.removeprefix(f".{folder.name}.").removesuffix(".tmp")
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
 
 
 def remove_stale(out_dir: Path, folder: str, keep: set[str]) -> list[str]:

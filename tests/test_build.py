@@ -303,3 +303,32 @@ def test_comment_tag_stands_in_for_missing_notes(tmp_path):
     assert build(show, out) == 0
     fp, _ = parse_both(out / "feed.xml")
     assert fp.entries[0].description == "<p>Notes from the comment tag.</p>"
+
+
+def test_a_deleted_chapters_folder_is_built_again(show, tmp_path):
+    make_mp3(show / "media/0001-first.mp3", chapters=[(0, 3, "A"), (3, 6, "B")])
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    feed, chapters = (out / "feed.xml").read_bytes(), (out / "chapters/0001-first.json").read_bytes()
+    shutil.rmtree(out / "chapters")
+    assert build(show, out) == 0  # warm: the cache knows the episode's chapters file is gone
+    assert (out / "chapters/0001-first.json").read_bytes() == chapters
+    assert (out / "feed.xml").read_bytes() == feed
+
+
+def test_a_failed_first_build_leaves_no_chapters_behind(show, tmp_path):
+    make_mp3(show / "media/0001-first.mp3", chapters=[(0, 3, "A"), (3, 6, "B")])
+    make_episode(show, "0002-broken.md", audio="media/missing.mp3", make_audio=False)
+    out = tmp_path / "public"
+    assert build(show, out) == 1
+    assert list(out.iterdir()) == []  # no chapters folder, no staging folder
+
+
+def test_a_killed_builds_staging_folder_is_cleared(show, tmp_path):
+    out = tmp_path / "public"
+    abandoned = out / ".chapters.4194303.tmp"  # above the largest pid Linux hands out: no such process
+    abandoned.mkdir(parents=True)
+    (abandoned / "half.json").write_text("{")
+    assert build(show, out) == 0
+    assert not abandoned.exists()
+    assert not (out / "chapters").exists()  # the show has no chapters: no empty folder either
