@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Cold builds of another revision and of this working tree, run alternately: a fair before/after.
+
+    python3 benchmarks/compare_cold.py 9890cae /tmp/bench/show-10000 --rounds 3
+
+The machine is shared and noisy; timings of one build vary by ±10 % from run to run and by more from hour
+to hour. Alternating the two versions on the same show, with the output folder and the build cache
+removed and the file system synced before each build, compares them under the same conditions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cold_build(source: Path, show: Path, out: Path) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    for cache in (show / ".feedtool").glob("build-*.cache"):
+        cache.unlink()
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "feedtool", "-q", "build", str(show), "--out", str(out)],
+        cwd=source,
+        env={**os.environ, "PYTHONPATH": str(source)},
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("revision", help="the git revision to compare with (e.g. main, HEAD~3)")
+    parser.add_argument("show", type=Path, help="a show folder, e.g. one made by build_bench.py --workdir")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        other = Path(scratch) / "other"
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(other), args.revision], cwd=ROOT, check=True)
+        try:
+            times: dict[str, list[float]] = {args.revision: [], "working tree": []}
+            for _ in range(args.rounds):
+                for label, source in ((args.revision, other), ("working tree", ROOT)):
+                    times[label].append(cold_build(source, args.show.resolve(), Path(scratch) / "out"))
+                    print(f"{label:20s} {times[label][-1]:6.2f} s", flush=True)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=True)
+    for label, values in times.items():
+        print(f"{label:20s} " + ", ".join(f"{v:.2f}" for v in values) + f"  (best {min(values):.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
