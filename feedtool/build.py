@@ -307,9 +307,11 @@ def episode_order(refs) -> list:
     return sorted(refs, key=lambda r: (r.timestamp, r.number or 0, os.path.basename(r.source)), reverse=True)
 
 
-def build_show(config: Config, refs, episodes: tuple[Episode, ...] = ()) -> tuple[Show, list[Finding]]:
-    """The channel from the config, plus the cross-episode checks over every episode's ref."""
-    findings = check_episodes(refs)
+def build_show(
+    config: Config, refs, episodes: tuple[Episode, ...] = (), episode_findings: list[Finding] | None = None
+) -> tuple[Show, list[Finding]]:
+    """The channel from the config, plus the cross-episode checks over every episode's ref (unless given)."""
+    findings = check_episodes(refs) if episode_findings is None else list(episode_findings)
     show_config = config.show
     image_url = None
     if show_config.artwork:

@@ -61,8 +61,10 @@ class BuildCache:
         self.index = index
         self.fingerprint = fingerprint
         self.feed = feed
+        self._out_dir = os.path.dirname(feed) or "."
         self.entries = entries or {}
         self._listings: dict[str, set[str]] = {}
+        self._cross: tuple[str, list] | None = None  # (key of the refs, the cross-episode findings, plain)
 
     @classmethod
     def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str, feed_name: str) -> "BuildCache":
@@ -81,6 +83,8 @@ class BuildCache:
             return self
         if tuple(data.get("feed", ())) != signature(str(self.feed)):
             return self  # the feed was edited or removed by someone else: its bytes are no cache
+        cross = data.get("cross")
+        self._cross = (cross[0], list(cross[1])) if isinstance(cross, tuple) and len(cross) == 2 else None
         self.entries = {
             source: Entry(deps, EpisodeRef(*ref), offset, length, outputs, tuple(Finding(*f) for f in findings))
             for source, (deps, ref, offset, length, outputs, findings) in data["entries"].items()
@@ -91,9 +95,15 @@ class BuildCache:
         entry = self.entries.get(source)
         if entry is None:
             return None
+        # Called for each of 10,000 episodes: the absent-file test is inlined (one listing per folder).
+        listings = self._listings
         for path, size, mtime in entry.deps:
-            if size < 0:
-                if self._exists(path):
+            if size < 0:  # a transcript name looked for and absent: it must still be absent
+                folder, _, name = path.rpartition("/")
+                names = listings.get(folder)
+                if names is None:
+                    names = self._listing(folder)
+                if name in names:
                     return None
                 continue
             try:
@@ -102,24 +112,40 @@ class BuildCache:
                 return None
             if st.st_size != size or st.st_mtime_ns != mtime:
                 return None
-        out_dir = os.path.dirname(self.feed)
-        if not all(self._exists(os.path.join(out_dir, name)) for name in entry.outputs):
-            return None  # its chapters file was deleted from the output folder: build it again
+        for name in entry.outputs:  # its chapters file must still be in the output folder
+            folder, _, name = f"{self._out_dir}/{name}".rpartition("/")
+            names = listings.get(folder)
+            if names is None:
+                names = self._listing(folder)
+            if name not in names:
+                return None
         return entry
 
-    def _exists(self, path: str) -> bool:
-        """Existence through one directory listing per folder rather than a stat per absent file."""
-        folder, _, name = path.rpartition("/")
-        if folder not in self._listings:
-            try:
-                self._listings[folder] = set(os.listdir(folder or "."))
-            except OSError:
-                self._listings[folder] = set()
-        return name in self._listings[folder]
+    def _listing(self, folder: str) -> set[str]:
+        try:
+            self._listings[folder] = set(os.listdir(folder or "."))
+        except OSError:
+            self._listings[folder] = set()
+        return self._listings[folder]
+
+    def episode_findings(self, refs, compute) -> list[Finding]:
+        """The cross-episode findings (duplicates, dates, order): those of the last build when no episode's
+        ref changed, else compute(refs). Those rules read the clock only for episodes dated ahead, so findings
+        with such an episode are not kept."""
+        key = hashlib.blake2b(
+            marshal.dumps((os.getcwd(), [tuple(r) for r in refs])), digest_size=16
+        ).hexdigest()  # the current folder too: findings name files relative to it
+        if self._cross is not None and self._cross[0] == key:
+            return [Finding(*f) for f in self._cross[1]]
+        found = compute(refs)
+        dated_ahead = any(f.rule == "safety/future-date" for f in found)
+        self._cross = None if dated_ahead else (key, _plain(found))
+        return found
 
     def save(self, entries: dict[str, Entry]) -> None:
         data = {
             "fingerprint": self.fingerprint,
+            "cross": (self._cross[0], tuple(self._cross[1])) if self._cross else None,
             "feed": signature(str(self.feed)),
             "entries": {
                 source: (

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Iterator, NamedTuple
 
-from feedtool.build import TRANSCRIPT_TYPES, build_show, episode_order, is_url, make_episode, media_path
+from feedtool.build import TRANSCRIPT_TYPES, build_show, check_episodes, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.chapters_text import chapters_from_notes
 from feedtool.check.rules import channel_findings, item_findings
@@ -322,7 +322,10 @@ def _run(
 
     # Validate: across episodes and the channel; abort before the first byte is written.
     refs = [e.ref for e in cached.values()] + [b.ref for b in fresh.values()]
-    show, show_findings = build_show(config, refs, tuple(b.episode for b in fresh.values() if b.episode))
+    episode_findings = cache.episode_findings(refs, check_episodes)
+    show, show_findings = build_show(
+        config, refs, tuple(b.episode for b in fresh.values() if b.episode), episode_findings
+    )
     findings.extend(show_findings)
     channel = render_feed(show, [])  # rendered once: checked here, written around the items below
     findings.extend(channel_findings(config, channel))

@@ -207,3 +207,45 @@ def test_online_checks_need_the_base_url_the_shipped_show_lacks(monkeypatch, cap
     assert run_cli("check", "--online") == 0
     assert ("  info: feed.base_url: server checks skipped: the feed's URLs are relative "
             "(set feed.base_url to check the server) [server/skipped]") in capsys.readouterr().out.splitlines()
+
+
+def test_cross_episode_findings_come_back_from_the_cache_until_a_ref_changes(show, tmp_path, capsys):
+    second = make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2000-01-01")
+    out = tmp_path / "public"
+    for run in range(2):  # the second build reuses them: no episode's GUID, URL, number or date changed
+        assert build(show, out) == 0
+        captured = capsys.readouterr()
+        assert "episode 1 is dated after episode 2" in captured.err, run
+    assert "(2 unchanged, from the cache)" in captured.out
+    second.write_text(second.read_text().replace("2000-01-01", "2025-01-01"))  # now after episode 1
+    assert build(show, out) == 0
+    assert "is dated after" not in capsys.readouterr().err
+
+
+def test_an_episode_dated_ahead_is_reported_by_every_build(show, tmp_path, capsys):
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2999-01-01")
+    out = tmp_path / "public"
+    for _ in range(2):  # the future-date rule reads the clock: its findings are never reused
+        assert build(show, out) == 0
+        assert "is in the future (2999-01-01" in capsys.readouterr().err
+
+
+def test_the_cache_reuses_cross_episode_findings_only_for_the_same_refs(tmp_path):
+    from feedtool.cache import BuildCache, EpisodeRef
+    from feedtool.errors import warning
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text("<rss/>")
+    calls = []
+
+    def compute(refs):
+        calls.append(len(refs))
+        return [warning("safety/order", "a.md: number", "episode 1 is dated after episode 2", "check")]
+
+    ref = EpisodeRef("a.md", "g1", False, "https://x.org/a.mp3", None, 1, "2024-01-01T00:00:00+00:00", 1.7e9, 6.0, ())
+    first = BuildCache(tmp_path / "index", "fp", feed)
+    found = first.episode_findings([ref], compute)
+    first.save({})
+    again = BuildCache(tmp_path / "index", "fp", feed).load()
+    assert again.episode_findings([ref], compute) == found and calls == [1]
+    assert again.episode_findings([ref._replace(number=2)], compute) == found and calls == [1, 1]
