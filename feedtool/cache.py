@@ -21,7 +21,7 @@ from feedtool.write import atomic_write
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: findings include the feedtool check rules
+FORMAT = 3  # 2: findings include the feedtool check rules; 3: absent files as (stem, suffixes)
 
 
 class EpisodeRef(NamedTuple):
@@ -40,7 +40,8 @@ class EpisodeRef(NamedTuple):
 
 
 class Entry(NamedTuple):
-    deps: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns); size -1: the file must still be absent
+    deps: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns) of every file the episode was built from
+    absent: tuple[tuple[str, tuple[str, ...]], ...]  # (stem, suffixes): stem + suffix must still not exist
     ref: EpisodeRef
     offset: int  # where the episode's <item> sits in the previous feed file
     length: int
@@ -65,6 +66,7 @@ class BuildCache:
         self.entries = entries or {}
         self._listings: dict[str, set[str]] = {}
         self._cross: tuple[str, list] | None = None  # (key of the refs, the cross-episode findings, plain)
+        self._raw: dict[str, tuple] = {}  # the loaded index's entries, as marshal gave them
 
     @classmethod
     def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str, feed_name: str) -> "BuildCache":
@@ -85,9 +87,18 @@ class BuildCache:
             return self  # the feed was edited or removed by someone else: its bytes are no cache
         cross = data.get("cross")
         self._cross = (cross[0], list(cross[1])) if isinstance(cross, tuple) and len(cross) == 2 else None
+        self._raw = data["entries"]  # kept: save() writes unchanged entries back as they came
         self.entries = {
-            source: Entry(deps, EpisodeRef(*ref), offset, length, outputs, tuple(Finding(*f) for f in findings))
-            for source, (deps, ref, offset, length, outputs, findings) in data["entries"].items()
+            source: Entry(
+                deps,
+                absent,
+                EpisodeRef(*ref),
+                offset,
+                length,
+                outputs,
+                tuple(Finding(*f) for f in findings) if findings else (),
+            )
+            for source, (deps, absent, ref, offset, length, outputs, findings) in self._raw.items()
         }
         return self
 
@@ -97,15 +108,15 @@ class BuildCache:
             return None
         # Called for each of 10,000 episodes: the absent-file test is inlined (one listing per folder).
         listings = self._listings
-        for path, size, mtime in entry.deps:
-            if size < 0:  # a transcript name looked for and absent: it must still be absent
-                folder, _, name = path.rpartition("/")
-                names = listings.get(folder)
-                if names is None:
-                    names = self._listing(folder)
-                if name in names:
+        for stem, suffixes in entry.absent:  # transcript names looked for and absent: they must still be
+            folder, _, base = stem.rpartition("/")
+            names = listings.get(folder)
+            if names is None:
+                names = self._listing(folder)
+            for suffix in suffixes:
+                if base + suffix in names:
                     return None
-                continue
+        for path, size, mtime in entry.deps:
             try:
                 st = os.stat(path)
             except FileNotFoundError:
@@ -142,22 +153,30 @@ class BuildCache:
         self._cross = None if dated_ahead else (key, _plain(found))
         return found
 
-    def save(self, entries: dict[str, Entry]) -> None:
+    def save(self, positions: dict[str, tuple[int, int]], fresh: dict[str, Entry]) -> None:
+        """Record every episode of the feed just written: positions = {source: (offset, length)} of its item;
+        fresh = the entries of the episodes built this time (the others come from the loaded index)."""
+        shared: dict[tuple, tuple] = {}  # one object per suffix list: marshal writes it once, refers to it after
+        entries = {}
+        for source, (offset, length) in positions.items():
+            e = fresh.get(source)
+            if e is None:
+                entries[source] = self._raw[source][:3] + (offset, length) + self._raw[source][5:]
+            else:
+                entries[source] = (
+                    e.deps,
+                    tuple((stem, shared.setdefault(suffixes, suffixes)) for stem, suffixes in e.absent),
+                    tuple(e.ref),
+                    offset,
+                    length,
+                    e.outputs,
+                    tuple(_plain(e.findings)),
+                )
         data = {
             "fingerprint": self.fingerprint,
             "cross": (self._cross[0], tuple(self._cross[1])) if self._cross else None,
             "feed": signature(str(self.feed)),
-            "entries": {
-                source: (
-                    e.deps,
-                    tuple(e.ref),
-                    e.offset,
-                    e.length,
-                    e.outputs,
-                    tuple(_plain(e.findings)),
-                )
-                for source, e in entries.items()
-            },
+            "entries": entries,
         }
         try:
             self.index.parent.mkdir(parents=True, exist_ok=True)

@@ -33,10 +33,13 @@ class EpisodeSource:
 def episode_paths(root: Path) -> list[str]:
     """The show folder's episode files, in name order (README.md and _drafts are not episodes).
 
-    Plain strings: a warm rebuild of 10,000 episodes looks at each only to stat it.
+    Plain strings, spelled as str(Path(...)) spells them (`0001-a.md`, not `./0001-a.md`, for the show folder
+    `.`): the cache and the build key episodes by them. Strings: a warm rebuild looks at each only to stat it.
     """
+    folder = str(root)
+    prefix = "" if folder == "." else os.path.join(folder, "")
     return sorted(
-        entry.path
+        prefix + entry.name
         for entry in os.scandir(root)
         if entry.name.endswith(".md")
         and entry.name.lower() != "readme.md"

@@ -52,6 +52,7 @@ class EpisodeBuild(NamedTuple):
     outputs: dict[str, bytes]
     findings: tuple[Finding, ...]
     deps: tuple[tuple[str, int, int], ...]
+    absent: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path stem, suffixes): files that must stay absent
     episode: Episode | None = None
 
 
@@ -66,7 +67,7 @@ def build_episode(
 
     source = read_episode(path, config)
     where = display_path(path)
-    deps, absent = [str(path)], []
+    deps, absent = [str(path)], ()
     problems = [f for f in source.findings if f.is_error]
     audio, transcripts = None, []
     value = source.fields.get("audio")
@@ -135,23 +136,21 @@ def build_episode(
         item=item,
         outputs=outputs,
         findings=tuple(source.findings) + tuple(findings),
-        deps=tuple(signature(p) for p in deps) + tuple((p, -1, -1) for p in absent),
+        deps=tuple(signature(p) for p in deps),
+        absent=absent,
         episode=episode if keep_episode else None,
     )
 
 
-def _transcripts_beside(audio_path: Path) -> tuple[list[Path], list[str]]:
-    """Transcript files named like the audio, and the names looked for but absent (the cache watches both)."""
+def _transcripts_beside(audio_path: Path) -> tuple[list[Path], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Transcript files named like the audio, and the names looked for but absent (the cache watches both),
+    as (stem, suffixes)."""
     names = _listing(audio_path.parent)
     stem = str(audio_path)[: -len(audio_path.suffix) or None]
-    present, absent = [], []
-    for suffix in TRANSCRIPT_TYPES:
-        candidate = stem + suffix
-        if candidate.rpartition("/")[2] in names:
-            present.append(Path(candidate))
-        else:
-            absent.append(candidate)
-    return present, absent
+    base = stem.rpartition("/")[2]
+    present = [Path(stem + suffix) for suffix in TRANSCRIPT_TYPES if base + suffix in names]
+    absent = tuple(suffix for suffix in TRANSCRIPT_TYPES if base + suffix not in names)
+    return present, ((stem, absent),) if absent else ()
 
 
 def as_findings(e: FeedtoolError) -> list[Finding]:
@@ -300,7 +299,8 @@ def _run(
     findings: list[Finding] = list(config.warnings)
     cached: dict[str, Entry] = {}
     misses: list[Path] = []
-    for path in episode_paths(config.root):
+    paths = episode_paths(config.root)
+    for path in paths:
         entry = cache.lookup(path)
         if entry is None:
             misses.append(Path(path))
@@ -321,7 +321,8 @@ def _run(
             findings.extend(result)
 
     # Validate: across episodes and the channel; abort before the first byte is written.
-    refs = [e.ref for e in cached.values()] + [b.ref for b in fresh.values()]
+    # in file order, whichever came from the cache: the cross-episode findings come out in the same order
+    refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p in cached or p in fresh]
     episode_findings = cache.episode_findings(refs, check_episodes)
     show, show_findings = build_show(
         config, refs, tuple(b.episode for b in fresh.values() if b.episode), episode_findings
@@ -365,21 +366,8 @@ def _run(
         written.append(config.feed.file_name)
     if use_cache and (changed or fresh or written):
         cache.save(
-            {
-                source: (
-                    Entry(
-                        fresh[source].deps,
-                        fresh[source].ref,
-                        offset,
-                        length,
-                        tuple(fresh[source].outputs),
-                        fresh[source].findings,
-                    )
-                    if source in fresh
-                    else cached[source]._replace(offset=offset, length=length)
-                )
-                for source, (offset, length) in offsets.items()
-            }
+            offsets,
+            {source: Entry(b.deps, b.absent, b.ref, 0, 0, tuple(b.outputs), b.findings) for source, b in fresh.items()},
         )
     pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show

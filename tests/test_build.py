@@ -332,3 +332,16 @@ def test_a_killed_builds_staging_folder_is_cleared(show, tmp_path):
     assert build(show, out) == 0
     assert not abandoned.exists()
     assert not (out / "chapters").exists()  # the show has no chapters: no empty folder either
+
+
+def test_a_show_built_from_inside_its_folder_uses_the_cache(show, tmp_path, monkeypatch, capsys):
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01")
+    monkeypatch.chdir(show)
+    out = tmp_path / "public"
+    assert run_cli("build", ".", "--out", str(out)) == 0
+    first = (out / "feed.xml").read_bytes()
+    capsys.readouterr()
+    assert run_cli("build", ".", "--out", str(out)) == 0
+    assert "(2 unchanged, from the cache)" in capsys.readouterr().out
+    assert (out / "feed.xml").read_bytes() == first
+    assert first.count(b"<item>") == 2

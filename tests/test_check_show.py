@@ -245,7 +245,7 @@ def test_the_cache_reuses_cross_episode_findings_only_for_the_same_refs(tmp_path
     ref = EpisodeRef("a.md", "g1", False, "https://x.org/a.mp3", None, 1, "2024-01-01T00:00:00+00:00", 1.7e9, 6.0, ())
     first = BuildCache(tmp_path / "index", "fp", feed)
     found = first.episode_findings([ref], compute)
-    first.save({})
+    first.save({}, {})
     again = BuildCache(tmp_path / "index", "fp", feed).load()
     assert again.episode_findings([ref], compute) == found and calls == [1]
     assert again.episode_findings([ref._replace(number=2)], compute) == found and calls == [1, 1]
