@@ -65,7 +65,7 @@ class BuildCache:
         self._out_dir = os.path.dirname(feed) or "."
         self.entries = entries or {}
         self._listings: dict[str, set[str]] = {}
-        self._cross: tuple[str, list] | None = None  # (key of the refs, the cross-episode findings, plain)
+        self._reused: dict[str, tuple[str, tuple]] = {}  # name -> (digest of its inputs, findings as tuples)
         self._raw: dict[str, tuple] = {}  # the loaded index's entries, as marshal gave them
 
     @classmethod
@@ -85,8 +85,7 @@ class BuildCache:
             return self
         if tuple(data.get("feed", ())) != signature(str(self.feed)):
             return self  # the feed was edited or removed by someone else: its bytes are no cache
-        cross = data.get("cross")
-        self._cross = (cross[0], list(cross[1])) if isinstance(cross, tuple) and len(cross) == 2 else None
+        self._reused = data.get("reused") or {}
         self._raw = data["entries"]  # kept: save() writes unchanged entries back as they came
         self.entries = {
             source: Entry(
@@ -139,18 +138,18 @@ class BuildCache:
             self._listings[folder] = set()
         return self._listings[folder]
 
-    def episode_findings(self, refs, compute) -> list[Finding]:
-        """The cross-episode findings (duplicates, dates, order): those of the last build when no episode's
-        ref changed, else compute(refs). Those rules read the clock only for episodes dated ahead, so findings
-        with such an episode are not kept."""
-        key = hashlib.blake2b(
-            marshal.dumps((os.getcwd(), [tuple(r) for r in refs])), digest_size=16
-        ).hexdigest()  # the current folder too: findings name files relative to it
-        if self._cross is not None and self._cross[0] == key:
-            return [Finding(*f) for f in self._cross[1]]
-        found = compute(refs)
-        dated_ahead = any(f.rule == "safety/future-date" for f in found)
-        self._cross = None if dated_ahead else (key, _plain(found))
+    def reuse(self, name: str, inputs, compute, keep=lambda found: True) -> list[Finding]:
+        """Findings that depend on nothing but `inputs` (marshal-able values): those of the last build when
+        the inputs are the same, else compute(). keep(found) False: do not reuse these next time."""
+        digest = hashlib.blake2b(marshal.dumps(inputs), digest_size=16).hexdigest()
+        stored = self._reused.get(name)
+        if stored is not None and stored[0] == digest:
+            return [Finding(*f) for f in stored[1]]
+        found = compute()
+        if keep(found):
+            self._reused[name] = (digest, tuple(_plain(found)))
+        else:
+            self._reused.pop(name, None)
         return found
 
     def save(self, positions: dict[str, tuple[int, int]], fresh: dict[str, Entry]) -> None:
@@ -174,7 +173,7 @@ class BuildCache:
                 )
         data = {
             "fingerprint": self.fingerprint,
-            "cross": (self._cross[0], tuple(self._cross[1])) if self._cross else None,
+            "reused": self._reused,
             "feed": signature(str(self.feed)),
             "entries": entries,
         }

@@ -323,13 +323,28 @@ def _run(
     # Validate: across episodes and the channel; abort before the first byte is written.
     # in file order, whichever came from the cache: the cross-episode findings come out in the same order
     refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p in cached or p in fresh]
-    episode_findings = cache.episode_findings(refs, check_episodes)
+    # The cross-episode rules read the refs, and the clock for episodes dated ahead: none such, and the
+    # findings of the last build stand while no ref changed. Findings name files relative to the current folder.
+    episode_findings = cache.reuse(
+        "episodes",
+        (os.getcwd(), [tuple(r) for r in refs]),
+        lambda: check_episodes(refs),
+        keep=lambda found: not any(f.rule == "safety/future-date" for f in found),
+    )
     show, show_findings = build_show(
         config, refs, tuple(b.episode for b in fresh.values() if b.episode), episode_findings
     )
     findings.extend(show_findings)
     channel = render_feed(show, [])  # rendered once: checked here, written around the items below
-    findings.extend(channel_findings(config, channel))
+    # The channel rules read the channel and the artwork file (its header, with Pillow)
+    artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
+    findings.extend(
+        cache.reuse(
+            "channel",
+            (b"".join(channel), signature(str(artwork)) if artwork else None),
+            lambda: channel_findings(config, channel),
+        )
+    )
     if not collect_errors and (any(f.is_error for f in findings) or (strict and findings)):
         raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
     order = episode_order(refs)

@@ -230,22 +230,32 @@ def test_an_episode_dated_ahead_is_reported_by_every_build(show, tmp_path, capsy
         assert "is in the future (2999-01-01" in capsys.readouterr().err
 
 
-def test_the_cache_reuses_cross_episode_findings_only_for_the_same_refs(tmp_path):
-    from feedtool.cache import BuildCache, EpisodeRef
+def test_the_cache_reuses_findings_only_for_the_same_inputs(tmp_path):
+    from feedtool.cache import BuildCache
     from feedtool.errors import warning
 
     feed = tmp_path / "feed.xml"
     feed.write_text("<rss/>")
     calls = []
 
-    def compute(refs):
-        calls.append(len(refs))
+    def compute():
+        calls.append(1)
         return [warning("safety/order", "a.md: number", "episode 1 is dated after episode 2", "check")]
 
-    ref = EpisodeRef("a.md", "g1", False, "https://x.org/a.mp3", None, 1, "2024-01-01T00:00:00+00:00", 1.7e9, 6.0, ())
     first = BuildCache(tmp_path / "index", "fp", feed)
-    found = first.episode_findings([ref], compute)
+    found = first.reuse("episodes", ("a.md", 1), compute)
+    first.reuse("kept-not", ("x",), compute, keep=lambda found: False)
     first.save({}, {})
     again = BuildCache(tmp_path / "index", "fp", feed).load()
-    assert again.episode_findings([ref], compute) == found and calls == [1]
-    assert again.episode_findings([ref._replace(number=2)], compute) == found and calls == [1, 1]
+    assert again.reuse("episodes", ("a.md", 1), compute) == found and len(calls) == 2
+    assert again.reuse("episodes", ("a.md", 2), compute) == found and len(calls) == 3
+    assert again.reuse("kept-not", ("x",), compute) == found and len(calls) == 4
+
+
+def test_replaced_artwork_is_checked_again_by_a_warm_build(show, tmp_path, capsys):
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    (show / "cover.jpg").write_bytes(image_bytes((1400, 1500)))  # same name, the feed's bytes unchanged
+    capsys.readouterr()
+    assert build(show, out) == 1
+    assert "is 1400×1500 px, not square" in capsys.readouterr().err
