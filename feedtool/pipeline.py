@@ -8,7 +8,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Iterator, NamedTuple
+from typing import BinaryIO, Iterator, NamedTuple
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, check_episodes, episode_order, is_url, make_episode, media_path
 from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
@@ -261,38 +261,32 @@ def run(
         _open_or_none(feed_path if cache.entries else None) as old,
         contextlib.nullcontext(None) if dry_run else StagedFolder(out_dir / "chapters") as chapters,
     ):
+        target = _Target(out_dir, feed_path, scratch, old, chapters)
         return _run(
             config,
             cache,
-            scratch,
-            old,
-            chapters,
-            out_dir,
-            feed_path,
-            strict,
-            use_cache,
-            keep_episodes,
-            dry_run,
-            jobs,
-            collect_errors,
+            target,
+            strict=strict,
+            use_cache=use_cache,
+            keep_episodes=keep_episodes,
+            dry_run=dry_run,
+            jobs=jobs,
+            collect_errors=collect_errors,
         )
 
 
-def _run(
-    config,
-    cache,
-    scratch,
-    old,
-    chapters: StagedFolder | None,
-    out_dir,
-    feed_path,
-    strict,
-    use_cache,
-    keep_episodes,
-    dry_run,
-    jobs,
-    collect_errors,
-):
+class _Target(NamedTuple):
+    """Where a build writes, and the previous feed it copies unchanged items from."""
+
+    out_dir: Path
+    feed_path: Path
+    scratch: BinaryIO  # this build's fresh items, spooled as they arrive
+    old: BinaryIO | None  # the previous feed
+    chapters: StagedFolder | None  # a new chapters folder being filled, or None
+
+
+def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors):
+    out_dir, feed_path, scratch, old, chapters = target
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     # Gather: every episode, from the cache where its files did not change, else built afresh.
