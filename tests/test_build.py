@@ -345,3 +345,46 @@ def test_a_show_built_from_inside_its_folder_uses_the_cache(show, tmp_path, monk
     assert "(2 unchanged, from the cache)" in capsys.readouterr().out
     assert (out / "feed.xml").read_bytes() == first
     assert first.count(b"<item>") == 2
+
+
+def _many_episodes(show, count=60):
+    """Enough episodes for the parallel path (pipeline.PARALLEL_FROM); every second one has chapters."""
+    from feedtool.pipeline import PARALLEL_FROM
+
+    assert count >= PARALLEL_FROM
+    make_mp3(show / "media/shared.mp3")
+    for n in range(1, count + 1):
+        notes = "Notes.\n\n00:00 Intro\n00:03 Talk\n" if n % 2 else "Notes without chapters."
+        make_episode(show, f"{n:04d}-ep.md", notes=notes, audio=f"media/{n:04d}.mp3", make_audio=False,
+                     date=f"2024-01-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00")
+        shutil.copyfile(show / "media/shared.mp3", show / f"media/{n:04d}.mp3")
+
+
+def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
+    from feedtool.config import load_config
+    from feedtool.pipeline import run
+
+    show = tmp_path / "show"
+    write_config(show)
+    _many_episodes(show)
+    config = load_config(show)
+    for jobs, out in ((2, tmp_path / "parallel"), (1, tmp_path / "serial")):
+        report, _ = run(config, out_dir=out, jobs=jobs, use_cache=False)
+        assert report.episodes == 60
+    parallel, serial = tmp_path / "parallel", tmp_path / "serial"
+    assert (parallel / "feed.xml").read_bytes() == (serial / "feed.xml").read_bytes()
+    names = sorted(p.name for p in (parallel / "chapters").iterdir())
+    assert len(names) == 30 and names == sorted(p.name for p in (serial / "chapters").iterdir())
+    assert all((parallel / "chapters" / n).read_bytes() == (serial / "chapters" / n).read_bytes() for n in names)
+    assert sorted(p.name for p in parallel.iterdir()) == ["chapters", "feed.xml"]  # no staging folder left
+
+
+def test_a_failed_parallel_build_writes_nothing(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show)
+    _many_episodes(show)
+    make_episode(show, "0061-broken.md", audio="media/missing.mp3", make_audio=False)
+    out = tmp_path / "public"
+    assert build(show, out) == 1
+    assert "0061-broken.md" in capsys.readouterr().err
+    assert list(out.iterdir()) == []  # the chapters the workers wrote went with their staging folder
