@@ -110,7 +110,13 @@ def build_episode(
     if episode.chapters:
         outputs[f"chapters/{episode.slug}.json"] = data = render_chapters(episode.chapters, episode.duration)
         if staging:
-            StagedFolder.add_to(staging, f"{episode.slug}.json", data)
+            try:
+                StagedFolder.add_to(staging, f"{episode.slug}.json", data)
+            except OSError as e:  # the output folder, not the episode: say so, and which folder
+                raise FeedtoolError(
+                    f"{os.path.dirname(staging)}: cannot write chapters/{episode.slug}.json: {e.strerror} "
+                    "(check the output folder's free space and permissions)"
+                ) from e
     files = [
         p
         for p in [episode.enclosure.path, *(t.path for t in episode.transcripts), *(a.path for a in episode.alternates)]

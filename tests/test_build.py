@@ -388,3 +388,22 @@ def test_a_failed_parallel_build_writes_nothing(tmp_path, capsys):
     assert build(show, out) == 1
     assert "0061-broken.md" in capsys.readouterr().err
     assert list(out.iterdir()) == []  # the chapters the workers wrote went with their staging folder
+
+
+def test_a_full_disk_while_writing_chapters_is_an_error_not_a_traceback(show, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from feedtool.write import StagedFolder
+
+    make_mp3(show / "media/0001-first.mp3", chapters=[(0, 3, "A"), (3, 6, "B")])
+
+    def no_space(*args):  # a real full disk cannot be made here without root-only mounts
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(StagedFolder, "add_to", staticmethod(no_space))
+    out = tmp_path / "public"
+    assert build(show, out) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{out}: cannot write chapters/0001-first.json: No space left on device" in err
+    assert list(out.iterdir()) == []
