@@ -138,8 +138,14 @@ class StagedFolder:
             f.write(data)
 
     def commit(self) -> None:
-        os.chmod(self.path, 0o755)
-        os.rename(self.path, self.folder)
+        try:
+            os.chmod(self.path, 0o755)
+            os.rename(self.path, self.folder)
+        except OSError as e:  # e.g. another build into the same folder put its own in place first
+            raise FeedtoolError(
+                f"{self.folder}: cannot put the new folder in place: {e.strerror} "
+                "(is another build writing to the same output folder? build again)"
+            ) from e
         self.path = None
 
     def __exit__(self, *exc) -> None:

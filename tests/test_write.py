@@ -116,3 +116,16 @@ def test_a_new_folder_that_fails_half_way_does_not_appear(tmp_path, monkeypatch)
     with pytest.raises(FeedtoolError, match="No space left on device"):
         write_outputs({f"chapters/{i}.json": b"{}" for i in range(5)}, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_folder_beaten_to_its_place_is_a_named_error(tmp_path):
+    from feedtool.write import StagedFolder
+
+    with StagedFolder(tmp_path / "chapters") as staged:
+        staged.add("a.json", b"{}")
+        (tmp_path / "chapters").mkdir()  # another build got there first
+        (tmp_path / "chapters" / "b.json").write_bytes(b"{}")
+        with pytest.raises(FeedtoolError, match="cannot put the new folder in place"):
+            staged.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chapters"]  # the staging folder is gone
+    assert [p.name for p in (tmp_path / "chapters").iterdir()] == ["b.json"]
