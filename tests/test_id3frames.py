@@ -217,3 +217,24 @@ def test_text_edge_cases(tmp_path):
 )
 def test_unusual_tags_go_to_mutagen(tmp_path, tag, tail):
     assert_same(mp3_with(tmp_path, tag, tail=tail), lean_expected=False)
+
+
+@pytest.mark.skipif(not (shutil.which("ffmpeg") and shutil.which("lame")), reason="needs ffmpeg and lame")
+def test_tags_written_by_ffmpeg_and_lame_read_alike(tmp_path):
+    import subprocess
+
+    tone = ["-f", "lavfi", "-i", "sine=frequency=440:duration=2"]
+    meta = ["-metadata", "title=Tïtle ффмпег", "-metadata", "artist=A", "-metadata", "album=B",
+            "-metadata", "track=3/10", "-metadata", "date=2022-03-06", "-metadata", "comment=C"]
+    for name, extra in (("v23.mp3", ["-id3v2_version", "3"]), ("v24.mp3", ["-id3v2_version", "4"]),
+                        ("v24-v1.mp3", ["-id3v2_version", "4", "-write_id3v1", "1"])):
+        subprocess.run(["ffmpeg", "-v", "error", *tone, *meta, *extra, str(tmp_path / name)], check=True)
+    wav = tmp_path / "tone.wav"
+    subprocess.run(["ffmpeg", "-v", "error", *tone, str(wav)], check=True)
+    subprocess.run(["lame", "--quiet", "--tt", "Lame title", "--ta", "A", "--tl", "B", "--ty", "2021", "--tn", "5",
+                    "--tc", "a comment", "--id3v2-only", str(wav), str(tmp_path / "lame.mp3")], check=True)
+    for name, lean in (("v23.mp3", True), ("v24.mp3", True), ("v24-v1.mp3", False), ("lame.mp3", True)):
+        path = tmp_path / name
+        assert facts(path, lean=True) == facts(path, lean=False), name
+        assert lean_reads(path) is lean, name
+    assert facts(tmp_path / "v24.mp3", lean=True)[0].title == "Tïtle ффмпег"
