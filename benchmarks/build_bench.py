@@ -174,12 +174,33 @@ def main() -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         for count in counts:
             print(f"N = {count}", flush=True)
-            for name, (seconds, rss) in bench(count, args.naive, workdir).items():
+            results = bench(count, args.naive, workdir)
+            for name, (seconds, rss) in results.items():
                 if name.startswith("feed size"):
                     print(f"  {name:36s} {seconds:8.1f}")
                 else:
                     print(f"  {name:36s} {seconds:8.2f} s   peak {rss:6.0f} MiB", flush=True)
+            if count == 10000 and args.naive:
+                print_targets(results)
     return 0
+
+
+# Issue 2's targets for N = 10,000, set on a machine where the naive pipeline took about 19 s.
+TARGETS = {"cold build": 3.0, "warm rebuild, one episode changed": 0.3}
+NAIVE_THERE = 19.0
+
+
+def print_targets(results: dict[str, tuple[float, float]]) -> None:
+    """The targets scaled to this machine by the naive pipeline's time here, and whether they are met."""
+    naive = results["naive pipeline (reference)"][0]
+    scale = naive / NAIVE_THERE
+    print(f"  issue 2's targets, scaled by naive {naive:.1f} s / {NAIVE_THERE:.0f} s = {scale:.2f}:")
+    for name, target in TARGETS.items():
+        limit, measured = target * scale, results[name][0]
+        verdict = "met" if measured < limit else f"missed ({measured / limit:.2f}x)"
+        print(f"    {name:34s} < {limit:5.2f} s: {measured:.2f} s, {verdict}")
+    peak = max(rss for name, (_, rss) in results.items() if name.startswith(("cold", "warm")))
+    print(f"    {'peak memory':34s} < 143 MiB (150 MB): {peak:.0f} MiB, {'met' if peak < 143 else 'missed'}")
 
 
 if __name__ == "__main__":
