@@ -65,7 +65,7 @@ def read_id3_frames(head: bytes, read_rest) -> Id3Frames | None:
     frames.read(data)
     return Id3Frames(
         size=size + 10,
-        text={name: values for name, values in frames.text.items()},
+        text=frames.text,
         comments=tuple(frames.comments.values()),
         pictures=tuple(frames.pictures.values()),
         chapters=tuple(frames.chapters.values()),

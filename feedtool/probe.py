@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import mutagen
@@ -142,7 +143,8 @@ def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
             pass
         else:
             if "TDRC" in frames.text:  # mutagen's reading of a timestamp ("2024-05-01T10:00" -> "2024-05-01 10:00")
-                frames.text["TDRC"] = tuple(ID3TimeStamp(value).text for value in frames.text["TDRC"])
+                stamps = tuple(ID3TimeStamp(value).text for value in frames.text["TDRC"])
+                frames = replace(frames, text={**frames.text, "TDRC": stamps})
             return _Mp3(MPEGInfo(f, frames.size), frames)
     audio = MP3(path, translate=False, known_frames=_ID3_FRAMES)
     if audio.tags is not None and audio.tags.version < (2, 3, 0):
