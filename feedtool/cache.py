@@ -105,16 +105,11 @@ class BuildCache:
         entry = self.entries.get(source)
         if entry is None:
             return None
-        # Called for each of 10,000 episodes: the absent-file test is inlined (one listing per folder).
-        listings = self._listings
         for stem, suffixes in entry.absent:  # transcript names looked for and absent: they must still be
             folder, _, base = stem.rpartition("/")
-            names = listings.get(folder)
-            if names is None:
-                names = self._listing(folder)
-            for suffix in suffixes:
-                if base + suffix in names:
-                    return None
+            names = self._listing(folder)
+            if any(base + suffix in names for suffix in suffixes):
+                return None
         for path, size, mtime in entry.deps:
             try:
                 st = os.stat(path)
@@ -122,21 +117,22 @@ class BuildCache:
                 return None
             if st.st_size != size or st.st_mtime_ns != mtime:
                 return None
-        for name in entry.outputs:  # its chapters file must still be in the output folder
-            folder, _, name = f"{self._out_dir}/{name}".rpartition("/")
-            names = listings.get(folder)
-            if names is None:
-                names = self._listing(folder)
-            if name not in names:
+        for output in entry.outputs:  # its chapters file must still be in the output folder
+            folder, name = os.path.split(os.path.join(self._out_dir, output))
+            if name not in self._listing(folder):
                 return None
         return entry
 
     def _listing(self, folder: str) -> set[str]:
-        try:
-            self._listings[folder] = set(os.listdir(folder or "."))
-        except OSError:
-            self._listings[folder] = set()
-        return self._listings[folder]
+        """A folder's names, listed once per build: one listing instead of a stat per file looked for."""
+        names = self._listings.get(folder)
+        if names is None:
+            try:
+                names = set(os.listdir(folder or "."))
+            except OSError:
+                names = set()
+            self._listings[folder] = names
+        return names
 
     def reuse(self, name: str, inputs, compute, keep=lambda found: True) -> list[Finding]:
         """Findings that depend on nothing but `inputs` (marshal-able values): those of the last build when

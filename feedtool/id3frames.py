@@ -13,8 +13,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from feedtool.model import Artwork, Chapter, Tags
-
 TEXT_FRAMES = ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER")
 # The frames probe.py asks mutagen to parse; mutagen's choice between syncsafe and plain frame sizes counts them.
 KNOWN_FRAMES = frozenset(name.encode() for name in (*TEXT_FRAMES, "COMM", "APIC", "CHAP", "CTOC", "WXXX"))
@@ -245,50 +243,3 @@ def _texts(encoding: int, data: bytes) -> tuple[str, ...]:
         values.append(value)
         if not data:
             return tuple(values)
-
-
-def id3_tags(frames: Id3Frames) -> Tags:
-    def text(name: str) -> str | None:
-        values = frames.text.get(name)
-        if values is None:
-            return None
-        # mutagen shows a timestamp frame's values joined by commas, other text frames' by NUL
-        return ("," if name == "TDRC" else "\x00").join(values).strip() or None
-
-    track = text("TRCK")
-    track = track.split("/")[0].strip() if track else ""
-    return Tags(
-        title=text("TIT2"),
-        artist=text("TPE1"),
-        album=text("TALB"),
-        track=int(track) if track.isdigit() else None,
-        date=text("TDRC") if "TDRC" in frames.text else text("TYER"),
-        comment=next(("\x00".join(values) for desc, values in frames.comments if not desc), None),
-    )
-
-
-def id3_chapters(frames: Id3Frames) -> tuple[Chapter, ...]:
-    by_id = {c.element_id: c for c in frames.chapters}
-    in_toc: set[str] = set()
-    order: list[str] = []
-    for flags, children in frames.tocs:
-        if flags & 0x02:  # the top-level table of contents
-            order = [cid for cid in children if cid in by_id]
-        in_toc.update(children)
-    chapters = [
-        Chapter(
-            start=c.start_ms / 1000,
-            title=("\x00".join(c.title).strip() if c.title else "") or c.element_id,
-            url=c.url,
-            hidden=bool(order) and c.element_id not in in_toc,
-        )
-        for c in by_id.values()
-    ]
-    return tuple(sorted(chapters, key=lambda c: c.start))
-
-
-def id3_artwork(frames: Id3Frames) -> Artwork | None:
-    if not frames.pictures:
-        return None
-    mime, _, size = next((p for p in frames.pictures if p[1] == 3), frames.pictures[0])  # 3: front cover
-    return Artwork(mime_type=mime, size_bytes=size)

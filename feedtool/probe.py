@@ -7,6 +7,7 @@ import os
 import stat
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import mutagen
 from mutagen.aac import AAC
@@ -18,16 +19,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
-from feedtool.id3frames import (
-    TEXT_FRAMES,
-    ChapterFrame,
-    Id3Frames,
-    Unusual,
-    id3_artwork,
-    id3_chapters,
-    id3_tags,
-    read_id3_frames,
-)
+from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.timecode import parse_timecode
@@ -122,11 +114,11 @@ def _probe(path: Path, where: str) -> AudioInfo:
     )
 
 
-class _Mp3:
+class _Mp3(NamedTuple):
     """An MP3 as feedtool reads it: mutagen's MPEG stream info and the ID3 frames feedtool uses."""
 
-    def __init__(self, info: MPEGInfo, frames: Id3Frames | None):
-        self.info, self.frames = info, frames
+    info: MPEGInfo
+    frames: Id3Frames | None
 
 
 def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
@@ -235,7 +227,7 @@ def _track(value) -> int | None:
 
 def _tags(audio) -> Tags:
     if isinstance(audio, _Mp3):
-        return id3_tags(audio.frames) if audio.frames else Tags()
+        return _id3_tags(audio.frames) if audio.frames else Tags()
     tags = audio.tags
     if tags is None:
         return Tags()
@@ -260,10 +252,55 @@ def _tags(audio) -> Tags:
 
 def _chapters(audio) -> tuple[Chapter, ...]:
     if isinstance(audio, _Mp3):
-        return id3_chapters(audio.frames) if audio.frames else ()
+        return _id3_chapters(audio.frames) if audio.frames else ()
     if isinstance(audio, MP4):
         return tuple(Chapter(start=float(c.start), title=c.title) for c in (audio.chapters or ()))
     return _vorbis_chapters(audio.tags) if audio.tags is not None else ()
+
+
+def _id3_tags(frames: Id3Frames) -> Tags:
+    def text(name: str) -> str | None:
+        values = frames.text.get(name)
+        if values is None:
+            return None
+        # mutagen shows a timestamp frame's values joined by commas, other text frames' by NUL
+        return ("," if name == "TDRC" else "\x00").join(values).strip() or None
+
+    return Tags(
+        title=text("TIT2"),
+        artist=text("TPE1"),
+        album=text("TALB"),
+        track=_track(text("TRCK")),
+        date=text("TDRC") if "TDRC" in frames.text else text("TYER"),
+        comment=next(("\x00".join(values) for desc, values in frames.comments if not desc), None),
+    )
+
+
+def _id3_chapters(frames: Id3Frames) -> tuple[Chapter, ...]:
+    by_id = {c.element_id: c for c in frames.chapters}
+    in_toc: set[str] = set()
+    order: list[str] = []
+    for flags, children in frames.tocs:
+        if flags & 0x02:  # the top-level table of contents
+            order = [cid for cid in children if cid in by_id]
+        in_toc.update(children)
+    chapters = [
+        Chapter(
+            start=c.start_ms / 1000,
+            title=("\x00".join(c.title).strip() if c.title else "") or c.element_id,
+            url=c.url,
+            hidden=bool(order) and c.element_id not in in_toc,
+        )
+        for c in by_id.values()
+    ]
+    return tuple(sorted(chapters, key=lambda c: c.start))
+
+
+def _id3_artwork(frames: Id3Frames) -> Artwork | None:
+    if not frames.pictures:
+        return None
+    mime, _, size = next((p for p in frames.pictures if p[1] == 3), frames.pictures[0])  # 3: front cover
+    return Artwork(mime_type=mime, size_bytes=size)
 
 
 def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
@@ -289,7 +326,7 @@ def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
 
 def _artwork(audio) -> Artwork | None:
     if isinstance(audio, _Mp3):
-        return id3_artwork(audio.frames) if audio.frames else None
+        return _id3_artwork(audio.frames) if audio.frames else None
     tags = audio.tags
     if tags is None and not getattr(audio, "pictures", None):
         return None

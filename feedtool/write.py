@@ -81,19 +81,27 @@ def write_outputs(outputs: dict[str, bytes], out_dir: Path) -> list[str]:
         by_folder.setdefault(folder, {})[name] = data
     written = []
     for folder, files in by_folder.items():
-        try:
-            if os.path.isdir(folder):
-                names = [name for name, data in files.items() if not same_content(os.path.join(folder, name), data)]
-                for name in names:
-                    _write_and_rename(os.path.join(folder, name), [files[name]], False, 0o644)
-            else:
-                names = list(files)
+        if os.path.isdir(folder):
+            names = [name for name, data in files.items() if not same_content(os.path.join(folder, name), data)]
+            for name in names:
+                target = os.path.join(folder, name)
+                try:
+                    _write_and_rename(target, [files[name]], False, 0o644)
+                except OSError as e:
+                    raise _cannot_write(target, e) from e
+        else:
+            names = list(files)
+            try:
                 _write_folder(folder, files)
-        except OSError as e:
-            raise FeedtoolError(f"{folder}: cannot write: {e.strerror} (check the output folder's permissions)") from e
+            except OSError as e:
+                raise _cannot_write(folder, e) from e
         prefix = os.path.relpath(folder, out_dir)
         written += [name if prefix == "." else f"{prefix}/{name}" for name in names]
     return written
+
+
+def _cannot_write(where: str, e: OSError) -> FeedtoolError:
+    return FeedtoolError(f"{where}: cannot write: {e.strerror} (check the output folder's permissions)")
 
 
 def _write_folder(folder: str, files: dict[str, bytes]) -> None:
