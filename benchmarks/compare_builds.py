@@ -6,7 +6,8 @@
 
 The machine is shared and noisy; timings of one build vary by ±10 % from run to run and by more from hour
 to hour. Alternating the two versions on the same show compares them under the same conditions. Cold:
-the output folder and the build cache are removed and the file system synced before each build.
+the build cache is removed, the previous output set aside (deleted at the end: see build_bench.set_aside)
+and the file system synced before each build.
 --one-changed: each version keeps its own output folder (and so its own cache); before each timed build
 one episode's title is edited, as build_bench.py does.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cold_build(source: Path, show: Path, out: Path) -> float:
-    shutil.rmtree(out, ignore_errors=True)
+    if out.exists():  # deleted at the end: see build_bench.set_aside
+        out.rename(out.with_name(f"{out.name}.old-{time.monotonic_ns()}"))
     for cache in (show / ".feedtool").glob("build-*.cache"):
         cache.unlink()
     os.sync()
