@@ -22,6 +22,7 @@ from feedtool.errors import AudioError, error
 from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
+from feedtool.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
 from feedtool.timecode import parse_timecode
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _probe(path: Path, where: str) -> AudioInfo:
 class _Mp3(NamedTuple):
     """An MP3 as feedtool reads it: mutagen's MPEG stream info and the ID3 frames feedtool uses."""
 
-    info: MPEGInfo
+    info: MPEGInfo | StreamInfo
     frames: Id3Frames | None
 
 
@@ -128,16 +129,23 @@ def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
             if not lean:  # the tests compare both readers
                 raise Unusual("mutagen asked for")
             frames = read_id3_frames(f.read(10), f.read)
+            if frames is None:
+                raise Unusual("no ID3v2 tag")
+            head = f.read(HEAD_BYTES)
             f.seek(max(0, size - 131))
-            if frames is None or b"TAG" in f.read():  # an ID3v1 tag: mutagen merges it into the v2 frames
-                raise Unusual("no ID3v2 tag, or an ID3v1 tag too")
+            if b"TAG" in f.read():  # an ID3v1 tag: mutagen merges it into the v2 frames
+                raise Unusual("an ID3v1 tag too")
         except Unusual:
             pass
         else:
             if "TDRC" in frames.text:  # mutagen's reading of a timestamp ("2024-05-01T10:00" -> "2024-05-01 10:00")
                 stamps = tuple(ID3TimeStamp(value).text for value in frames.text["TDRC"])
                 frames = replace(frames, text={**frames.text, "TDRC": stamps})
-            return _Mp3(MPEGInfo(f, frames.size), frames)
+            try:
+                info = read_stream_info(head, frames.size, size)
+            except Unusual:
+                info = MPEGInfo(f, frames.size)
+            return _Mp3(info, frames)
     audio = MP3(path, translate=False, known_frames=_ID3_FRAMES)
     if audio.tags is not None and audio.tags.version < (2, 3, 0):
         audio.tags.update_to_v24()  # ID3v2.2's three-letter frames; v2.3's TYER is read as it is
