@@ -156,3 +156,12 @@ def test_a_malformed_chapter_start_names_the_line(tmp_path, capsys):
 ])
 def test_chapters_from_notes_timestamps(notes, expected):
     assert [(c.start, c.title, c.url) for c in chapters_from_notes(notes)] == expected
+
+
+def test_chapters_file_is_one_chapter_a_line():
+    import doctest
+
+    from feedtool.render import chapters
+
+    result = doctest.testmod(chapters)
+    assert result.attempted and not result.failed

@@ -10,8 +10,18 @@ from feedtool.model import Chapter
 def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None) -> bytes:
     """JSON Chapters 1.2.0: startTime in seconds, hidden chapters marked toc=false.
 
-    >>> render_chapters((Chapter(0, "Intro"), Chapter(61.5, "Talk", url="https://x.org")))[:40]
-    b'{\\n  "version": "1.2.0",\\n  "chapters": [\\n'
+    One chapter a line: as readable as an indented file, and written by json's C encoder (the indenting
+    encoder is pure Python, a tenth of a millisecond a file in a 10,000-episode build).
+
+    >>> print(render_chapters((Chapter(0, "Intro"), Chapter(61.5, "Talk", url="https://x.org"))).decode())
+    {
+      "version": "1.2.0",
+      "chapters": [
+        {"startTime": 0, "title": "Intro"},
+        {"startTime": 61.5, "title": "Talk", "url": "https://x.org"}
+      ]
+    }
+    <BLANKLINE>
     """
     items = []
     for chapter in chapters:
@@ -23,8 +33,10 @@ def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None
         if chapter.hidden:
             item["toc"] = False
         items.append(item)
-    document = {"version": "1.2.0", "chapters": items}
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    lines = ",".join(f"\n    {json.dumps(item, ensure_ascii=False)}" for item in items)
+    if lines:
+        lines += "\n  "
+    return f'{{\n  "version": "1.2.0",\n  "chapters": [{lines}]\n}}\n'.encode()
 
 
 def _number(seconds: float) -> int | float:
