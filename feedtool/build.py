@@ -62,7 +62,7 @@ def media_path(config: Config, value: str, where: str) -> Path:
 
 
 def public_url(config: Config, path: Path) -> str:
-    return config.url_for(PurePosixPath(path.relative_to(config.root)).as_posix())
+    return config.url_for(config.relative_path(path))
 
 
 def transcript(config: Config, path: Path) -> Transcript:

@@ -7,7 +7,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, check_episodes, episode_order, is_url, make_episode, media_path
@@ -133,7 +133,7 @@ def build_episode(
         pub_date=episode.pub_date.isoformat(),
         timestamp=episode.pub_date.timestamp(),
         duration=episode.duration,
-        files=tuple(PurePosixPath(p.relative_to(config.root)).as_posix() for p in files),
+        files=tuple(map(config.relative_path, files)),
     )
     item, element = render_item_tree(episode)
     findings += item_findings(config, episode, element)  # the check rules, cached with the item
@@ -151,9 +151,9 @@ def build_episode(
 def _transcripts_beside(audio_path: Path) -> tuple[list[Path], tuple[tuple[str, tuple[str, ...]], ...]]:
     """Transcript files named like the audio, and the names looked for but absent (the cache watches both),
     as (stem, suffixes)."""
-    names = _listing(audio_path.parent)
     stem = str(audio_path)[: -len(audio_path.suffix) or None]
-    base = stem.rpartition("/")[2]
+    folder, base = os.path.split(stem)
+    names = _listing(folder or ".")
     present = [Path(stem + suffix) for suffix in TRANSCRIPT_TYPES if base + suffix in names]
     absent = tuple(suffix for suffix in TRANSCRIPT_TYPES if base + suffix not in names)
     return present, ((stem, absent),) if absent else ()
@@ -166,10 +166,10 @@ def as_findings(e: FeedtoolError) -> list[Finding]:
     return [error("episode/error", "", str(e))]
 
 
-_listings: dict[Path, frozenset[str]] = {}
+_listings: dict[str, frozenset[str]] = {}
 
 
-def _listing(folder: Path) -> frozenset[str]:
+def _listing(folder: str) -> frozenset[str]:
     """A folder's file names, read once per build: one listing instead of a stat per possible transcript."""
     if folder not in _listings:
         try:
