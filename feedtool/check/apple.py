@@ -415,7 +415,6 @@ def enclosure(scope: Scope) -> list[Finding]:
 def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]:
     suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
     expected = APPLE_ENCLOSURE_TYPES.get(suffix) or MIME_TYPES.get(suffix)
-    where = scope.where(element, attr="type")
     if expected is None:
         return [
             warning(
@@ -429,7 +428,7 @@ def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]
         return [
             error(
                 "apple/enclosure-type",
-                where,
+                scope.where(element, attr="type"),
                 f"is {kind}, but the file is {suffix} ({expected})",
                 f'write type="{expected}"',
             )
@@ -438,7 +437,7 @@ def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]
         return [
             warning(
                 "apple/enclosure-type",
-                where,
+                scope.where(element, attr="type"),
                 f"{kind} ({suffix}) is not a format Apple Podcasts plays",
                 "Apple lists MP3, M4A, MP4, M4V, MOV and PDF; add an MP3 rendition for Apple",
             )
