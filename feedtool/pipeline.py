@@ -54,6 +54,7 @@ class EpisodeBuild(NamedTuple):
     deps: tuple[tuple[str, int, int], ...]
     absent: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path stem, suffixes): files that must stay absent
     episode: Episode | None = None
+    spooled: tuple[int, int, int] | None = None  # where build_episodes put the item: (spool, offset, length)
 
 
 def build_episode(
@@ -180,14 +181,33 @@ def _listing(folder: str) -> frozenset[str]:
 
 
 _worker_args: tuple = ()
+_spool_slot = 0  # which of the build's spool files this process appends its items to
 
 
 def _build_in_worker(path: Path):
-    config, footer_html, keep, staging = _worker_args
+    config, footer_html, keep, staging, spools = _worker_args
     try:
-        return build_episode(config, footer_html, path, keep, staging)
+        result = build_episode(config, footer_html, path, keep, staging)
     except FeedtoolError as e:
         return tuple(as_findings(e))
+    spool = spools[_spool_slot]
+    try:
+        offset = spool.tell()
+        spool.write(result.item)
+        spool.flush()  # a worker ends with os._exit: nothing may wait in its buffer
+    except OSError as e:  # the output folder's file system, not the episode
+        where, problem = display_path(path), f"cannot write its item to a temporary file: {e.strerror}"
+        return (error("build/write", where, problem, "check the output folder's free space"),)
+    return result._replace(item=b"", spooled=(_spool_slot, offset, len(result.item)))
+
+
+def _start_worker(slots) -> None:
+    """In a new worker: claim a spool file of its own, and keep freed memory."""
+    global _spool_slot
+    with slots.get_lock():
+        _spool_slot = slots.value
+        slots.value += 1
+    _keep_freed_memory()
 
 
 def _keep_freed_memory() -> None:
@@ -214,26 +234,52 @@ def build_episodes(
     keep_episode: bool = False,
     jobs: int | None = None,
     staging: str | None = None,
+    spools: _Spools | None = None,
 ) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
     """Build many episodes, in parallel processes when there are enough of them to pay for it.
 
-    Results come in the order of `paths`, as they are ready, so the caller can spool them to disk.
+    Results come in the order of `paths`, as they are ready. An EpisodeBuild's item is not in it but in one
+    of the spool files, at `spooled` = (file index, offset, length): each process that builds appends to a
+    file of its own, so 60 MB of items never pass through the worker pipes, and the feed is copied from the
+    files by the kernel.
     """
     global _worker_args
-    _worker_args = (config, footer_html, keep_episode, staging)
     _listings.clear()
     jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or len(paths) < PARALLEL_FROM or not hasattr(os, "fork"):
+    parallel = jobs >= 2 and len(paths) >= PARALLEL_FROM and hasattr(os, "fork")
+    spools = spools or _Spools(None)
+    _worker_args = (config, footer_html, keep_episode, staging, spools.open(jobs if parallel else 1))
+    if not parallel:
         yield from map(_build_in_worker, paths)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork: workers inherit the config and the imported libraries, so they start in milliseconds
-    with ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_keep_freed_memory
-    ) as pool:
+    # fork: workers inherit the config, the spool files and the imported libraries: they start in milliseconds
+    context = multiprocessing.get_context("fork")
+    slots = context.Value("i", 0)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(slots,)) as pool:
         yield from pool.map(_build_in_worker, paths, chunksize=max(8, len(paths) // (jobs * 8)))
+
+
+class _Spools:
+    """The anonymous files a build's processes append their items to, one each (see build_episodes)."""
+
+    def __init__(self, folder: str | None):
+        self.folder = folder
+        self.files: list[BinaryIO] = []
+
+    def open(self, count: int) -> list[BinaryIO]:
+        self.files += [tempfile.TemporaryFile(dir=self.folder) for _ in range(count - len(self.files))]
+        return self.files
+
+    def __enter__(self) -> _Spools:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for file in self.files:
+            with contextlib.suppress(OSError):  # what is left in a buffer after a failed write: not needed
+                file.close()
 
 
 def run(
@@ -260,14 +306,14 @@ def run(
     dry_run = dry_run or collect_errors
     if not dry_run:
         out_dir.mkdir(parents=True, exist_ok=True)
-    # Fresh items are spooled to a scratch file as they arrive, so memory does not grow with the show.
-    # It lives in the output folder so the kernel can copy from it into the feed (same file system).
+    # Fresh items are spooled to files by the processes that build them, so memory does not grow with the
+    # show. They live in the output folder so the kernel can copy from them into the feed (same file system).
     with (
-        tempfile.TemporaryFile(dir=out_dir if out_dir.is_dir() else None) as scratch,
+        _Spools(str(out_dir) if out_dir.is_dir() else None) as spools,
         _open_or_none(feed_path if cache.entries else None) as old,
         contextlib.nullcontext(None) if dry_run else StagedFolder(out_dir / "chapters") as chapters,
     ):
-        target = _Target(out_dir, feed_path, scratch, old, chapters)
+        target = _Target(out_dir, feed_path, spools, old, chapters)
         return _run(
             config,
             cache,
@@ -286,13 +332,13 @@ class _Target(NamedTuple):
 
     out_dir: Path
     feed_path: Path
-    scratch: BinaryIO  # this build's fresh items, spooled as they arrive
+    spools: _Spools  # this build's fresh items, spooled by the processes that build them
     old: BinaryIO | None  # the previous feed
     chapters: StagedFolder | None  # a new chapters folder being filled, or None
 
 
 def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors):
-    out_dir, feed_path, scratch, old, chapters = target
+    out_dir, feed_path, spools, old, chapters = target
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     # Gather: every episode, from the cache where its files did not change, else built afresh.
@@ -308,14 +354,11 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
             cached[path] = entry
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
-    spooled: dict[str, tuple[int, int]] = {}
     staging = chapters.path if chapters else None
-    built = build_episodes(config, footer_html, misses, keep_episodes, jobs, staging)
+    built = build_episodes(config, footer_html, misses, keep_episodes, jobs, staging, spools)
     for path, result in zip(misses, built, strict=True):
         if isinstance(result, EpisodeBuild):
-            spooled[str(path)] = (scratch.tell(), len(result.item))
-            scratch.write(result.item)
-            fresh[str(path)] = result._replace(item=b"")
+            fresh[str(path)] = result
             findings.extend(result.findings)
         else:
             findings.extend(result)
@@ -371,7 +414,7 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
     head, tail = channel
     pieces = [
-        Piece(r.source, scratch, *spooled[r.source])
+        Piece(r.source, spools.files[fresh[r.source].spooled[0]], *fresh[r.source].spooled[1:])
         if r.source in fresh
         else Piece(r.source, old, cached[r.source].offset, cached[r.source].length)
         for r in order

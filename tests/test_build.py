@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 
 import feedparser
 import podcastparser
+import pytest
 from conftest import (
     BASE_URL,
     build,
@@ -407,3 +409,23 @@ def test_a_full_disk_while_writing_chapters_is_an_error_not_a_traceback(show, tm
     assert "Traceback" not in err
     assert f"{out}: cannot write chapters/0001-first.json: No space left on device" in err
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_path, monkeypatch, capsys):
+    from feedtool import pipeline
+
+    class FullDiskSpools(pipeline._Spools):  # every spool file is /dev/full: a real ENOSPC on each write
+        def open(self, count):
+            self.files += [open("/dev/full", "wb") for _ in range(count - len(self.files))]
+            return self.files
+
+    monkeypatch.setattr(pipeline, "_Spools", FullDiskSpools)
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "feed.xml").write_bytes(b"the last good feed")
+    assert build(show, out) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "0001-first.md: cannot write its item to a temporary file: No space left on device" in err
+    assert (out / "feed.xml").read_bytes() == b"the last good feed"
