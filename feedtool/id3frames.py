@@ -97,18 +97,21 @@ class _Frames:
                 return
             if syncsafe:
                 size = _syncsafe(size)
-            body = data[pos + 10 : pos + 10 + size]
-            pos += 10 + size
+            start = pos + 10
+            pos = start + size
             if size == 0 or name not in KNOWN_FRAMES:
                 if name[3:] == b"\x00":
                     raise Unusual("ID3v2.2 frame name in a v2.3/2.4 tag")
                 continue
-            if len(body) < size:
+            if pos > end:
                 raise Unusual("frame runs past the tag")
             # v2.4: grouping, compression, encryption, unsynchronisation, data length; v2.3: the first three
             if flags & (0x4F if self.version == 4 else 0xE0):
                 raise Unusual("frame flags")
-            self._add(name.decode("ascii"), body)
+            if name == b"APIC":  # read in place: its picture is often half a megabyte, copied for nothing
+                _once(self.pictures, *_picture(data, start, pos))
+            else:
+                self._add(name.decode("ascii"), data[start:pos])
         if pos < end and end - pos < 10 and data[pos:].strip(b"\x00"):
             raise Unusual("bytes after the last frame")
 
@@ -127,14 +130,6 @@ class _Frames:
             if not rest:
                 _missing()
             _once(self.comments, (desc, language), (desc, _texts(encoding, rest)))
-        elif name == "APIC":
-            encoding = _encoding(body)
-            mime, rest = _latin1(body[1:])
-            if not rest:
-                raise Unusual("APIC without picture type")
-            kind = rest[0]
-            desc, image = _terminated(rest[1:], encoding) if rest[1:] else _missing()
-            _once(self.pictures, desc, (mime, kind, len(image)))
         elif name == "WXXX":
             encoding = _encoding(body)
             desc, rest = _terminated(body[1:], encoding) if body[1:] else _missing()
@@ -210,18 +205,39 @@ def _latin1(data: bytes) -> tuple[str, bytes]:
     return text.decode("latin-1"), rest
 
 
+def _picture(data: bytes, start: int, end: int) -> tuple[str, tuple[str, int, int]]:
+    """An APIC frame at data[start:end]: its description, and (MIME type, picture type, image size)."""
+    if end - start < 2 or data[start] not in _ENCODINGS:
+        raise Unusual("text encoding")
+    encoding = data[start]
+    mime_end = data.find(b"\x00", start + 1, end)
+    if mime_end == -1 or mime_end + 1 >= end:
+        raise Unusual("APIC without picture type")
+    kind = data[mime_end + 1]
+    if mime_end + 2 >= end:
+        _missing()
+    desc, image = _terminated_at(data, mime_end + 2, end, encoding)
+    return desc, (data[start + 1 : mime_end].decode("latin-1"), kind, end - image)
+
+
 def _terminated(data: bytes, encoding: int) -> tuple[str, bytes]:
     """One string up to its terminator (or the end), and what follows."""
+    text, rest = _terminated_at(data, 0, len(data), encoding)
+    return text, data[rest:]
+
+
+def _terminated_at(data: bytes, start: int, end: int, encoding: int) -> tuple[str, int]:
+    """The string at data[start:] up to its terminator (or `end`), and where what follows it starts."""
     codec, width = _ENCODINGS[encoding]
     if width == 1:
-        stop = data.find(b"\x00")
+        stop = data.find(b"\x00", start, end)
     else:
-        stop = data.find(b"\x00\x00")
-        while stop != -1 and stop % 2:  # a UTF-16 terminator is a whole code unit
-            stop = data.find(b"\x00\x00", stop + 1)
-    text, rest = (data, b"") if stop == -1 else (data[:stop], data[stop + width :])
+        stop = data.find(b"\x00\x00", start, end)
+        while stop != -1 and (stop - start) % 2:  # a UTF-16 terminator is a whole code unit
+            stop = data.find(b"\x00\x00", stop + 1, end)
+    stop, rest = (end, end) if stop == -1 else (stop, stop + width)
     try:
-        return text.decode(codec), rest
+        return data[start:stop].decode(codec), rest
     except UnicodeDecodeError:
         raise Unusual("text does not decode") from None
 
