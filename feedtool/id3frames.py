@@ -10,6 +10,7 @@ must not come to depend on its internals.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 
@@ -259,3 +260,20 @@ def _texts(encoding: int, data: bytes) -> tuple[str, ...]:
         values.append(value)
         if not data:
             return tuple(values)
+
+
+_TIMESTAMP_PARTS = re.compile(r"[-T:/.]|\s+")
+_TIMESTAMP_FORMATS = (("%04d", "-"), ("%02d", "-"), ("%02d", " "), ("%02d", ":"), ("%02d", ":"), ("%02d", "x"))
+
+
+def timestamp_text(text: str) -> str:
+    """A TDRC value as mutagen reads it (ID3TimeStamp(text).text): "2024-05-01T10:00" -> "2024-05-01 10:00".
+
+    The leading parts that are numbers, formatted; the rest dropped. mutagen's own takes 50 µs."""
+    pieces = []
+    for part, (number, separator) in zip(_TIMESTAMP_PARTS.split(text + ":::::")[:6], _TIMESTAMP_FORMATS, strict=True):
+        try:
+            pieces.append(number % int(part) + separator)
+        except ValueError:
+            break
+    return "".join(pieces)[:-1]  # without the last part's separator

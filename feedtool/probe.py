@@ -12,14 +12,14 @@ from typing import NamedTuple
 import mutagen
 from mutagen.aac import AAC
 from mutagen.flac import FLAC
-from mutagen.id3 import Frames, Frames_2_2, ID3TimeStamp
+from mutagen.id3 import Frames, Frames_2_2
 from mutagen.mp3 import MP3, MPEGInfo
 from mutagen.mp4 import MP4, Atoms
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
-from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames
+from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames, timestamp_text
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
@@ -139,7 +139,7 @@ def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
             pass
         else:
             if "TDRC" in frames.text:  # mutagen's reading of a timestamp ("2024-05-01T10:00" -> "2024-05-01 10:00")
-                stamps = tuple(ID3TimeStamp(value).text for value in frames.text["TDRC"])
+                stamps = tuple(map(timestamp_text, frames.text["TDRC"]))
                 frames = replace(frames, text={**frames.text, "TDRC": stamps})
             try:
                 info = read_stream_info(head, frames.size, size)

@@ -238,3 +238,16 @@ def test_tags_written_by_ffmpeg_and_lame_read_alike(tmp_path):
         assert facts(path, lean=True) == facts(path, lean=False), name
         assert lean_reads(path) is lean, name
     assert facts(tmp_path / "v24.mp3", lean=True)[0].title == "Tïtle ффмпег"
+
+
+def test_timestamps_normalised_as_mutagen_does():
+    from mutagen.id3 import ID3TimeStamp
+
+    from feedtool.id3frames import timestamp_text
+
+    rng = random.Random(177)
+    cases = ["2024-05-01T10:00", "2024", "2024-05-01 10:00:33", "2024-05-01T10:00:33.123Z", "", "abc", "2024-xx-01",
+             "  2024", "١٢٣٤-05", "+5-1", "2024/05/01", "1_000-1", "99999-123", "2024--01"]
+    cases += ["".join(rng.choice("0123456789-T:/. xZ+_\t") for _ in range(rng.randrange(25))) for _ in range(3000)]
+    for case in cases:
+        assert timestamp_text(case) == ID3TimeStamp(case).text, case
