@@ -25,7 +25,8 @@ from feedtool.render.notes import render_footer  # noqa: E402
 STAGES = [  # (module, function, label)
     (pipeline, "read_episode", "front matter (file, YAML, typed fields)"),
     (probe, "_load_mp3", "audio: ID3 tag + MPEG stream info"),
-    (probe, "MPEGInfo", "  MPEG stream info (mutagen)"),
+    (probe, "read_id3_frames", "  ID3 tag (id3frames.py)"),
+    (probe, "read_stream_info", "  MPEG stream info (mp3stream.py)"),
     (pipeline, "make_episode", "episode model"),
     (build, "render_markdown", "  Markdown + sanitiser (cmark-gfm, nh3)"),
     (pipeline, "render_item_tree", "render the item (feedgen + extensions)"),
