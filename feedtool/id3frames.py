@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TEXT_FRAMES = ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER")
 # The frames probe.py asks mutagen to parse; mutagen's choice between syncsafe and plain frame sizes counts them.
@@ -26,20 +26,18 @@ class Unusual(Exception):
     """The tag holds something this reader leaves to mutagen."""
 
 
-@dataclass(frozen=True)
-class ChapterFrame:
+class ChapterFrame(NamedTuple):
     element_id: str
     start_ms: int
     title: tuple[str, ...] | None  # the TIT2 sub-frame's values
     url: str | None  # the first WXXX sub-frame's URL
 
 
-@dataclass(frozen=True)
-class Id3Frames:
+class Id3Frames(NamedTuple):
     """The frames feedtool reads from an ID3v2 tag, in the order of the tag, values as mutagen reads them."""
 
     size: int  # bytes the tag takes at the start of the file, header included: where the audio starts
-    text: dict[str, tuple[str, ...]]  # TIT2, TPE1, TALB, TRCK, TDRC (raw, not yet normalised), TYER
+    text: dict[str, tuple[str, ...]]  # TIT2, TPE1, TALB, TRCK, TDRC, TYER
     comments: tuple[tuple[str, tuple[str, ...]], ...]  # COMM: (description, values)
     pictures: tuple[tuple[str, int, int], ...]  # APIC: (MIME type, picture type, image size in bytes)
     chapters: tuple[ChapterFrame, ...]
@@ -62,6 +60,8 @@ def read_id3_frames(head: bytes, read_rest) -> Id3Frames | None:
         raise Unusual("tag shorter than its header says")
     frames = _Frames(version)
     frames.read(data)
+    if "TDRC" in frames.text:  # mutagen's reading of a timestamp ("2024-05-01T10:00" -> "2024-05-01 10:00")
+        frames.text["TDRC"] = tuple(map(timestamp_text, frames.text["TDRC"]))
     return Id3Frames(
         size=size + 10,
         text=frames.text,
@@ -169,14 +169,18 @@ def _sizes_are_syncsafe(data: bytes) -> bool:
     def walk(syncsafe: bool) -> tuple[int, int]:
         nonlocal differs
         pos = found = 0
-        while pos < len(data) - 10:
-            if data[pos : pos + 10] == _EMPTY_HEADER:
-                return found, -((len(data) - pos) % 10)
+        end = len(data)
+        while pos < end - 10:
+            if data.startswith(_EMPTY_HEADER, pos):
+                return found, -((end - pos) % 10)
             size = _SIZE.unpack_from(data, pos + 4)[0]
-            differs = differs or size > 0x7F
+            if size > 0x7F:
+                differs = True
+                if syncsafe:
+                    size = _syncsafe(size)
             found += data[pos : pos + 4] in KNOWN_FRAMES
-            pos += 10 + (_syncsafe(size) if syncsafe else size)
-        return found, pos - len(data)
+            pos += 10 + size
+        return found, pos - end
 
     as_syncsafe, syncsafe_end = walk(True)
     if not differs:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,7 +18,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
-from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames, timestamp_text
+from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
@@ -138,9 +137,6 @@ def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
         except Unusual:
             pass
         else:
-            if "TDRC" in frames.text:  # mutagen's reading of a timestamp ("2024-05-01T10:00" -> "2024-05-01 10:00")
-                stamps = tuple(map(timestamp_text, frames.text["TDRC"]))
-                frames = replace(frames, text={**frames.text, "TDRC": stamps})
             try:
                 info = read_stream_info(head, frames.size, size)
             except Unusual:
