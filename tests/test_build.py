@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+from pathlib import Path
 
 import feedparser
 import podcastparser
@@ -429,3 +430,21 @@ def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_
     assert "Traceback" not in err
     assert "0001-first.md: cannot write its item to a temporary file: No space left on device" in err
     assert (out / "feed.xml").read_bytes() == b"the last good feed"
+
+
+def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
+    import yaml
+
+    from feedtool.episodes import _front_matter_loader
+
+    documents = [
+        (Path(__file__).parent.parent / "episodes" / "0177-ukraine-foreign-legion.md").read_text().split("---")[1],
+        "number: 0177\ntitle: No\nexplicit: true\ndate: 2022-03-06T10:00:00+02:00\nseason: 1.0\n",
+        "a: &x [1, 2]\nb: *x\nc: {d: e, f: [g, ~]}\nk: |\n  block\n  text\nl: >\n  folded\n  text\n",
+        "x: [a, {b: c}]\n? complex\n: value\n'quoted': \"esc\\taped \\u00e9\"\nempty:\nnull: null\n",
+        "people:\n  - name: A\n    role: host\n  - {name: B, role: guest}\nkeywords: [a, 'b, c']\n",
+    ]
+    for document in documents:
+        assert yaml.load(document, Loader=_front_matter_loader()) == yaml.load(document, Loader=yaml.BaseLoader)
+    with pytest.raises(yaml.YAMLError):
+        yaml.load("title: [unclosed\n", Loader=_front_matter_loader())
