@@ -443,8 +443,12 @@ def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
         "a: &x [1, 2]\nb: *x\nc: {d: e, f: [g, ~]}\nk: |\n  block\n  text\nl: >\n  folded\n  text\n",
         "x: [a, {b: c}]\n? complex\n: value\n'quoted': \"esc\\taped \\u00e9\"\nempty:\nnull: null\n",
         "people:\n  - name: A\n    role: host\n  - {name: B, role: guest}\nkeywords: [a, 'b, c']\n",
+        "s: &s text\nt: *s\nu: !!int 5\nv: !custom x\n",
     ]
     for document in documents:
         assert yaml.load(document, Loader=_front_matter_loader()) == yaml.load(document, Loader=yaml.BaseLoader)
-    with pytest.raises(yaml.YAMLError):
-        yaml.load("title: [unclosed\n", Loader=_front_matter_loader())
+    for broken in ("title: [unclosed\n", "a: &a [*a]\n", "{[a]: b}\n"):  # bad syntax, recursion, unhashable key
+        with pytest.raises(yaml.YAMLError):
+            yaml.load(broken, Loader=yaml.BaseLoader)
+        with pytest.raises(yaml.YAMLError):
+            yaml.load(broken, Loader=_front_matter_loader())
