@@ -121,9 +121,6 @@ class ItunesEntryExtension(BaseEntryExtension):
 
     def extend_rss(self, item):
         episode = self.episode
-        description = item.find("description")
-        if description is not None:  # the same HTML as content:encoded, kept readable as CDATA
-            description.text = etree.CDATA(description.text)
         _el(item, ITUNES_NS, "title", episode.title)
         _el(item, ITUNES_NS, "duration", whole_seconds(episode.duration))
         if episode.explicit is not None:

@@ -48,7 +48,7 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
         entry.title(episode.title)
         if episode.link:
             entry.link(href=episode.link)
-        entry.description(episode.description_html or episode.title)
+        entry.description(etree.CDATA(episode.description_html or episode.title))  # as content:encoded
         entry.content(episode.notes_html or episode.title, type="CDATA")
         entry.guid(episode.guid, permalink=False)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
