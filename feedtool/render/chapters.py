@@ -6,6 +6,8 @@ import json
 
 from feedtool.model import Chapter
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per json.dumps call
+
 
 def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None) -> bytes:
     """JSON Chapters 1.2.0: startTime in seconds, hidden chapters marked toc=false.
@@ -33,7 +35,7 @@ def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None
         if chapter.hidden:
             item["toc"] = False
         items.append(item)
-    lines = ",".join(f"\n    {json.dumps(item, ensure_ascii=False)}" for item in items)
+    lines = ",".join(f"\n    {_ENCODE(item)}" for item in items)
     if lines:
         lines += "\n  "
     return f'{{\n  "version": "1.2.0",\n  "chapters": [{lines}]\n}}\n'.encode()
