@@ -7,8 +7,7 @@ import re
 import uuid
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
 
 from feedtool.config import Config
 from feedtool.episodes import EpisodeSource, display_path
@@ -26,6 +25,7 @@ from feedtool.model import (
     Transcript,
 )
 from feedtool.render.notes import render_markdown, truncate_html
+from feedtool.urls import path_suffix, split_url
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 TRANSCRIPT_TYPES = {  # extension -> (MIME type, rel); the Podcast Index transcript types
@@ -193,7 +193,7 @@ def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str
                         f"add {name}: … (or put the audio file in the show folder)",
                     )
                 )
-        suffix = PurePosixPath(urlsplit(value).path).suffix.lower()
+        suffix = path_suffix(split_url(value).path).lower()
         mime = MIME_TYPES.get(suffix)
         if mime is None:
             findings.append(

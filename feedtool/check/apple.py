@@ -9,12 +9,12 @@ import logging
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, ITUNES_NS, child, children, text
 from feedtool.errors import Finding, error, warning
 from feedtool.mediatypes import MIME_TYPES
+from feedtool.urls import path_suffix, split_url
 
 log = logging.getLogger(__name__)
 
@@ -413,14 +413,14 @@ def enclosure(scope: Scope) -> list[Finding]:
 
 
 def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]:
-    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    suffix = path_suffix(split_url(url).path).lower()
     expected = APPLE_ENCLOSURE_TYPES.get(suffix) or MIME_TYPES.get(suffix)
     if expected is None:
         return [
             warning(
                 "apple/enclosure-type",
                 scope.where(element, attr="url"),
-                f"'{suffix or PurePosixPath(urlsplit(url).path).name}' is not a media file extension Apple knows",
+                f"'{suffix or PurePosixPath(split_url(url).path).name}' is not a media file extension Apple knows",
                 "Apple decides by the URL's extension: end it in .mp3, .m4a, .mp4, .m4v or .mov",
             )
         ]
@@ -465,7 +465,7 @@ def https(scope: Scope) -> list[Finding]:
 def plain_http(scope: Scope, element, attr: str, rule: str, message: str, hint: str) -> list[Finding]:
     """A warning when the URL in element's attr is http (reported where its cause is, or not at all)."""
     url = element.get(attr)
-    where = scope.url_where(element, attr, url) if url and urlsplit(url).scheme == "http" else None
+    where = scope.url_where(element, attr, url) if url and split_url(url).scheme == "http" else None
     return [warning(rule, where, message, hint)] if where else []
 
 
@@ -492,7 +492,7 @@ def check_artwork(data: bytes, url: str, where: str) -> list[Finding]:
             error("apple/artwork-format", where, "is not a readable image", "export the artwork again as JPEG or PNG")
         ]
     found = []
-    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    suffix = path_suffix(split_url(url).path).lower()
     if kind not in EXTENSIONS:
         found.append(error("apple/artwork-format", where, f"is a {kind} image", "Apple takes JPEG or PNG only"))
     elif suffix not in EXTENSIONS[kind]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from feedtool.check.xml import qualified, tag_name
+from feedtool.urls import split_url
 
 # The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
 ITEM_FIELDS = {
@@ -162,7 +162,7 @@ class ShowScope(Scope):
 
     def url_where(self, element, attr: str | None, url: str) -> str | None:
         base = self.config.feed.base_url
-        if not base and not urlsplit(url).scheme:
+        if not base and not split_url(url).scheme:
             return None  # relative because base_url is missing: config/missing names that fact
         if base and url.startswith(base):
             # every URL under base_url shares its problems: report them once, on the channel
@@ -176,7 +176,7 @@ class ShowScope(Scope):
         base = self.config.feed.base_url
         if base and url.startswith(base):
             relative = url[len(base) :].lstrip("/")
-        elif not urlsplit(url).scheme:
+        elif not split_url(url).scheme:
             relative = url
         else:
             return None

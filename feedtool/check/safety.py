@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from itertools import pairwise
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from feedtool.check.context import Scope
 from feedtool.check.psp import TAGS
 from feedtool.check.xml import PODCAST_NS, tag_name, text
 from feedtool.errors import Finding, error, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
+from feedtool.urls import split_url
 
 # Names reserved for examples and tests (RFC 2606, RFC 6761): a feed pointing at them points nowhere.
 PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net", "localhost")
@@ -47,14 +47,14 @@ def url_fields(scope: Scope):
 
 
 def placeholder(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    host = (split_url(url).hostname or "").lower().rstrip(".")
     return host in PLACEHOLDER_HOSTS or host.endswith(PLACEHOLDER_SUFFIXES)
 
 
 def urls(scope: Scope) -> list[Finding]:
     found = []
     for element, attr, url in url_fields(scope):
-        parts = urlsplit(url)
+        parts = split_url(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             where = scope.url_where(element, attr, url)
             if where:
@@ -108,7 +108,7 @@ class _NotesScan(HTMLParser):
             if name.startswith("on"):
                 self.active.add(f"{name}=")
             elif name in ("href", "src") and value:
-                scheme = urlsplit(value.strip()).scheme.lower()
+                scheme = split_url(value.strip()).scheme.lower()
                 if scheme and scheme not in URL_SCHEMES:
                     self.active.add(f"{scheme}: link")
                 elif name in ALLOWED_ATTRIBUTES.get(tag, ()):
@@ -153,7 +153,7 @@ def _plain_links(notes_html: str) -> list[str] | None:
     for href in filter(None, found):
         link = html.unescape(href)
         try:
-            scheme = urlsplit(link.strip()).scheme.lower()
+            scheme = split_url(link.strip()).scheme.lower()
         except ValueError:
             return None
         if scheme and scheme not in URL_SCHEMES:
