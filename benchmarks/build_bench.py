@@ -193,7 +193,7 @@ def main() -> int:
                     print(f"  {name:36s} {seconds:8.2f} s   peak {rss:6.0f} MiB", flush=True)
             if count == 10000 and args.naive:
                 print_targets(results)
-        for old in workdir.glob("public-*.old-*"):
+        for old in workdir.glob("public-*.old-*"):  # at the very end: not before the next cold build
             shutil.rmtree(old, ignore_errors=True)
     return 0
 
