@@ -122,6 +122,13 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def compile_feedtool(root: Path) -> None:
+    """Builds run with feedtool's bytecode compiled, as an installed feedtool has it (pip compiles it). This
+    machine's environment sets PYTHONDONTWRITEBYTECODE=1: without this, every build of a source checkout
+    would compile feedtool's modules again, 80 ms a build (Python still reads bytecode it finds)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "feedtool")], check=True)
+
+
 def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Run a command in a fresh process; return (wall seconds, peak RSS MiB of it and its children)."""
     code = (
@@ -176,6 +183,7 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, help="keep generated shows here (default: a temporary folder)")
     args = parser.parse_args()
     counts = args.n or [1000, 10000]
+    compile_feedtool(ROOT)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}"

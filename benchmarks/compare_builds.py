@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from build_bench import compile_feedtool  # noqa: E402
 
 
 def cold_build(source: Path, show: Path, out: Path) -> float:
@@ -65,6 +67,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         other = Path(scratch) / "other"
         subprocess.run(["git", "worktree", "add", "-q", "--detach", str(other), args.revision], cwd=ROOT, check=True)
+        for source in (other, ROOT):
+            compile_feedtool(source)
         try:
             times: dict[str, list[float]] = {args.revision: [], "working tree": []}
             show = args.show.resolve()
