@@ -357,8 +357,13 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
             findings.extend(entry.findings)
     fresh: dict[str, EpisodeBuild] = {}
     staging = chapters.path if chapters else None
-    built = build_episodes(config, footer_html, misses, keep_episodes, jobs, staging, spools)
-    for path, result in zip(misses, built, strict=True):
+    # Built last file first: in most shows the names count up with the dates, so the items land in the spool
+    # files in the feed's order (newest first) and the feed is copied in long runs, not piece by piece.
+    newest_first = misses[::-1]
+    building = build_episodes(config, footer_html, newest_first, keep_episodes, jobs, staging, spools)
+    built = dict(zip(newest_first, building, strict=True))
+    for path in misses:  # findings in file order, as on a warm rebuild
+        result = built[path]
         if isinstance(result, EpisodeBuild):
             fresh[str(path)] = result
             findings.extend(result.findings)
