@@ -231,10 +231,10 @@ def build_episodes(
     config: Config,
     footer_html: str,
     paths: list[Path],
+    spools: _Spools,
     keep_episode: bool = False,
     jobs: int | None = None,
     staging: str | None = None,
-    spools: _Spools | None = None,
 ) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
     """Build many episodes, in parallel processes when there are enough of them to pay for it.
 
@@ -247,7 +247,6 @@ def build_episodes(
     _listings.clear()
     jobs = jobs or os.cpu_count() or 1
     parallel = jobs >= 2 and len(paths) >= PARALLEL_FROM and hasattr(os, "fork")
-    spools = spools or _Spools(None)
     _worker_args = (config, footer_html, keep_episode, staging, spools.open(jobs if parallel else 1))
     if not parallel:
         yield from map(_build_in_worker, paths)
@@ -360,7 +359,7 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     # Built last file first: in most shows the names count up with the dates, so the items land in the spool
     # files in the feed's order (newest first) and the feed is copied in long runs, not piece by piece.
     newest_first = misses[::-1]
-    building = build_episodes(config, footer_html, newest_first, keep_episodes, jobs, staging, spools)
+    building = build_episodes(config, footer_html, newest_first, spools, keep_episodes, jobs, staging)
     built = dict(zip(newest_first, building, strict=True))
     for path in misses:  # findings in file order, as on a warm rebuild
         result = built[path]
