@@ -57,6 +57,19 @@ def signature(path: str) -> tuple[str, int, int]:
     return (path, st.st_size, st.st_mtime_ns)
 
 
+def folder_names(folder: str, listed: dict[str, frozenset[str]]) -> frozenset[str]:
+    """A folder's names (none if it cannot be listed), remembered in `listed` for the rest of the build: one
+    listing instead of a stat per file looked for."""
+    names = listed.get(folder)
+    if names is None:
+        try:
+            names = frozenset(os.listdir(folder or "."))
+        except OSError:
+            names = frozenset()
+        listed[folder] = names
+    return names
+
+
 class BuildCache:
     def __init__(self, index: Path, fingerprint: str, feed: Path, entries: dict[str, Entry] | None = None):
         self.index = index
@@ -64,7 +77,7 @@ class BuildCache:
         self.feed = feed
         self._out_dir = os.path.dirname(feed) or "."
         self.entries = entries or {}
-        self._listings: dict[str, set[str]] = {}
+        self._listings: dict[str, frozenset[str]] = {}
         self._reused: dict[str, tuple[str, tuple]] = {}  # name -> (digest of its inputs, findings as tuples)
         self._raw: dict[str, tuple] = {}  # the loaded index's entries, as marshal gave them
 
@@ -107,7 +120,7 @@ class BuildCache:
             return None
         for stem, suffixes in entry.absent:  # transcript names looked for and absent: they must still be
             folder, _, base = stem.rpartition("/")
-            names = self._listing(folder)
+            names = folder_names(folder, self._listings)
             if any(base + suffix in names for suffix in suffixes):
                 return None
         for path, size, mtime in entry.deps:
@@ -119,20 +132,9 @@ class BuildCache:
                 return None
         for output in entry.outputs:  # its chapters file must still be in the output folder
             folder, name = os.path.split(os.path.join(self._out_dir, output))
-            if name not in self._listing(folder):
+            if name not in folder_names(folder, self._listings):
                 return None
         return entry
-
-    def _listing(self, folder: str) -> set[str]:
-        """A folder's names, listed once per build: one listing instead of a stat per file looked for."""
-        names = self._listings.get(folder)
-        if names is None:
-            try:
-                names = set(os.listdir(folder or "."))
-            except OSError:
-                names = set()
-            self._listings[folder] = names
-        return names
 
     def reuse(self, name: str, inputs, compute, keep=lambda found: True) -> list[Finding]:
         """Findings that depend on nothing but `inputs` (marshal-able values): those of the last build when

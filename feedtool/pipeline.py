@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
 from feedtool.build import TRANSCRIPT_TYPES, build_show, check_episodes, episode_order, is_url, make_episode, media_path
-from feedtool.cache import BuildCache, Entry, EpisodeRef, signature
+from feedtool.cache import BuildCache, Entry, EpisodeRef, folder_names, signature
 from feedtool.chapters_text import chapters_from_notes
 from feedtool.check.rules import channel_findings, item_findings
 from feedtool.config import Config
@@ -154,7 +154,7 @@ def _transcripts_beside(audio_path: Path) -> tuple[list[Path], tuple[tuple[str, 
     as (stem, suffixes)."""
     stem = str(audio_path)[: -len(audio_path.suffix) or None]
     folder, base = os.path.split(stem)
-    names = _listing(folder or ".")
+    names = folder_names(folder, _listings)
     present = [Path(stem + suffix) for suffix in TRANSCRIPT_TYPES if base + suffix in names]
     absent = tuple(suffix for suffix in TRANSCRIPT_TYPES if base + suffix not in names)
     return present, ((stem, absent),) if absent else ()
@@ -167,19 +167,7 @@ def as_findings(e: FeedtoolError) -> list[Finding]:
     return [error("episode/error", "", str(e))]
 
 
-_listings: dict[str, frozenset[str]] = {}
-
-
-def _listing(folder: str) -> frozenset[str]:
-    """A folder's file names, read once per build: one listing instead of a stat per possible transcript."""
-    if folder not in _listings:
-        try:
-            _listings[folder] = frozenset(os.listdir(folder))
-        except OSError:
-            _listings[folder] = frozenset()
-    return _listings[folder]
-
-
+_listings: dict[str, frozenset[str]] = {}  # the folders listed in this build (cleared by build_episodes)
 _worker_args: tuple = ()
 _spool_slot = 0  # which of the build's spool files this process appends its items to
 
