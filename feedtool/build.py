@@ -80,7 +80,7 @@ def make_episode(
     transcripts: tuple[Path, ...] = (),
 ) -> tuple[Episode, list[Finding]]:
     """Merge front matter (wins) with the audio's tags (fallbacks). Raises EpisodeError on any error."""
-    fields, where = source.fields, display_path(source.path)
+    fields, where = source.fields, source.where or display_path(source.path)
     tags = audio.tags if audio else None
     findings: list[Finding] = []
 

@@ -150,9 +150,10 @@ class BuildCache:
             self._reused.pop(name, None)
         return found
 
-    def save(self, positions: dict[str, tuple[int, int]], fresh: dict[str, Entry]) -> None:
+    def save(self, positions: dict[str, tuple[int, int]], fresh: dict) -> None:
         """Record every episode of the feed just written: positions = {source: (offset, length)} of its item;
-        fresh = the entries of the episodes built this time (the others come from the loaded index)."""
+        fresh = the episodes built this time (pipeline.EpisodeBuild: deps, absent, ref, outputs as {name: data},
+        findings); the others come from the loaded index."""
         shared: dict[tuple, tuple] = {}  # one object per suffix list: marshal writes it once, refers to it after
         entries = {}
         for source, (offset, length) in positions.items():
@@ -166,7 +167,7 @@ class BuildCache:
                     tuple(e.ref),
                     offset,
                     length,
-                    e.outputs,
+                    tuple(e.outputs),
                     tuple(_plain(e.findings)),
                 )
         data = {

@@ -67,7 +67,7 @@ def build_episode(
     from feedtool.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
 
     source = read_episode(path, config)
-    where = display_path(path)
+    where = source.where
     deps, absent = [str(path)], ()
     problems = [f for f in source.findings if f.is_error]
     audio, transcripts = None, []
@@ -137,7 +137,7 @@ def build_episode(
         files=tuple(map(config.relative_path, files)),
     )
     item, element = render_item_tree(episode)
-    findings += item_findings(config, episode, element)  # the check rules, cached with the item
+    findings += item_findings(config, episode, element, where)  # the check rules, cached with the item
     return EpisodeBuild(
         ref=ref,
         item=item,
@@ -172,10 +172,10 @@ _worker_args: tuple = ()
 _spool_slot = 0  # which of the build's spool files this process appends its items to
 
 
-def _build_in_worker(path: Path):
+def _build_in_worker(path: str):
     config, footer_html, keep, staging, spools = _worker_args
     try:
-        result = build_episode(config, footer_html, path, keep, staging)
+        result = build_episode(config, footer_html, Path(path), keep, staging)
     except FeedtoolError as e:
         return tuple(as_findings(e))
     spool = spools[_spool_slot]
@@ -218,7 +218,7 @@ def _keep_freed_memory() -> None:
 def build_episodes(
     config: Config,
     footer_html: str,
-    paths: list[Path],
+    paths: list[str],
     spools: _Spools,
     keep_episode: bool = False,
     jobs: int | None = None,
@@ -333,12 +333,12 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     # Gather: every episode, from the cache where its files did not change, else built afresh.
     findings: list[Finding] = list(config.warnings)
     cached: dict[str, Entry] = {}
-    misses: list[Path] = []
+    misses: list[str] = []  # strings, not Paths: the parent only passes them on and looks them up
     paths = episode_paths(config.root)
     for path in paths:
         entry = cache.lookup(path)
         if entry is None:
-            misses.append(Path(path))
+            misses.append(path)
         else:
             cached[path] = entry
             findings.extend(entry.findings)
@@ -352,7 +352,7 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     for path in misses:  # findings in file order, as on a warm rebuild
         result = built[path]
         if isinstance(result, EpisodeBuild):
-            fresh[str(path)] = result
+            fresh[path] = result
             findings.extend(result.findings)
         else:
             findings.extend(result)
@@ -417,10 +417,7 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     if changed:
         written.append(config.feed.file_name)
     if use_cache and (changed or fresh or written):
-        cache.save(
-            offsets,
-            {source: Entry(b.deps, b.absent, b.ref, 0, 0, tuple(b.outputs), b.findings) for source, b in fresh.items()},
-        )
+        cache.save(offsets, fresh)
     pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show
 

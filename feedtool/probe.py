@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import stat
@@ -26,6 +27,7 @@ from feedtool.timecode import parse_timecode
 
 log = logging.getLogger(__name__)
 
+FIRST_READ = 16384  # one read holds the usual tag (without a cover picture) and the first audio frame
 READERS = {
     ".mp3": MP3,
     ".aac": AAC,
@@ -123,16 +125,22 @@ class _Mp3(NamedTuple):
 
 def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
     """The lean ID3 reader for the usual tag, mutagen's for the rest (ID3v1, v2.2, unsynchronised...)."""
-    with open(path, "rb") as f:
+    # Unbuffered, with reads at given places: a buffered file costs five more system calls per episode.
+    with open(path, "rb", buffering=0) as f:
+        first = f.read(FIRST_READ)
+
+        def read_at(offset: int, count: int) -> bytes:
+            end = offset + count
+            return first[offset:end] if end <= len(first) else os.pread(f.fileno(), count, offset)
+
         try:
             if not lean:  # the tests compare both readers
                 raise Unusual("mutagen asked for")
-            frames = read_id3_frames(f.read(10), f.read)
+            frames = read_id3_frames(first[:10], lambda count: read_at(10, count))
             if frames is None:
                 raise Unusual("no ID3v2 tag")
-            head = f.read(HEAD_BYTES)
-            f.seek(max(0, size - 131))
-            if b"TAG" in f.read():  # an ID3v1 tag: mutagen merges it into the v2 frames
+            head = read_at(frames.size, HEAD_BYTES)
+            if b"TAG" in read_at(max(0, size - 131), 131):  # an ID3v1 tag: mutagen merges it into the v2 frames
                 raise Unusual("an ID3v1 tag too")
         except Unusual:
             pass
@@ -140,7 +148,7 @@ def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
             try:
                 info = read_stream_info(head, frames.size, size)
             except Unusual:
-                info = MPEGInfo(f, frames.size)
+                info = MPEGInfo(io.BufferedReader(f), frames.size)  # it reads the stream a few bytes at a time
             return _Mp3(info, frames)
     audio = MP3(path, translate=False, known_frames=_ID3_FRAMES)
     if audio.tags is not None and audio.tags.version < (2, 3, 0):

@@ -141,9 +141,13 @@ class StagedFolder:
     def add_to(path: str, name: str, data: bytes) -> None:
         """Write one file into the staging folder at path (the build's worker processes know only the path)."""
         fd = os.open(os.path.join(path, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        os.fchmod(fd, 0o644)  # whatever the umask: the folder is for publishing
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: the folder is for publishing
+            view = memoryview(data)
+            while view:  # os.write, not a file object: fdopen costs more than the file (5,000 in a cold build)
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
     def commit(self) -> None:
         try:
@@ -224,7 +228,8 @@ def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tup
                 out.write(tail)
                 out.flush()
                 os.fsync(out.fileno())
-            if not any(p.source.name == str(path) for p in pieces) and same_file_content(temp, path):
+            name = str(path)
+            if not any(p.source.name == name for p in pieces) and same_file_content(temp, path):
                 os.unlink(temp)  # a rebuild without cache that came out the same
                 return False, offsets
             os.chmod(temp, 0o644)
@@ -245,9 +250,9 @@ def _already_there(path: Path, head: bytes, pieces: list[Piece], tail: bytes, si
             return False
     except OSError:
         return False
-    position = len(head)
+    position, name = len(head), str(path)
     for piece in pieces:
-        if piece.source.name != str(path) or piece.offset != position:
+        if piece.source.name != name or piece.offset != position:
             return False
         position += piece.length
     with open(path, "rb") as f:

@@ -164,6 +164,36 @@ def test_tags_written_by_mutagen_read_alike(tmp_path, version):
         assert lean_reads(path)
 
 
+def test_tags_ending_around_the_first_read_read_alike(tmp_path, monkeypatch):
+    """probe reads a file's first FIRST_READ bytes at once, and what lies beyond with reads at given places:
+    tags that end just before, at and after that boundary, with the stream header cut by it, read alike,
+    and by the lean readers (a short read would send them to mutagen: right, but slow)."""
+    path = tmp_path / "t.mp3"
+
+    def lean_facts():
+        expected = facts(path, lean=False)
+        with monkeypatch.context() as m:
+            m.setattr(probe, "MP3", None)  # not called
+            m.setattr(probe, "MPEGInfo", None)
+            return facts(path, lean=True), expected
+
+    def save_with_picture(size: int) -> int:
+        shutil.copyfile(AUDIO, path)
+        tags = ID3()
+        tags.add(TIT2(encoding=3, text=["t"]))
+        tags.add(APIC(encoding=3, mime="image/jpeg", data=b"\xff" * size))
+        tags.save(path, v2_version=4, padding=lambda info: 0)
+        return ID3(path).size
+
+    overhead = save_with_picture(0)
+    ends = set()
+    for shift in (-300, -200, -150, -60, -11, -10, -9, -1, 0, 1, 200):
+        ends.add(save_with_picture(probe.FIRST_READ - overhead + shift) - probe.FIRST_READ)
+        lean, expected = lean_facts()
+        assert lean == expected, shift
+    assert ends == {-300, -200, -150, -60, -11, -10, -9, -1, 0, 1, 200}
+
+
 def test_shipped_and_fixture_audio_read_alike(tmp_path):
     from pathlib import Path
 

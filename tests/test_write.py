@@ -103,16 +103,15 @@ def test_a_new_folder_appears_whole_and_readable_by_all(tmp_path):
 
 
 def test_a_new_folder_that_fails_half_way_does_not_appear(tmp_path, monkeypatch):
-    real_fdopen, calls = os.fdopen, []
+    real_write, calls = os.write, []
 
-    def fdopen_failing_at_the_third(fd, *args, **kwargs):
+    def write_failing_at_the_third(fd, data):  # a disk that fills up (none can be filled here safely)
         calls.append(fd)
         if len(calls) == 3:
-            os.close(fd)
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_fdopen(fd, *args, **kwargs)
+        return real_write(fd, data)
 
-    monkeypatch.setattr(os, "fdopen", fdopen_failing_at_the_third)
+    monkeypatch.setattr(os, "write", write_failing_at_the_third)
     with pytest.raises(FeedtoolError, match="No space left on device"):
         write_outputs({f"chapters/{i}.json": b"{}" for i in range(5)}, tmp_path)
     assert list(tmp_path.iterdir()) == []

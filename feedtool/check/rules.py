@@ -117,14 +117,14 @@ def _keep(findings: list[Finding], config: Config) -> list[Finding]:
     return [f for f in findings if f.where not in suppressed]
 
 
-def item_findings(config: Config, episode: Episode, item) -> list[Finding]:
+def item_findings(config: Config, episode: Episode, item, where: str | None = None) -> list[Finding]:
     """The item rules over one rendered <item> element (render_item_tree's; build_episode calls this and caches
-    the result with the item)."""
+    the result with the item). where: the episode file as findings name it, if known."""
     scope = ShowScope(
         element=item,
         is_item=True,
         show_type=config.show.type,
-        prefix=f"{display_path(episode.source)}: ",
+        prefix=f"{where or display_path(episode.source)}: ",
         config=config,
     )
     return _keep(run_rules(scope, ITEM_RULES), config)
