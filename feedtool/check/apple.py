@@ -343,11 +343,15 @@ def duration(scope: Scope) -> list[Finding]:
     return []
 
 
+_ITUNES_TAG = f"{{{ITUNES_NS}}}"
+_ATOM_LINK = f"{{{ATOM_NS}}}link"
+
+
 def text_values(scope: Scope) -> list[Finding]:
     """Lengths and surrounding spaces of the plain values Apple reads."""
     found = []
-    for element, name in scope.own_elements:
-        if len(element) or element.tag.startswith("{") and not element.tag.startswith(f"{{{ITUNES_NS}}}"):
+    for element, name, tag in scope.own_elements:
+        if len(element) or tag[0] == "{" and not tag.startswith(_ITUNES_TAG):
             continue
         value = text(element) or ""
         if name in LONG_TAGS:
@@ -448,7 +452,7 @@ def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]
 def https(scope: Scope) -> list[Finding]:
     found = []
     targets = [(scope.child("enclosure"), "url"), (scope.child("itunes:image"), "href")]
-    targets += [(link, "href") for link in scope.element.findall(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"]
+    targets += [(link, "href") for link in scope.element.iterchildren(_ATOM_LINK) if link.get("rel") == "self"]
     for element, attr in targets:
         if element is not None:
             found += plain_http(

@@ -100,10 +100,16 @@ class Scope(ABC):
         return first
 
     @cached_property
-    def own_elements(self) -> list[tuple[object, str]]:
-        """(element, tag_name) of every element of the scope, without descending from the channel into its items."""
-        tops = (top for top in self.element if isinstance(top.tag, str) and (self.is_item or top.tag != "item"))
-        return [(e, tag_name(e)) for top in tops for e in top.iter(etree.Element)]  # elements, no comments
+    def own_elements(self) -> list[tuple[object, str, str]]:
+        """(element, tag_name, tag) of every element of the scope, without descending from the channel into its
+        items. The tag too: lxml makes a new string each time it is asked, and three rules ask each element."""
+        if self.is_item:
+            elements = self.element.iter(etree.Element)  # elements, no comments
+            next(elements)  # the item itself
+        else:
+            tops = (top for top in self.element if isinstance(top.tag, str) and top.tag != "item")
+            elements = (e for top in tops for e in top.iter(etree.Element))
+        return [(e, tag_name(e), e.tag) for e in elements]
 
     def url_where(self, element, attr: str | None, url: str) -> str | None:
         """Where to report a problem with this URL, or None when another finding already covers its cause."""

@@ -265,14 +265,17 @@ def _locked(scope: Scope) -> list[Finding]:
     return found
 
 
+_PODCAST_TAG = f"{{{PODCAST_NS}}}"
+
+
 def podcast_tags(scope: Scope) -> list[Finding]:
     """Placement, required attributes and values of every podcast: tag in the scope."""
     found = []
     counts: dict[tuple, int] = {}
-    for element, _ in scope.own_elements:
-        if not element.tag.startswith(f"{{{PODCAST_NS}}}"):
+    for element, _, tag in scope.own_elements:
+        if not tag.startswith(_PODCAST_TAG):
             continue
-        name = element.tag.split("}")[1]
+        name = tag[len(_PODCAST_TAG) :]
         spec = TAGS.get(name)
         if spec is None:
             found.append(

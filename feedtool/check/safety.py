@@ -35,15 +35,19 @@ FUTURE_SLACK = 60.0  # seconds of clock skew forgiven
 
 def url_fields(scope: Scope):
     """(element, attribute or None, URL) for every URL the scope points apps at."""
-    for element, name in scope.own_elements:
+    for element, name, tag in scope.own_elements:
         if name in URL_TEXT and (name != "url" or tag_name(element.getparent()) == "image"):
             yield element, None, (text(element) or "").strip()
         elif name in URL_ATTRS and element.get(URL_ATTRS[name]) is not None:
             yield element, URL_ATTRS[name], element.get(URL_ATTRS[name]).strip()
-        elif element.tag.startswith(f"{{{PODCAST_NS}}}") and element.tag.split("}")[1] in TAGS:
-            for attr in TAGS[element.tag.split("}")[1]].urls:
-                if element.get(attr) is not None:
-                    yield element, attr, element.get(attr).strip()
+        elif tag.startswith(_PODCAST_TAG) and tag[len(_PODCAST_TAG) :] in TAGS:
+            for attr in TAGS[tag[len(_PODCAST_TAG) :]].urls:
+                value = element.get(attr)
+                if value is not None:
+                    yield element, attr, value.strip()
+
+
+_PODCAST_TAG = f"{{{PODCAST_NS}}}"
 
 
 def placeholder(url: str) -> bool:
