@@ -92,13 +92,17 @@ def read_episode(path: Path, config) -> EpisodeSource:
     slug = name["slug"] if name else path.stem
     if name:
         fields["number"] = int(name["number"])
+    # Characters XML cannot carry: looked for value by value (and line by line in the notes) only when the file
+    # has any, or has backslashes, with which YAML's double-quoted escapes (\x07, \u0000) write them.
+    clean = not XML_ILLEGAL.search(text)
+    values_clean = clean and "\\" not in front
     for key, value in data.items():
         if key not in FIELDS:
             close = difflib.get_close_matches(str(key), list(FIELDS), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "see README for the episode fields"
             findings.append(error("episode/unknown-field", spot(key), f"unknown field '{key}'", hint))
             continue
-        bad = _xml_illegal(value)
+        bad = None if values_clean else _xml_illegal(value)
         if bad:
             findings.append(
                 error(
@@ -125,7 +129,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
                 "rename the file or fix the number",
             )
         )
-    if XML_ILLEGAL.search(body):  # rare: only then find the lines
+    if not clean and XML_ILLEGAL.search(body):  # rare: only then find the lines
         for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
             bad = XML_ILLEGAL.search(line)
             if bad:

@@ -184,6 +184,25 @@ def test_characters_xml_cannot_carry(built, capsys):
                "0002-two.md:8: notes: contains the control character U+000B")
 
 
+@pytest.mark.parametrize(
+    "front, found",
+    [
+        ('keywords: ["ok", "bad\\x01"]', "keywords: contains the control character U+0001"),  # a YAML escape
+        ('title: "Bell\\a"', "title: contains the control character U+0007"),
+        ('title: "form \\f feed"', "title: contains the control character U+000C"),
+        ('people: [{name: "Esc\\e"}]', "people: contains the control character U+001B"),
+    ],
+)
+def test_characters_xml_cannot_carry_written_as_yaml_escapes(built, capsys, front, found):
+    show, out, before = built
+    make_mp3(show / "media/0002-two.mp3")
+    title = "" if front.startswith("title") else "title: Two\n"
+    (show / "0002-two.md").write_text(
+        f"---\n{front}\n{title}date: 2024-01-16T08:00:00+00:00\naudio: media/0002-two.mp3\n---\nNotes.\n"
+    )
+    fails_with(capsys, show, out, before, f"0002-two.md:2: {found}")
+
+
 def test_not_utf8(built, capsys):
     show, out, before = built
     (show / "0002-two.md").write_bytes("---\ntitle: caf\xe9\n---\n".encode("latin-1"))
