@@ -145,14 +145,14 @@ def channel_findings(config: Config, channel: list[bytes]) -> list[Finding]:
 def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing)."""
     cwd = os.path.join(os.getcwd(), "")  # once, not once for each of 10,000 episodes
-    keys = [
+    keys = [  # ItemKey(label, guid, enclosure_url, timestamp, season, number), by position: 10,000 of them
         ItemKey(
-            label=r.source[len(cwd) :] if r.source.startswith(cwd) else r.source,  # display_path, inlined
-            guid=r.guid,
-            enclosure_url=r.enclosure_url,
-            timestamp=r.timestamp,
-            season=r.season,
-            number=r.number,
+            r.source[len(cwd) :] if r.source.startswith(cwd) else r.source,  # display_path, inlined
+            r.guid,
+            r.enclosure_url,
+            r.timestamp,
+            r.season,
+            r.number,
         )
         for r in refs
     ]

@@ -269,6 +269,9 @@ def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
             lambda k: (k.season, k.number) if k.number is not None else None,
         ),
     ):
+        values = [v for v in map(value_of, keys) if v is not None]
+        if len(set(values)) == len(values):  # the usual case, told without grouping 10,000 episodes
+            continue
         groups = defaultdict(list)
         for key in keys:
             value = value_of(key)
