@@ -8,12 +8,14 @@ here with urlsplit's own rules; any other goes to urlsplit. tests/test_urls.py h
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import SplitResult, urlsplit
 
 _PLAIN = re.compile(r"(https?)://([A-Za-z0-9.-]+)", re.ASCII)
 
 
+@functools.lru_cache(maxsize=256)  # the rules ask for the same URL of an episode up to five times
 def split_url(url: str) -> SplitResult:
     """urlsplit(url), without its parsing for a plain http(s) URL."""
     match = _PLAIN.match(url)

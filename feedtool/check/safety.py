@@ -6,6 +6,7 @@ applies them to its cached EpisodeRefs without rendering or parsing anything.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections import defaultdict
@@ -50,6 +51,7 @@ def url_fields(scope: Scope):
 _PODCAST_TAG = f"{{{PODCAST_NS}}}"
 
 
+@functools.lru_cache(maxsize=256)  # an episode's links are in its description and its content:encoded
 def placeholder(url: str) -> bool:
     host = (split_url(url).hostname or "").lower().rstrip(".")
     return host in PLACEHOLDER_HOSTS or host.endswith(PLACEHOLDER_SUFFIXES)
