@@ -10,6 +10,7 @@ from feedtool.timecode import parse_timecode
 TIMESTAMP_LINE = re.compile(
     r"^\s*(?:[-*+]\s+)?[\[(]?(?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:\.\d+)?)[\])]?\s*(?:[-–—:|]\s*)?(?P<title>\S.*?)\s*$"
 )
+ANY_TIME = re.compile(r"\d:\d{2}")  # in every timestamp line: notes without one have no chapters to look for
 LINKED_TITLE = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<url>https?://[^)\s]+)\)$")
 
 
@@ -21,6 +22,8 @@ def chapters_from_notes(notes: str) -> tuple[Chapter, ...]:
     >>> chapters_from_notes("Recorded at 10:30 in Kyiv.")
     ()
     """
+    if not ANY_TIME.search(notes):
+        return ()
     chapters = []
     for line in notes.splitlines():
         match = TIMESTAMP_LINE.match(line)

@@ -201,14 +201,17 @@ def _front_matter_loader():
     return FrontMatterLoader
 
 
+_CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)  # `line.rstrip() in ("---", "...")`
+
+
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
     """Return (front matter, body, line number where the body starts)."""
     if not text.startswith("---"):
         raise EpisodeError(f"{where}:1: no front matter (start the file with a '---' line, then title:, date:, audio:)")
-    lines = text.split("\n")
-    for i, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    first = text.find("\n") + 1 or len(text)  # the line after the opening one
+    end = _CLOSING_LINE.search(text, first)
+    if end:
+        return text[first : max(first, end.start() - 1)], text[end.end() + 1 :], text.count("\n", 0, end.start()) + 2
     raise EpisodeError(f"{where}: front matter is not closed (add a '---' line after the last field)")
 
 

@@ -452,3 +452,30 @@ def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
             yaml.load(broken, Loader=yaml.BaseLoader)
         with pytest.raises(yaml.YAMLError):
             yaml.load(broken, Loader=_front_matter_loader())
+
+
+def test_front_matter_split_as_line_by_line():
+    """split_front_matter finds the closing line with one regular expression: held to the plain reading (split
+    at newlines, the first line whose rstrip() is --- or ... closes) on random texts, odd whitespace included."""
+    import random
+
+    from feedtool.episodes import split_front_matter
+    from feedtool.errors import EpisodeError
+
+    def line_by_line(text):
+        lines = text.split("\n")
+        for i, line in enumerate(lines[1:], start=1):
+            if line.rstrip() in ("---", "..."):
+                return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+        return None
+
+    pieces = ["---", "...", "--- ", "---\t", "---\r", " ---", "----", "a: b", "", "\u00a0", "---\u00a0", "..\n.",
+              "\x0b", "---\x0c", "\u2028", "---\u2028x", "\x85", "title: x --- y"]
+    rng = random.Random(177)
+    for _ in range(20_000):
+        text = "---" + rng.choice(["", " ", "\r"]) + "\n" + "\n".join(rng.choices(pieces, k=rng.randint(0, 6)))
+        try:
+            split = split_front_matter(text, "e.md")
+        except EpisodeError:
+            split = None
+        assert split == line_by_line(text), repr(text)
