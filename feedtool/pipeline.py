@@ -172,21 +172,35 @@ _worker_args: tuple = ()
 _spool_slot = 0  # which of the build's spool files this process appends its items to
 
 
-def _build_in_worker(path: str):
+def _build_batch_in_worker(paths: list[str]) -> list[EpisodeBuild | tuple[Finding, ...]]:
+    """Build a batch of episodes in this process and append their items to its spool file in one write
+    (a write per episode cost ~30 µs each in a 10,000-episode build, with the other process writing too)."""
     config, footer_html, keep, staging, spools = _worker_args
-    try:
-        result = build_episode(config, footer_html, Path(path), keep, staging)
-    except FeedtoolError as e:
-        return tuple(as_findings(e))
     spool = spools[_spool_slot]
+    results: list[EpisodeBuild | tuple[Finding, ...]] = []
+    items: list[bytes] = []
+    offset = spool.tell()
+    for path in paths:
+        try:
+            result = build_episode(config, footer_html, Path(path), keep, staging)
+        except FeedtoolError as e:
+            results.append(tuple(as_findings(e)))
+            continue
+        results.append(result._replace(item=b"", spooled=(_spool_slot, offset, len(result.item))))
+        items.append(result.item)
+        offset += len(result.item)
     try:
-        offset = spool.tell()
-        spool.write(result.item)
+        spool.write(b"".join(items))
         spool.flush()  # a worker ends with os._exit: nothing may wait in its buffer
-    except OSError as e:  # the output folder's file system, not the episode
-        where, problem = display_path(path), f"cannot write its item to a temporary file: {e.strerror}"
-        return (error("build/write", where, problem, "check the output folder's free space"),)
-    return result._replace(item=b"", spooled=(_spool_slot, offset, len(result.item)))
+    except OSError as e:  # the output folder's file system, not the episodes: each of them lost its item
+        problem = f"cannot write its item to a temporary file: {e.strerror}"
+        return [
+            (error("build/write", display_path(path), problem, "check the output folder's free space"),)
+            if isinstance(result, EpisodeBuild)
+            else result
+            for path, result in zip(paths, results, strict=True)
+        ]
+    return results
 
 
 def _start_worker(slots) -> None:
@@ -236,8 +250,13 @@ def build_episodes(
     jobs = jobs or os.cpu_count() or 1
     parallel = jobs >= 2 and len(paths) >= PARALLEL_FROM and hasattr(os, "fork")
     _worker_args = (config, footer_html, keep_episode, staging, spools.open(jobs if parallel else 1))
+    # batches of at most 64 episodes: the workers finish within a small batch of each other (with 625 a batch,
+    # one sat idle for up to a second at the end of a 10,000-episode build)
+    size = max(4, min(64, len(paths) // (jobs * 8)))
+    batches = [paths[i : i + size] for i in range(0, len(paths), size)]
     if not parallel:
-        yield from map(_build_in_worker, paths)
+        for batch in batches:
+            yield from _build_batch_in_worker(batch)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -246,9 +265,8 @@ def build_episodes(
     context = multiprocessing.get_context("fork")
     slots = context.Value("i", 0)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(slots,)) as pool:
-        # tasks of at most 64 episodes: the workers finish within a small task of each other (with 625 a task,
-        # one sat idle for up to a second at the end of a 10,000-episode build)
-        yield from pool.map(_build_in_worker, paths, chunksize=max(4, min(64, len(paths) // (jobs * 8))))
+        for results in pool.map(_build_batch_in_worker, batches):
+            yield from results
 
 
 class _Spools:
