@@ -4,6 +4,7 @@ and the artwork, read from the image itself."""
 from __future__ import annotations
 
 import difflib
+import functools
 import io
 import logging
 import re
@@ -121,13 +122,9 @@ def parse_rfc2822(value: str) -> datetime:
     match = _RFC2822.match(value.strip())
     if not match or match["mon"] not in MONTHS or len(match["year"]) != 4:
         raise ValueError(f"'{value}' is not an RFC 2822 date")
-    zone = match["zone"]
-    if zone[0] in "+-":
-        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:])) * (1 if zone[0] == "+" else -1)
-    elif zone in ZONES:
-        offset = timedelta(hours=ZONES[zone])
-    else:
-        raise ValueError(f"'{value}' has an unknown time zone '{zone}'")
+    zone = _zone(match["zone"])
+    if zone is None:
+        raise ValueError(f"'{value}' has an unknown time zone '{match['zone']}'")
     try:
         parsed = datetime(
             int(match["year"]),
@@ -136,13 +133,20 @@ def parse_rfc2822(value: str) -> datetime:
             int(match["h"]),
             int(match["m"]),
             int(match["s"] or 0),
-            tzinfo=timezone(offset),
+            tzinfo=zone,
         )
     except ValueError as e:
         raise ValueError(f"'{value}' is not a real date ({e})") from None
     if match["wday"] and match["wday"] != DAYS[parsed.weekday()]:
         raise ValueError(f"'{value}' says {match['wday']}, but that day is a {DAYS[parsed.weekday()]}")
     return parsed
+
+
+@functools.lru_cache(maxsize=64)  # a feed's dates share a zone or two: one tzinfo each, not one per date
+def _zone(zone: str) -> timezone | None:
+    if zone[0] in "+-":
+        return timezone(timedelta(hours=int(zone[1:3]), minutes=int(zone[3:])) * (1 if zone[0] == "+" else -1))
+    return timezone(timedelta(hours=ZONES[zone])) if zone in ZONES else None
 
 
 def parse_duration(value: str) -> float:

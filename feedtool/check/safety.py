@@ -179,6 +179,8 @@ def notes(scope: Scope) -> list[Finding]:
         if notes_html not in scans:  # description and content:encoded usually carry the same HTML
             scans[notes_html] = _scan(notes_html)
         scan = scans[notes_html]
+        if not (scan.active or scan.unrendered or any(map(placeholder, scan.links))):
+            continue  # the usual case: nothing to report, so no need to say where
         where = scope.where(element)
         if scan.active:
             found.append(
