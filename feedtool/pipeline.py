@@ -260,13 +260,20 @@ def build_episodes(
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # fork: workers inherit the config, the spool files and the imported libraries: they start in milliseconds
     context = multiprocessing.get_context("fork")
     slots = context.Value("i", 0)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(slots,)) as pool:
-        for results in pool.map(_build_batch_in_worker, batches):
-            yield from results
+        try:
+            for results in pool.map(_build_batch_in_worker, batches):
+                yield from results
+        except BrokenProcessPool:  # killed (out of memory?), or a bus error on a file truncated while mapped
+            raise FeedtoolError(
+                "a build process ended abruptly; nothing was written "
+                "(was the machine out of memory, or an audio file rewritten during the build? build again)"
+            ) from None
 
 
 class _Spools:

@@ -479,3 +479,30 @@ def test_front_matter_split_as_line_by_line():
         except EpisodeError:
             split = None
         assert split == line_by_line(text), repr(text)
+
+
+def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch, capsys):
+    """A worker killed mid-build (the out-of-memory killer; a bus error reading a mapped file that someone
+    truncated) breaks the process pool: a clear error, not a traceback, and the last good feed stays."""
+    import signal
+
+    from feedtool import pipeline
+
+    _many_episodes(show)
+    out = tmp_path / "public"
+    out.mkdir()
+    (out / "feed.xml").write_bytes(b"the last good feed")
+    real = pipeline.build_episode
+
+    def dies_on_the_seventh(config, footer, path, *args):
+        if path.name == "0007-ep.md":
+            os.kill(os.getpid(), signal.SIGKILL)  # in a worker process: the pool is forked after this patch
+        return real(config, footer, path, *args)
+
+    monkeypatch.setattr(pipeline, "build_episode", dies_on_the_seventh)
+    assert build(show, out) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "a build process ended abruptly; nothing was written" in err
+    assert (out / "feed.xml").read_bytes() == b"the last good feed"
+    assert sorted(p.name for p in out.iterdir()) == ["feed.xml"]
