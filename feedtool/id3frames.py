@@ -44,6 +44,11 @@ class Id3Frames(NamedTuple):
     tocs: tuple[tuple[int, tuple[str, ...]], ...]  # CTOC: (flags, child element ids)
 
 
+def tag_size(head: bytes) -> int:
+    """The bytes an ID3v2 tag takes at the start of a file, header included, by its first 10 bytes; 0 if none."""
+    return _syncsafe(_SIZE.unpack_from(head, 6)[0]) + 10 if len(head) >= 10 and head[:3] == b"ID3" else 0
+
+
 def read_id3_frames(head: bytes, read_rest) -> Id3Frames | None:
     """The frames of the tag starting with the file's first 10 bytes (`head`); `read_rest(n)` reads on.
 

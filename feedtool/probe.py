@@ -19,7 +19,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
-from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames
+from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames, tag_size
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
@@ -95,7 +95,8 @@ def _probe(path: Path, where: str) -> AudioInfo:
         raise AudioError(f"{where}: cannot read the audio file: {e.strerror} (check its permissions)") from e
     except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
         raise AudioError(
-            f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e)} ({_what_it_is(path, reader)})"
+            f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e, path, size)} "
+            f"({_what_it_is(path, reader)})"
         ) from e
     duration = float(getattr(audio.info, "length", 0) or 0)
     if duration <= 0:
@@ -181,8 +182,17 @@ def _frames_from_mutagen(tags) -> Id3Frames | None:
     )
 
 
-def _reason(e: Exception) -> str:
-    text = str(e).strip() or type(e).__name__
+def _reason(e: Exception, path: Path, size: int) -> str:
+    text = str(e).strip()
+    if not text:  # mutagen says nothing for some damage, such as a file cut short inside its tag
+        try:
+            with open(path, "rb") as f:
+                tag = tag_size(f.read(10))
+        except OSError:
+            tag = 0
+        if tag > size:
+            return f"it ends inside its ID3 tag ({size:,} bytes; the tag alone should take {tag:,})"
+        text = f"{type(e).__name__} while reading it"
     return text[0].lower() + text[1:]
 
 

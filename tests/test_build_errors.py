@@ -134,6 +134,22 @@ def test_truncated_mp3(built, capsys):
     fails_with(capsys, show, out, before, "the MP3 is truncated: its header announces")
 
 
+def test_mp3_cut_short_inside_its_tag(built, capsys):
+    from mutagen.id3 import APIC, ID3
+
+    show, out, before = built
+    path = show / "media/0002-two.mp3"
+    path.write_bytes((DATA / "tiny.mp3").read_bytes())
+    tags = ID3()
+    tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=b"\xff" * 20_000))
+    tags.save(path, padding=lambda info: 0)
+    tag = ID3(path).size
+    path.write_bytes(path.read_bytes()[:3000])  # an upload that stopped inside the cover picture
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", make_audio=False)
+    fails_with(capsys, show, out, before, "0002-two.md: audio 'media/0002-two.mp3': not a readable MP3 file: "
+               f"it ends inside its ID3 tag (3,000 bytes; the tag alone should take {tag:,})")
+
+
 def test_truncated_m4a(built, capsys):
     show, out, before = built
     data = (DATA / "tiny.m4a").read_bytes()
