@@ -198,6 +198,20 @@ def _front_matter_loader():
         def construct_object(self, node, deep=False):
             return node.value if node.__class__ is ScalarNode else super().construct_object(node, deep)
 
+        # BaseConstructor's loops, with a scalar's text taken directly (and a string key known to be hashable)
+        def construct_mapping(self, node, deep=False):
+            if node.__class__ is not MappingNode or any(key.__class__ is not ScalarNode for key, _ in node.value):
+                return super().construct_mapping(node, deep)
+            return {
+                key.value: value.value if value.__class__ is ScalarNode else self.construct_object(value, deep)
+                for key, value in node.value
+            }
+
+        def construct_sequence(self, node, deep=False):
+            if node.__class__ is not SequenceNode:
+                return super().construct_sequence(node, deep)
+            return [i.value if i.__class__ is ScalarNode else self.construct_object(i, deep) for i in node.value]
+
     return FrontMatterLoader
 
 

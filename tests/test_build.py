@@ -444,9 +444,13 @@ def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
         "x: [a, {b: c}]\n? complex\n: value\n'quoted': \"esc\\taped \\u00e9\"\nempty:\nnull: null\n",
         "people:\n  - name: A\n    role: host\n  - {name: B, role: guest}\nkeywords: [a, 'b, c']\n",
         "s: &s text\nt: *s\nu: !!int 5\nv: !custom x\n",
+        "m: &m {a: b}\nn: *m\no: [*m, *m]\nlist:\n- &i item\n- *i\n- [x, *i, {y: *i}]\na: 1\na: 2\n",
     ]
     for document in documents:
-        assert yaml.load(document, Loader=_front_matter_loader()) == yaml.load(document, Loader=yaml.BaseLoader)
+        ours, theirs = yaml.load(document, Loader=_front_matter_loader()), yaml.load(document, Loader=yaml.BaseLoader)
+        assert ours == theirs
+        if "n" in theirs:  # an alias is the same object, as with PyYAML
+            assert (ours["m"] is ours["n"]) == (theirs["m"] is theirs["n"]) == (ours["o"][0] is ours["m"])
     for broken in ("title: [unclosed\n", "a: &a [*a]\n", "{[a]: b}\n"):  # bad syntax, recursion, unhashable key
         with pytest.raises(yaml.YAMLError):
             yaml.load(broken, Loader=yaml.BaseLoader)
