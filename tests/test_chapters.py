@@ -165,3 +165,39 @@ def test_chapters_file_is_one_chapter_a_line():
 
     result = doctest.testmod(chapters)
     assert result.attempted and not result.failed
+
+
+def test_chapters_file_lines_are_what_json_writes():
+    """render_chapters writes each chapter's line itself around json's string encoder: held to json.dumps
+    (and the file to json.loads) on random chapters: quotes, backslashes, control characters, any script,
+    surrogates' neighbours, long and short floats, hidden chapters, links and images."""
+    import random
+
+    from feedtool.model import Chapter
+    from feedtool.render.chapters import _number, render_chapters
+
+    rng = random.Random(7)
+    alphabet = 'aZ09 "\\/\n\t\x00\x1f\x7f\u00e9\u0416\u05d0\u4e2d\U0001f399\u2028\ufeff<>&'
+    for _ in range(2000):
+        chapters = tuple(
+            Chapter(
+                start=rng.choice([0, 1, 59.5, 61.123456, 1e-7, 3600 * 5 + 0.001, rng.random() * 10_000]),
+                title="".join(rng.choices(alphabet, k=rng.randint(0, 12))),
+                url=rng.choice([None, "", "https://x.org/a?b=\"c\"", "https://例え.jp/" + rng.choice(alphabet)]),
+                image=rng.choice([None, "https://x.org/i.jpg", "chapters/img \u00e9.png"]),
+                hidden=rng.random() < 0.2,
+            )
+            for _ in range(rng.randint(0, 5))
+        )
+        data = render_chapters(chapters).decode()
+        lines = data.split("\n")[3:-3] if chapters else []
+        for chapter, line in zip(chapters, lines, strict=True):
+            item = {"startTime": _number(chapter.start), "title": chapter.title}
+            if chapter.url:
+                item["url"] = chapter.url
+            if chapter.image:
+                item["img"] = chapter.image
+            if chapter.hidden:
+                item["toc"] = False
+            assert line.strip().rstrip(",") == json.dumps(item, ensure_ascii=False)
+        assert json.loads(data)["chapters"] == [json.loads(line.strip().rstrip(",")) for line in lines]

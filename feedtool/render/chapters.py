@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring  # json's own C string encoder (ensure_ascii=False)
 
 from feedtool.model import Chapter
-
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per json.dumps call
 
 
 def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None) -> bytes:
     """JSON Chapters 1.2.0: startTime in seconds, hidden chapters marked toc=false.
 
-    One chapter a line: as readable as an indented file, and written by json's C encoder (the indenting
-    encoder is pure Python, a tenth of a millisecond a file in a 10,000-episode build).
+    One chapter a line: as readable as an indented file. Each line is what json.dumps(chapter,
+    ensure_ascii=False) writes, put together here around json's C string encoder: json's indenting encoder
+    is pure Python (0.1 ms a file), and a dumps call per chapter makes a new encoder each time (4 µs).
+    tests/test_chapters.py holds the lines to json.dumps on random chapters.
 
     >>> print(render_chapters((Chapter(0, "Intro"), Chapter(61.5, "Talk", url="https://x.org"))).decode())
     {
@@ -27,15 +27,15 @@ def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None
     """
     items = []
     for chapter in chapters:
-        item = {"startTime": _number(chapter.start), "title": chapter.title}
+        item = f'{{"startTime": {_number(chapter.start)!r}, "title": {encode_basestring(chapter.title)}'
         if chapter.url:
-            item["url"] = chapter.url
+            item += f', "url": {encode_basestring(chapter.url)}'
         if chapter.image:
-            item["img"] = chapter.image
+            item += f', "img": {encode_basestring(chapter.image)}'
         if chapter.hidden:
-            item["toc"] = False
-        items.append(item)
-    lines = ",".join(f"\n    {_ENCODE(item)}" for item in items)
+            item += ', "toc": false'
+        items.append(item + "}")
+    lines = ",".join(f"\n    {item}" for item in items)
     if lines:
         lines += "\n  "
     return f'{{\n  "version": "1.2.0",\n  "chapters": [{lines}]\n}}\n'.encode()
