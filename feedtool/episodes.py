@@ -68,7 +68,9 @@ def read_episode(path: Path, config) -> EpisodeSource:
     import yaml  # here, not at the top: a warm rebuild that reads no episode file skips its import
 
     try:
-        data = yaml.load(front, Loader=_front_matter_loader()) if front.strip() else {}
+        data = _flat_front_matter(front)
+        if data is None:
+            data = yaml.load(front, Loader=_front_matter_loader()) if front.strip() else {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 2}" if mark else ""
@@ -216,6 +218,45 @@ def _front_matter_loader():
 
 
 _CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)  # `line.rstrip() in ("---", "...")`
+
+
+# Flat front matter, as most episode files have it: `key: value` lines whose values are plain words (letters,
+# digits and . _ / + - and inner single spaces; a colon only before another such character, as in a time),
+# double-quoted text without a backslash, or a flow list of plain words. _flat_front_matter reads exactly
+# these and leaves every other file to PyYAML; tests/test_build.py holds it to PyYAML's BaseLoader.
+_WORD = r"[A-Za-z0-9][A-Za-z0-9._/+-]*(?::[A-Za-z0-9._/+-]+)*"
+_FLAT_LINE = re.compile(
+    rf'(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?:(?P<plain>{_WORD}(?: {_WORD})*)|"(?P<quoted>[^"\\]*)"'
+    r'|\[(?P<list>[A-Za-z0-9][A-Za-z0-9._/+-]*(?: [A-Za-z0-9._/+-]+)*'
+    r'(?:, [A-Za-z0-9][A-Za-z0-9._/+-]*(?: [A-Za-z0-9._/+-]+)*)*)?\]))?'
+)
+
+
+def _flat_front_matter(front: str) -> dict | None:
+    """The front matter as PyYAML's BaseLoader reads it, for flat front matter (above); None for any other
+    (PyYAML reads that). 6 µs instead of PyYAML's 60 µs: a 10,000-episode build reads 10,000 of them."""
+    lines = front.split("\n")
+    if not all(map(str.isprintable, lines)):
+        return None  # control characters (YAML refuses them), a byte-order mark, odd spaces: PyYAML's to judge
+    data = {}
+    for line in lines:
+        if not line:
+            continue
+        match = _FLAT_LINE.fullmatch(line)
+        if match is None:
+            return None
+        plain, quoted, items = match.group("plain", "quoted", "list")
+        if plain is not None:
+            data[match["key"]] = plain
+        elif quoted is not None:
+            data[match["key"]] = quoted
+        elif items is not None:
+            data[match["key"]] = items.split(", ")
+        elif line.endswith("]"):  # `key: []`
+            data[match["key"]] = []
+        else:  # `key:`
+            data[match["key"]] = ""
+    return data
 
 
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:

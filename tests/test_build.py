@@ -510,3 +510,47 @@ def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch,
     assert "a build process ended abruptly; nothing was written" in err
     assert (out / "feed.xml").read_bytes() == b"the last good feed"
     assert sorted(p.name for p in out.iterdir()) == ["feed.xml"]
+
+
+def test_flat_front_matter_reads_as_pyyamls_base_loader():
+    """The flat front matter reader (episodes._flat_front_matter) against PyYAML's BaseLoader on random
+    front matter: where it reads a file, it reads what PyYAML reads; anything else it leaves to PyYAML,
+    including every file PyYAML refuses."""
+    import random
+
+    import yaml
+
+    from feedtool.episodes import _flat_front_matter
+
+    values = [
+        "12", "0177", "2024-01-15T08:00:00+02:00", "2024-01-15 08:00", "media/0001-a.mp3", "https://x.org/a?b",
+        "bench-00000012", "No", "true", "~", "null", "1.0", "1e3", "a b c", "10:00 am", "v1.", "x-y_z",
+        '"Episode 12: Front"', '"Київ, 2022"', '"a # b"', '" spaced "', '"it\'s"', '""', "[a, b, c]", "[]",
+        "[ukraine, legion history]", "[1.5, x/y]",
+        # near misses: PyYAML's to read (or to refuse)
+        "a: b", "a #b", "a # b", "a  b", "a ", " a", "-a", "- a", "a -b", "'single'", "'it''s'", '"esc\\"aped"',
+        '"back\\\\slash"', '"tab\\there"', "[a,b]", "[a , b]", "[ a]", "[a: b]", "[a, [b]]", "{a: b}", "&x a",
+        "*x", "!tag a", "|", ">", "%a", "@a", "`a`", "a:", "a::b", "Київ", "a\tb", "a\x07b", "\ufeffa", "a\u00a0b",
+        "https://x.org/#frag", "[a, 'b']", '"unclosed', "[unclosed", "a]", "a,b", "?a", ":a", "a'b",
+        '"bell\x07"', '"tab\there"', '"no\u00a0break"', '"\ufeffmark"', '"\\x41"', '"a\\"',
+    ]
+    keys = ["title", "number", "date", "audio", "guid", "keywords", "x", "_a", "a1", "title", "2key", "k-y", "k y"]
+    rng = random.Random(2024)
+    read = 0
+    for _ in range(6000):
+        lines = []
+        for _ in range(rng.randint(0, 7)):
+            if rng.random() < 0.05:
+                lines.append(rng.choice(["", "  indented: x", "# comment", "- item", "key:", "key:value", "k: v # c"]))
+            else:
+                lines.append(f"{rng.choice(keys)}: {rng.choice(values)}")
+        front = "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
+        try:
+            expected = yaml.load(front, Loader=yaml.BaseLoader) or {}
+        except yaml.YAMLError:
+            expected = None
+        got = _flat_front_matter(front)
+        if got is not None:
+            read += 1
+            assert got == expected, repr(front)
+    assert read > 1000  # the reader is used, not only deferred
