@@ -269,10 +269,10 @@ def build_episodes(
         try:
             for results in pool.map(_build_batch_in_worker, batches):
                 yield from results
-        except BrokenProcessPool:  # killed (out of memory?), or a bus error on a file truncated while mapped
+        except BrokenProcessPool:  # a worker was killed (the out-of-memory killer, a signal) or crashed
             raise FeedtoolError(
                 "a build process ended abruptly; nothing was written "
-                "(was the machine out of memory, or an audio file rewritten during the build? build again)"
+                "(was the machine out of memory, or the process killed? build again)"
             ) from None
 
 

@@ -486,8 +486,8 @@ def test_front_matter_split_as_line_by_line():
 
 
 def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch, capsys):
-    """A worker killed mid-build (the out-of-memory killer; a bus error reading a mapped file that someone
-    truncated) breaks the process pool: a clear error, not a traceback, and the last good feed stays."""
+    """A worker killed mid-build (the out-of-memory killer, a signal) breaks the process pool: a clear error,
+    not a traceback, and the last good feed stays."""
     import signal
 
     from feedtool import pipeline
