@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -227,3 +228,17 @@ def test_notes_shortcut_finds_what_a_full_scan_finds(notes, monkeypatch):
     quick = scanned()
     monkeypatch.setattr(safety, "_plain_links", lambda _: None)
     assert quick == scanned()
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("Tue, 13 Jan 1998 06:00:00 +2400", "is not a real date (offset must be a timedelta"),
+        ("Tue, 13 Jan 1998 06:00:00 XYZ", "has an unknown time zone 'XYZ'"),
+        ("Tue, 32 Jan 1998 06:00:00 +0000", "is not a real date (day is out of range for month)"),
+    ],
+)
+def test_rfc2822_dates_say_what_is_wrong(value, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_rfc2822(value)
+    assert parse_rfc2822("Tue, 13 Jan 1998 06:00:00 -0230").utcoffset().total_seconds() == -9000

@@ -122,9 +122,9 @@ def parse_rfc2822(value: str) -> datetime:
     match = _RFC2822.match(value.strip())
     if not match or match["mon"] not in MONTHS or len(match["year"]) != 4:
         raise ValueError(f"'{value}' is not an RFC 2822 date")
-    zone = _zone(match["zone"])
-    if zone is None:
-        raise ValueError(f"'{value}' has an unknown time zone '{match['zone']}'")
+    zone = match["zone"]
+    if zone[0] not in "+-" and zone not in ZONES:
+        raise ValueError(f"'{value}' has an unknown time zone '{zone}'")
     try:
         parsed = datetime(
             int(match["year"]),
@@ -133,7 +133,7 @@ def parse_rfc2822(value: str) -> datetime:
             int(match["h"]),
             int(match["m"]),
             int(match["s"] or 0),
-            tzinfo=zone,
+            tzinfo=_zone(zone),  # ValueError for an offset of a day or more
         )
     except ValueError as e:
         raise ValueError(f"'{value}' is not a real date ({e})") from None
@@ -143,10 +143,10 @@ def parse_rfc2822(value: str) -> datetime:
 
 
 @functools.lru_cache(maxsize=64)  # a feed's dates share a zone or two: one tzinfo each, not one per date
-def _zone(zone: str) -> timezone | None:
+def _zone(zone: str) -> timezone:
     if zone[0] in "+-":
         return timezone(timedelta(hours=int(zone[1:3]), minutes=int(zone[3:])) * (1 if zone[0] == "+" else -1))
-    return timezone(timedelta(hours=ZONES[zone])) if zone in ZONES else None
+    return timezone(timedelta(hours=ZONES[zone]))
 
 
 def parse_duration(value: str) -> float:
