@@ -144,14 +144,12 @@ class _Frames:
             element_id, rest = _latin1(body)
             if len(rest) < 16:
                 raise Unusual("short CHAP")
-            sub = _Frames(self.version, nested=True)
-            sub.read(rest[16:])
-            url = next(iter(sub.urls.values()), None)
-            _once(
-                self.chapters,
-                element_id,
-                ChapterFrame(element_id, _SIZE.unpack_from(rest)[0], sub.text.get("TIT2"), url),
-            )
+            title, url = _lone_title(rest[16:], self.version), None
+            if title is None:
+                sub = _Frames(self.version, nested=True)
+                sub.read(rest[16:])
+                title, url = sub.text.get("TIT2"), next(iter(sub.urls.values()), None)
+            _once(self.chapters, element_id, ChapterFrame(element_id, _SIZE.unpack_from(rest)[0], title, url))
         else:  # CTOC
             element_id, rest = _latin1(body)
             if len(rest) < 2:
@@ -163,6 +161,18 @@ class _Frames:
                 children.append(child)
             _Frames(self.version, nested=True).read(rest)  # its sub-frames, only so that odd ones go to mutagen
             _once(self.tocs, element_id, (flags, tuple(children)))
+
+
+def _lone_title(data: bytes, version: int) -> tuple[str, ...] | None:
+    """A chapter's sub-frames when they are one TIT2 frame and nothing else, as most chapters have them: its
+    values, read as _Frames reads them (a size under 128 reads the same in both of mutagen's size readings,
+    so there is nothing to choose). None for anything else: _Frames reads that."""
+    if len(data) < 11 or data[:7] != b"TIT2\0\0\0" or data[7] != len(data) - 10 or data[7] >= 0x80:
+        return None
+    if data[9] & (0x4F if version == 4 else 0xE0):
+        return None  # frame flags: _Frames sends the tag to mutagen
+    body = data[10:]
+    return _texts(_encoding(body), body[1:])
 
 
 def _sizes_are_syncsafe(data: bytes) -> bool:

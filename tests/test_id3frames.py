@@ -85,6 +85,15 @@ def raw_tag(frames, version=4, header_flags=0, plain_sizes=False, padding=20) ->
     return b"ID3" + bytes([version, 0, header_flags]) + syncsafe(len(body)) + body
 
 
+def sub_frame(name: bytes, data: bytes, flags: int = 0) -> bytes:
+    return name + syncsafe(len(data)) + struct.pack(">H", flags) + data
+
+
+def chapter(sub_frames: bytes, element_id: bytes = b"c1") -> tuple[bytes, bytes]:
+    """A CHAP frame (0 to 1 s, no byte offsets) with the given sub-frames, for raw_tag."""
+    return b"CHAP", element_id + b"\x00" + struct.pack(">LLLL", 0, 1000, 0xFFFFFFFF, 0xFFFFFFFF) + sub_frames
+
+
 def mp3_with(tmp_path, tag: bytes, name="t.mp3", tail: bytes = b""):
     path = tmp_path / name
     path.write_bytes(tag + bare_audio() + tail)
@@ -223,6 +232,11 @@ def test_text_edge_cases(tmp_path):
         [(b"XXXX", b"unknown frame"), (b"TIT2", text("after"))],
         [(b"TIT2", b"")],  # size 0: skipped by both
     ]
+    cases += [
+        [chapter(sub_frame(b"TIT2", text("Intro", encoding))) for encoding in range(4)][i : i + 1] for i in range(4)
+    ]
+    cases.append([chapter(sub_frame(b"TIT2", text("Intro") + b"\x00" + text("Two values")))])
+    cases.append([chapter(sub_frame(b"TIT2", text("t")) + b"\x00" * 4)])  # padding after it: not lone
     for i, frames in enumerate(cases):
         assert_same(mp3_with(tmp_path, raw_tag(frames), f"{i}.mp3"))
 
@@ -239,6 +253,12 @@ def test_text_edge_cases(tmp_path):
         (raw_tag([(b"TIT2", b"\x03")]), b""),  # mutagen drops a frame with no text
         (raw_tag([(b"COMM", b"\x03eng\x00")]), b""),
         (raw_tag([(b"CHAP", b"c1\x00\x00\x00")]), b""),
+        # a chapter whose only sub-frame is an unusual TIT2 (the lone-title shortcut must defer as _Frames does)
+        (raw_tag([chapter(sub_frame(b"TIT2", b"\x07bad encoding"))]), b""),
+        (raw_tag([chapter(sub_frame(b"TIT2", b"\x03\xff\xfe not utf-8"))]), b""),
+        (raw_tag([chapter(sub_frame(b"TIT2", b"\x03"))]), b""),
+        (raw_tag([chapter(sub_frame(b"TIT2", text("grouped"), 0x0040))]), b""),
+        (raw_tag([chapter(sub_frame(b"TIT2", text("data length"), 0x0001))]), b""),
         (raw_tag([(b"TT2\x00", text("v2.2 name"))], version=3), b""),
         (raw_tag([(b"TIT2", text("v2 title"))]), b"TAG" + b"v1 title".ljust(30, b"\x00") + b"\x00" * 95),
         (b"ID3\x02\x00\x00" + syncsafe(20) + b"TT2\x00\x00\x06\x00v2.2\x00" + b"\x00" * 8, b""),
