@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feedtool.config import Config
-from feedtool.episodes import EpisodeSource, display_path
+from feedtool.episodes import EpisodeSource
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.model import (
@@ -80,7 +80,7 @@ def make_episode(
     transcripts: tuple[Path, ...] = (),
 ) -> tuple[Episode, list[Finding]]:
     """Merge front matter (wins) with the audio's tags (fallbacks). Raises EpisodeError on any error."""
-    fields, where = source.fields, source.where or display_path(source.path)
+    fields, where = source.fields, source.where
     tags = audio.tags if audio else None
     findings: list[Finding] = []
 

@@ -19,6 +19,9 @@ TEXT_FRAMES = ("TIT2", "TPE1", "TALB", "TRCK", "TDRC", "TYER")
 KNOWN_FRAMES = frozenset(name.encode() for name in (*TEXT_FRAMES, "COMM", "APIC", "CHAP", "CTOC", "WXXX"))
 _ENCODINGS = {0: ("latin-1", 1), 1: ("utf-16", 2), 2: ("utf-16-be", 2), 3: ("utf-8", 1)}
 _EMPTY_HEADER = b"\x00" * 10
+# Frame format flags left to mutagen: v2.4 grouping, compression, encryption, unsynchronisation, data length;
+# v2.3 compression, encryption, grouping
+_UNUSUAL_FLAGS = {4: 0x4F, 3: 0xE0}
 _SIZE = struct.Struct(">L")
 
 
@@ -59,7 +62,7 @@ def read_id3_frames(head: bytes, read_rest) -> Id3Frames | None:
     version, flags = head[3], head[5]
     if version not in (3, 4) or head[4] != 0 or flags or any(b & 0x80 for b in head[6:10]):
         raise Unusual("ID3 version, flags or header size")
-    size = _syncsafe(_SIZE.unpack_from(head, 6)[0])
+    size = tag_size(head) - 10
     data = read_rest(size)
     if len(data) != size:
         raise Unusual("tag shorter than its header says")
@@ -111,8 +114,7 @@ class _Frames:
                 continue
             if pos > end:
                 raise Unusual("frame runs past the tag")
-            # v2.4: grouping, compression, encryption, unsynchronisation, data length; v2.3: the first three
-            if flags & (0x4F if self.version == 4 else 0xE0):
+            if flags & _UNUSUAL_FLAGS[self.version]:
                 raise Unusual("frame flags")
             if name == b"APIC":  # read in place: its picture is often half a megabyte, copied for nothing
                 _once(self.pictures, *_picture(data, start, pos))
@@ -169,7 +171,7 @@ def _lone_title(data: bytes, version: int) -> tuple[str, ...] | None:
     so there is nothing to choose). None for anything else: _Frames reads that."""
     if len(data) < 11 or data[:7] != b"TIT2\0\0\0" or data[7] != len(data) - 10 or data[7] >= 0x80:
         return None
-    if data[9] & (0x4F if version == 4 else 0xE0):
+    if data[9] & _UNUSUAL_FLAGS[version]:
         return None  # frame flags: _Frames sends the tag to mutagen
     body = data[10:]
     return _texts(_encoding(body), body[1:])

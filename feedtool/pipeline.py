@@ -137,7 +137,7 @@ def build_episode(
         files=tuple(map(config.relative_path, files)),
     )
     item, element = render_item_tree(episode)
-    findings += item_findings(config, episode, element, where)  # the check rules, cached with the item
+    findings += item_findings(config, element, where)  # the check rules, cached with the item
     return EpisodeBuild(
         ref=ref,
         item=item,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
 
 from feedtool.check.context import Scope
-from feedtool.check.xml import ATOM_NS, ITUNES_NS, child, children, text
+from feedtool.check.xml import ITUNES_TAG, child, children, qualified, text
 from feedtool.errors import Finding, error, warning
 from feedtool.mediatypes import MIME_TYPES
 from feedtool.urls import path_suffix, split_url
@@ -347,15 +347,11 @@ def duration(scope: Scope) -> list[Finding]:
     return []
 
 
-_ITUNES_TAG = f"{{{ITUNES_NS}}}"
-_ATOM_LINK = f"{{{ATOM_NS}}}link"
-
-
 def text_values(scope: Scope) -> list[Finding]:
     """Lengths and surrounding spaces of the plain values Apple reads."""
     found = []
     for element, name, tag in scope.own_elements:
-        if len(element) or tag[0] == "{" and not tag.startswith(_ITUNES_TAG):
+        if len(element) or tag[0] == "{" and not tag.startswith(ITUNES_TAG):
             continue
         value = text(element) or ""
         if name in LONG_TAGS:
@@ -456,7 +452,8 @@ def _enclosure_type(scope: Scope, element, url: str, kind: str) -> list[Finding]
 def https(scope: Scope) -> list[Finding]:
     found = []
     targets = [(scope.child("enclosure"), "url"), (scope.child("itunes:image"), "href")]
-    targets += [(link, "href") for link in scope.element.iterchildren(_ATOM_LINK) if link.get("rel") == "self"]
+    atom_links = scope.element.iterchildren(qualified("atom:link"))
+    targets += [(link, "href") for link in atom_links if link.get("rel") == "self"]
     for element, attr in targets:
         if element is not None:
             found += plain_http(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from feedtool.check.apple import parse_rfc2822, plain_http
 from feedtool.check.context import Scope
-from feedtool.check.xml import ATOM_NS, PODCAST_NS, text
+from feedtool.check.xml import ATOM_NS, PODCAST_NS, PODCAST_TAG, text
 from feedtool.errors import Finding, error, info, warning
 
 # Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
@@ -265,17 +265,14 @@ def _locked(scope: Scope) -> list[Finding]:
     return found
 
 
-_PODCAST_TAG = f"{{{PODCAST_NS}}}"
-
-
 def podcast_tags(scope: Scope) -> list[Finding]:
     """Placement, required attributes and values of every podcast: tag in the scope."""
     found = []
     counts: dict[tuple, int] = {}
     for element, _, tag in scope.own_elements:
-        if not tag.startswith(_PODCAST_TAG):
+        if not tag.startswith(PODCAST_TAG):
             continue
-        name = tag[len(_PODCAST_TAG) :]
+        name = tag[len(PODCAST_TAG) :]
         spec = TAGS.get(name)
         if spec is None:
             found.append(

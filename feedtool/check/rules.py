@@ -18,9 +18,8 @@ from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, 
 from feedtool.check.safety import ItemKey, check_items
 from feedtool.check.xml import ITUNES_NS, child, parse_feed, text
 from feedtool.config import Config
-from feedtool.episodes import display_path
 from feedtool.errors import Finding, error
-from feedtool.model import Episode, Show
+from feedtool.model import Show
 from feedtool.render.feed import render_feed, render_item
 
 CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
@@ -117,14 +116,14 @@ def _keep(findings: list[Finding], config: Config) -> list[Finding]:
     return [f for f in findings if f.where not in suppressed]
 
 
-def item_findings(config: Config, episode: Episode, item, where: str | None = None) -> list[Finding]:
+def item_findings(config: Config, item, where: str) -> list[Finding]:
     """The item rules over one rendered <item> element (render_item_tree's; build_episode calls this and caches
-    the result with the item). where: the episode file as findings name it, if known."""
+    the result with the item). where: the episode file as findings name it."""
     scope = ShowScope(
         element=item,
         is_item=True,
         show_type=config.show.type,
-        prefix=f"{where or display_path(episode.source)}: ",
+        prefix=f"{where}: ",
         config=config,
     )
     return _keep(run_rules(scope, ITEM_RULES), config)

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from feedtool.check.context import Scope
 from feedtool.check.psp import TAGS
-from feedtool.check.xml import PODCAST_NS, tag_name, text
+from feedtool.check.xml import PODCAST_TAG, tag_name, text
 from feedtool.errors import Finding, error, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
 from feedtool.urls import split_url
@@ -41,14 +41,11 @@ def url_fields(scope: Scope):
             yield element, None, (text(element) or "").strip()
         elif name in URL_ATTRS and element.get(URL_ATTRS[name]) is not None:
             yield element, URL_ATTRS[name], element.get(URL_ATTRS[name]).strip()
-        elif tag.startswith(_PODCAST_TAG) and tag[len(_PODCAST_TAG) :] in TAGS:
-            for attr in TAGS[tag[len(_PODCAST_TAG) :]].urls:
+        elif tag.startswith(PODCAST_TAG) and tag[len(PODCAST_TAG) :] in TAGS:
+            for attr in TAGS[tag[len(PODCAST_TAG) :]].urls:
                 value = element.get(attr)
                 if value is not None:
                     yield element, attr, value.strip()
-
-
-_PODCAST_TAG = f"{{{PODCAST_NS}}}"
 
 
 @functools.lru_cache(maxsize=256)  # an episode's links are in its description and its content:encoded

@@ -15,6 +15,8 @@ from feedtool.errors import Finding, error
 from feedtool.render.ext import ATOM_NS, CONTENT_NS, ITUNES_NS, NSMAP, PODCAST_NS, PSC_NS
 
 PREFIXES = {uri: prefix for prefix, uri in NSMAP.items()}
+# How lxml spells the start of a tag in these namespaces ("{uri}local"): rules test tags against them
+ITUNES_TAG, PODCAST_TAG = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
