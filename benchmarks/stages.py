@@ -18,8 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedtool import build, pipeline, probe  # noqa: E402
-from feedtool.config import load_config  # noqa: E402
+from feedtool.build import pipeline
+from feedtool.build import show as build  # noqa: E402
+from feedtool.read import probe  # noqa: E402
+from feedtool.read.config import load_config  # noqa: E402
 from feedtool.render.notes import render_footer  # noqa: E402
 
 STAGES = [  # (module, function, label)

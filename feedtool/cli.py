@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_config(args):
-    from feedtool.config import load_config
+    from feedtool.read.config import load_config
 
     overrides = {"feed.base_url": getattr(args, "base_url", None)}
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
@@ -85,7 +85,7 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_build(args) -> int:
-    from feedtool.pipeline import run
+    from feedtool.build.pipeline import run
 
     config = _load_config(args)
     report, _ = run(
@@ -105,7 +105,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_tag(args) -> int:
-    from feedtool.tag import report_lines, tag_show
+    from feedtool.tag.run import report_lines, tag_show
 
     if args.show_dir.endswith(".md") and Path(args.show_dir).is_file():  # `feedtool tag episodes/0001-x.md`
         args.episodes.insert(0, args.show_dir)
@@ -161,7 +161,7 @@ def cmd_publish(args) -> int:
         if args.rollback:
             result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
         else:
-            from feedtool.pipeline import run
+            from feedtool.build.pipeline import run
 
             out_dir = Path(args.out or config.build.out_dir)
             report, _ = run(config, out_dir=out_dir)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from feedtool.build import podcast_guid
 from feedtool.check.rules import check_feed
+from feedtool.facts import podcast_guid
 
 HOST = "https://media.feedtool-fixtures.net/show/"
 FEED_URL = HOST + "feed.xml"

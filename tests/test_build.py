@@ -22,7 +22,7 @@ from conftest import (
     write_config,
 )
 
-from feedtool.build import podcast_guid
+from feedtool.facts import podcast_guid
 
 
 def parse_both(feed_path):
@@ -352,7 +352,7 @@ def test_a_show_built_from_inside_its_folder_uses_the_cache(show, tmp_path, monk
 
 def _many_episodes(show, count=60):
     """Enough episodes for the parallel path (pipeline.PARALLEL_FROM); every second one has chapters."""
-    from feedtool.pipeline import PARALLEL_FROM
+    from feedtool.build.pipeline import PARALLEL_FROM
 
     assert count >= PARALLEL_FROM
     make_mp3(show / "media/shared.mp3")
@@ -364,8 +364,8 @@ def _many_episodes(show, count=60):
 
 
 def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
-    from feedtool.config import load_config
-    from feedtool.pipeline import run
+    from feedtool.build.pipeline import run
+    from feedtool.read.config import load_config
 
     show = tmp_path / "show"
     write_config(show)
@@ -396,7 +396,7 @@ def test_a_failed_parallel_build_writes_nothing(tmp_path, capsys):
 def test_a_full_disk_while_writing_chapters_is_an_error_not_a_traceback(show, tmp_path, monkeypatch, capsys):
     import errno
 
-    from feedtool.write import StagedFolder
+    from feedtool.build.write import StagedFolder
 
     make_mp3(show / "media/0001-first.mp3", chapters=[(0, 3, "A"), (3, 6, "B")])
 
@@ -414,7 +414,7 @@ def test_a_full_disk_while_writing_chapters_is_an_error_not_a_traceback(show, tm
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_path, monkeypatch, capsys):
-    from feedtool import pipeline
+    from feedtool.build import pipeline
 
     class FullDiskSpools(pipeline._Spools):  # every spool file is /dev/full: a real ENOSPC on each write
         def open(self, count):
@@ -435,7 +435,7 @@ def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_
 def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
     import yaml
 
-    from feedtool.episodes import _front_matter_loader
+    from feedtool.read.episodes import _front_matter_loader
 
     documents = [
         (Path(__file__).parent.parent / "episodes" / "0177-ukraine-foreign-legion.md").read_text().split("---")[1],
@@ -463,8 +463,8 @@ def test_front_matter_split_as_line_by_line():
     at newlines, the first line whose rstrip() is --- or ... closes) on random texts, odd whitespace included."""
     import random
 
-    from feedtool.episodes import split_front_matter
     from feedtool.errors import EpisodeError
+    from feedtool.read.episodes import split_front_matter
 
     def line_by_line(text):
         lines = text.split("\n")
@@ -490,7 +490,7 @@ def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch,
     not a traceback, and the last good feed stays."""
     import signal
 
-    from feedtool import pipeline
+    from feedtool.build import pipeline
 
     _many_episodes(show)
     out = tmp_path / "public"
@@ -520,7 +520,7 @@ def test_flat_front_matter_reads_as_pyyamls_base_loader():
 
     import yaml
 
-    from feedtool.episodes import _flat_front_matter
+    from feedtool.read.episodes import _flat_front_matter
 
     values = [
         "12", "0177", "2024-01-15T08:00:00+02:00", "2024-01-15 08:00", "media/0001-a.mp3", "https://x.org/a?b",

@@ -12,9 +12,9 @@ from conftest import BASE_URL, build, make_episode, make_mp3, run_cli, write_con
 from lxml import etree
 from mutagen.id3 import ID3
 
-from feedtool.chapters_text import chapters_from_notes
-from feedtool.config import load_config
-from feedtool.pipeline import run
+from feedtool.build.pipeline import run
+from feedtool.read.chapters import chapters_from_notes
+from feedtool.read.config import load_config
 from feedtool.render.ext import PSC_NS
 
 EMBEDDED = [(0, 3, "Embedded one"), (3, 6, "Embedded two")]

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from feedtool import __version__
 from feedtool.check.run import check_target
 from feedtool.check.server import Target, check_server
-from feedtool.episodes import display_path
+from feedtool.read.episodes import display_path
 
 MEDIA = bytes(range(256)) * 48 + bytes(57)  # 12345 bytes, the length the fixture feed gives every enclosure
 assert len(MEDIA) == 12345

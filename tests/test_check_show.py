@@ -14,7 +14,7 @@ from PIL import Image
 
 from feedtool.check.rules import check_feed
 from feedtool.check.run import check_target
-from feedtool.episodes import display_path
+from feedtool.read.episodes import display_path
 
 REPO = Path(__file__).parent.parent
 # The producer facts the seed of the shipped show lost; feedtool names them and invents none.
@@ -231,7 +231,7 @@ def test_an_episode_dated_ahead_is_reported_by_every_build(show, tmp_path, capsy
 
 
 def test_the_cache_reuses_findings_only_for_the_same_inputs(tmp_path):
-    from feedtool.cache import BuildCache
+    from feedtool.build.cache import BuildCache
     from feedtool.errors import warning
 
     feed = tmp_path / "feed.xml"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from feedtool import config
 from feedtool.cli import _parser
+from feedtool.read import config
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 

@@ -30,8 +30,8 @@ from mutagen.id3 import (
     CTOCFlags,
 )
 
-from feedtool import probe
-from feedtool.id3frames import Unusual, read_id3_frames
+from feedtool.read import probe
+from feedtool.read.id3frames import Unusual, read_id3_frames
 
 AUDIO = DATA / "tiny.mp3"
 
@@ -293,7 +293,7 @@ def test_tags_written_by_ffmpeg_and_lame_read_alike(tmp_path):
 def test_timestamps_normalised_as_mutagen_does():
     from mutagen.id3 import ID3TimeStamp
 
-    from feedtool.id3frames import timestamp_text
+    from feedtool.read.id3frames import timestamp_text
 
     rng = random.Random(177)
     cases = ["2024-05-01T10:00", "2024", "2024-05-01 10:00:33", "2024-05-01T10:00:33.123Z", "", "abc", "2024-xx-01",

@@ -18,9 +18,9 @@ import pytest
 from conftest import DATA
 from mutagen.mp3 import MPEGInfo
 
-from feedtool import probe
-from feedtool.id3frames import Unusual
-from feedtool.mp3stream import HEAD_BYTES, read_stream_info
+from feedtool.read import probe
+from feedtool.read.id3frames import Unusual
+from feedtool.read.mp3stream import HEAD_BYTES, read_stream_info
 
 pytestmark = pytest.mark.skipif(not (shutil.which("ffmpeg") and shutil.which("lame")), reason="needs ffmpeg and lame")
 

@@ -11,7 +11,7 @@ from mutagen.id3 import ID3, TIT2, TYER
 from mutagen.oggopus import OggOpus
 
 from feedtool.errors import AudioError
-from feedtool.probe import probe_audio
+from feedtool.read.probe import probe_audio
 
 
 def ffmpeg(*args: str) -> None:

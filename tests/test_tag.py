@@ -19,8 +19,8 @@ from mutagen.oggopus import OggOpus
 from PIL import Image
 from tinytag import TinyTag
 
-from feedtool.probe import probe_audio
-from feedtool.tag import html_to_text, prepare_picture
+from feedtool.read.probe import probe_audio
+from feedtool.tag.run import html_to_text, prepare_picture
 
 CHAPTERS = [
     {"start": "00:00", "title": "Intro"},
@@ -299,7 +299,7 @@ def test_build_after_tag_reads_the_new_size(tmp_path):
 
 def test_m4a_without_ffmpeg_says_plainly_that_chapters_are_not_written(tmp_path, capsys, monkeypatch):
     show, audio = new_show(tmp_path, "m4a")
-    monkeypatch.setattr("feedtool.tagformats.mp4.ffmpeg", lambda: None)
+    monkeypatch.setattr("feedtool.tag.mp4.ffmpeg", lambda: None)
     assert run_cli("tag", show) == 0
     out = capsys.readouterr().out
     assert ("  note: chapters: not written: mutagen cannot write MP4 chapters and ffmpeg is not installed "

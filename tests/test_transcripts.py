@@ -8,10 +8,10 @@ import pytest
 from conftest import BASE_URL, build, make_episode, write_config
 from lxml import etree
 
-from feedtool.config import load_config
-from feedtool.pipeline import run
+from feedtool.build.pipeline import run
+from feedtool.read.config import load_config
+from feedtool.read.transcripts import srt_problems, vtt_problems
 from feedtool.render.ext import PODCAST_NS
-from feedtool.transcripts import srt_problems, vtt_problems
 
 VTT = "WEBVTT\n\n00:00.000 --> 00:02.000\n<v Host>Hello\n\n00:02.000 --> 00:04.500\nWorld\n"
 SRT = "1\n00:00:00,000 --> 00:00:02,000\nHello\n\n2\n00:00:02,000 --> 00:00:04,500\nWorld\n"

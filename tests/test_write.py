@@ -8,8 +8,8 @@ import os
 import pytest
 from conftest import build
 
+from feedtool.build.write import Piece, atomic_write, write_feed, write_outputs
 from feedtool.errors import FeedtoolError
-from feedtool.write import Piece, atomic_write, write_feed, write_outputs
 
 
 def test_write_feed_assembles_ranges_and_reports_offsets(tmp_path):
@@ -118,7 +118,7 @@ def test_a_new_folder_that_fails_half_way_does_not_appear(tmp_path, monkeypatch)
 
 
 def test_a_staged_folder_beaten_to_its_place_is_a_named_error(tmp_path):
-    from feedtool.write import StagedFolder
+    from feedtool.build.write import StagedFolder
 
     with StagedFolder(tmp_path / "chapters") as staged:
         staged.add("a.json", b"{}")

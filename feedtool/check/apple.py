@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from feedtool.check.context import Scope
 from feedtool.check.xml import ITUNES_TAG, child, children, qualified, text
 from feedtool.errors import Finding, error, warning
-from feedtool.mediatypes import MIME_TYPES
+from feedtool.facts import MIME_TYPES
 from feedtool.urls import path_suffix, split_url
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from feedtool.check.apple import parse_rfc2822, plain_http
 from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, PODCAST_NS, PODCAST_TAG, text
 from feedtool.errors import Finding, error, info, warning
+from feedtool.facts import podcast_guid
 
 # Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
 # (role and group are case-insensitive). The file's own spelling is kept, "translater" included.
@@ -194,7 +195,6 @@ def required_item(scope: Scope) -> list[Finding]:
 
 
 def _podcast_guid(scope: Scope, feed_url: str | None) -> list[Finding]:
-    from feedtool.build import podcast_guid
 
     element = scope.child("podcast:guid")
     if element is None:

@@ -17,10 +17,8 @@ from feedtool.check.apple import parse_rfc2822
 from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, show_type_of
 from feedtool.check.safety import ItemKey, check_items
 from feedtool.check.xml import ITUNES_NS, child, parse_feed, text
-from feedtool.config import Config
 from feedtool.errors import Finding, error
-from feedtool.model import Show
-from feedtool.render.feed import render_feed, render_item
+from feedtool.read.config import Config
 
 CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
 ITEM_RULES = apple.ITEM_RULES + psp.ITEM_RULES + safety.ITEM_RULES
@@ -156,15 +154,3 @@ def ref_findings(refs) -> list[Finding]:
         for r in refs
     ]
     return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}")
-
-
-def check_show(config: Config) -> tuple[list[Finding], Show]:
-    """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
-    from feedtool.pipeline import run  # pipeline runs these rules: imported when used
-
-    report, show = run(config, keep_episodes=True, dry_run=True, collect_errors=True)
-    findings = list(report.warnings)
-    feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))
-    root, parsed = parse_feed(feed, str(config.path))
-    findings += parsed + (namespaces(root, str(config.path)) if root is not None else [])
-    return unique(findings), show

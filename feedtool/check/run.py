@@ -8,11 +8,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from feedtool.build.pipeline import run
 from feedtool.check import server
-from feedtool.check.rules import check_feed
+from feedtool.check.rules import check_feed, namespaces, unique
 from feedtool.check.server import Target
-from feedtool.check.xml import ATOM_NS, child
+from feedtool.check.xml import ATOM_NS, child, parse_feed
 from feedtool.errors import ERROR, INFO, WARNING, ConfigError, ExitStatus, Finding, UsageError, error
+from feedtool.model import Show
+from feedtool.read.config import Config, load_config
+from feedtool.read.episodes import display_path
+from feedtool.render.feed import render_feed, render_item
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,6 @@ def _check_url(url: str, sample: int | None, timeout: float) -> Result:
 
 
 def _check_show(path: Path, online: bool, sample: int | None, timeout: float) -> Result:
-    from feedtool.check.rules import check_show
-    from feedtool.config import load_config
-    from feedtool.episodes import display_path
-
     try:
         config = load_config(path)
     except ConfigError as e:
@@ -94,6 +95,16 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float) ->
                     targets.append(Target(episode.image_url, f"{where}: image", "image"))
             findings += server.check_server(_unique_urls(targets), timeout=timeout)
     return Result(str(path), "show", len(show.episodes), tuple(findings))
+
+
+def check_show(config: Config) -> tuple[list[Finding], Show]:
+    """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
+    report, show = run(config, keep_episodes=True, dry_run=True, collect_errors=True)
+    findings = list(report.warnings)
+    feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))
+    root, parsed = parse_feed(feed, str(config.path))
+    findings += parsed + (namespaces(root, str(config.path)) if root is not None else [])
+    return unique(findings), show
 
 
 def feed_targets(root, sample: int | None) -> list[Target]:

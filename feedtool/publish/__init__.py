@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from feedtool.config import Config
 from feedtool.errors import ConfigError, Finding, PublishError, UsageError, warning
 from feedtool.publish.engine import (
     Progress,
@@ -28,6 +27,7 @@ from feedtool.publish.manifest import Manifest, backup_manifest_path, new_versio
 from feedtool.publish.notify import Ping, notify
 from feedtool.publish.plan import HashCache, Plan, describe_plan, episode_entries, format_size, gather_files
 from feedtool.publish.verify import HttpVerifier
+from feedtool.read.config import Config
 
 __all__ = ["PublishResult", "publish_show", "rollback_show", "describe_plan", "format_size", "open_target"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import requests
 
-from feedtool.config import Config
 from feedtool.publish.verify import http_session
+from feedtool.read.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from feedtool.build import TRANSCRIPT_TYPES, is_url
-from feedtool.config import Config
+from feedtool.build.write import atomic_write
 from feedtool.errors import Finding, PublishError, error, warning
-from feedtool.mediatypes import MIME_TYPES
+from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
-from feedtool.write import atomic_write
+from feedtool.read.config import Config
 
 log = logging.getLogger(__name__)
 

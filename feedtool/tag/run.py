@@ -20,14 +20,15 @@ from pathlib import Path
 
 import mutagen
 
-from feedtool.build import is_url
-from feedtool.config import Config
-from feedtool.episodes import display_path
+from feedtool.build.pipeline import run
 from feedtool.errors import AudioError, Finding, UsageError, warning
+from feedtool.facts import is_url
 from feedtool.model import Episode, Show
+from feedtool.read.config import Config
+from feedtool.read.episodes import display_path
 from feedtool.render.notes import render_footer
-from feedtool.tagformats import FORMATS
-from feedtool.tagformats.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
+from feedtool.tag.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
+from feedtool.tag.formats import FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ class TagReport:
 
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
     """Tag the selected episodes (all when none are named). The whole show must build first."""
-    from feedtool.pipeline import run
-
     _, show = run(config, keep_episodes=True, dry_run=True, use_cache=False)
     episodes = select_episodes(show.episodes, selection, config)
     pictures: dict[tuple[Path, int], Picture] = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 from mutagen.mp4 import MP4, MP4Cover
 
 from feedtool.errors import AudioError
-from feedtool.tagformats.fields import ChapterTag, Picture, plain_chapters, utf8_prefix
+from feedtool.tag.fields import ChapterTag, Picture, plain_chapters, utf8_prefix
 
 LABELS = {
     "title": "©nam",

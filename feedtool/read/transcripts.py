@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-from feedtool.episodes import display_path
 from feedtool.errors import Finding, error
+from feedtool.read.episodes import display_path
 
 MAX_PROBLEMS = 10  # a file in the wrong format would otherwise report every line
 VTT_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"

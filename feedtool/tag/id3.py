@@ -26,7 +26,7 @@ from mutagen.id3 import (
 )
 from mutagen.mp3 import MP3
 
-from feedtool.tagformats.fields import ChapterTag, Picture, track_number
+from feedtool.tag.fields import ChapterTag, Picture, track_number
 
 LABELS = {
     "title": "TIT2",

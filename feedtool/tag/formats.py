@@ -1,4 +1,4 @@
-"""Tag writers, one module per container; used by feedtool/tag.py, the only other module importing mutagen.
+"""Tag writers, one module per container; used by tag/run.py (with read/probe.py the only mutagen users).
 
 Each module offers the same functions:
     LABELS                           {field: the container's own name for it}, for dry-run output
@@ -9,7 +9,7 @@ Each module offers the same functions:
     write(audio, fields, lang)       write the fields that are not None into the file
 """
 
-from feedtool.tagformats import id3, mp4, vorbis
+from feedtool.tag import id3, mp4, vorbis
 
 FORMATS = {
     ".mp3": id3,

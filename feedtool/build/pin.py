@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from feedtool.write import atomic_write
+from feedtool.build.write import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from feedtool.id3frames import Unusual
+from feedtool.read.id3frames import Unusual
 
 # What mutagen may read from the first frame on: Xing at up to 36 bytes, its 120 bytes of fields, then the
 # 20-byte LAME version and the 27-byte LAME header starting 9 bytes into it.

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feedtool import __version__
+from feedtool.build.write import atomic_write
 from feedtool.errors import Finding
-from feedtool.write import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from mutagen.id3 import PictureType
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from feedtool.tagformats.fields import ChapterTag, Picture, plain_chapters, track_number
+from feedtool.tag.fields import ChapterTag, Picture, plain_chapters, track_number
 from feedtool.timecode import format_npt, parse_timecode
 
 LABELS = {

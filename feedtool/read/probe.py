@@ -19,10 +19,10 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
-from feedtool.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames, tag_size
-from feedtool.mediatypes import MIME_TYPES
+from feedtool.facts import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
-from feedtool.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
+from feedtool.read.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames, tag_size
+from feedtool.read.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
 from feedtool.timecode import parse_timecode
 
 log = logging.getLogger(__name__)

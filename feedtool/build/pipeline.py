@@ -10,20 +10,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
-from feedtool.build import TRANSCRIPT_TYPES, build_show, check_episodes, episode_order, is_url, make_episode, media_path
-from feedtool.cache import BuildCache, Entry, EpisodeRef, folder_names, signature
-from feedtool.chapters_text import chapters_from_notes
+from feedtool.build.cache import BuildCache, Entry, EpisodeRef, folder_names, signature
+from feedtool.build.pin import pin_guids, pin_podcast_guid
+from feedtool.build.show import build_show, check_episodes, episode_order, make_episode, media_path
+from feedtool.build.write import Piece, StagedFolder, remove_stale, write_feed, write_outputs
 from feedtool.check.rules import channel_findings, item_findings
-from feedtool.config import Config
-from feedtool.episodes import display_path, episode_paths, read_episode
 from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.facts import TRANSCRIPT_TYPES, is_url
 from feedtool.model import Episode, Show
-from feedtool.pin import pin_guids, pin_podcast_guid
+from feedtool.read.chapters import chapters_from_notes
+from feedtool.read.config import Config
+from feedtool.read.episodes import display_path, episode_paths, read_episode
+from feedtool.read.transcripts import check_transcript
 from feedtool.render.chapters import render_chapters
 from feedtool.render.feed import render_feed, render_item_tree
 from feedtool.render.notes import render_footer
-from feedtool.transcripts import check_transcript
-from feedtool.write import Piece, StagedFolder, remove_stale, write_feed, write_outputs
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def build_episode(
 
     staging: a new chapters folder being filled (write.StagedFolder): the chapters file is written there now,
     by whichever process builds the episode, rather than by the parent once every episode is built."""
-    from feedtool.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
+    from feedtool.read.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
 
     source = read_episode(path, config)
     where = source.where

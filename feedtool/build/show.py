@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from feedtool.config import Config
-from feedtool.episodes import EpisodeSource
+from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.mediatypes import MIME_TYPES
+from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url, podcast_guid
 from feedtool.model import (
     AlternateEnclosure,
     AudioInfo,
@@ -24,30 +22,10 @@ from feedtool.model import (
     Show,
     Transcript,
 )
+from feedtool.read.config import Config
+from feedtool.read.episodes import EpisodeSource
 from feedtool.render.notes import render_markdown, truncate_html
 from feedtool.urls import path_suffix, split_url
-
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-TRANSCRIPT_TYPES = {  # extension -> (MIME type, rel); the Podcast Index transcript types
-    ".vtt": ("text/vtt", "captions"),
-    ".srt": ("application/x-subrip", "captions"),
-    ".json": ("application/json", "captions"),
-    ".html": ("text/html", None),
-    ".txt": ("text/plain", None),
-}
-
-
-def podcast_guid(feed_url: str) -> str:
-    """podcast:guid as the Podcast Index namespace derives it: UUIDv5 of the URL without scheme and trailing slashes.
-
-    >>> podcast_guid("https://podnews.net/rss")
-    '9b024349-ccf0-5f69-a609-6b82873eab3c'
-    """
-    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url).rstrip("/")))
-
-
-def is_url(value: str) -> bool:
-    return value.startswith(("https://", "http://"))
 
 
 def media_path(config: Config, value: str, where: str) -> Path:
@@ -297,8 +275,6 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
 
 def check_episodes(refs) -> list[Finding]:
     """Cross-episode checks (unique GUIDs, enclosure URLs and numbers; dates): feedtool.check's item rules."""
-    from feedtool.check.rules import ref_findings
-
     return ref_findings(refs)
 
 

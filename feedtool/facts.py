@@ -1,0 +1,42 @@
+"""Facts every layer shares, with no logic of their own: file types, URL kinds, the podcast:guid rule."""
+
+import re
+import uuid
+
+# Enclosure types as podcast apps and Apple expect them (mutagen's own mime lists say audio/mp3 first).
+MIME_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/x-m4a",
+    ".m4b": "audio/x-m4a",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+}
+
+TRANSCRIPT_TYPES = {  # extension -> (MIME type, rel); the Podcast Index transcript types
+    ".vtt": ("text/vtt", "captions"),
+    ".srt": ("application/x-subrip", "captions"),
+    ".json": ("application/json", "captions"),
+    ".html": ("text/html", None),
+    ".txt": ("text/plain", None),
+}
+
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+def podcast_guid(feed_url: str) -> str:
+    """podcast:guid as the Podcast Index namespace derives it: UUIDv5 of the URL without scheme and trailing slashes.
+
+    >>> podcast_guid("https://podnews.net/rss")
+    '9b024349-ccf0-5f69-a609-6b82873eab3c'
+    """
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url).rstrip("/")))
+
+
+def is_url(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
