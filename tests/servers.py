@@ -74,10 +74,12 @@ def s3_environment(tmp_path: Path) -> dict[str, str]:
             "AWS_SHARED_CREDENTIALS_FILE": str(empty), "AWS_EC2_METADATA_DISABLED": "true"}
 
 
-def publish_table(**values) -> str:
-    """A [publish] table for show.toml; by default no Podcast Index ping and no HTTP checks."""
+def publish_table(pages: bool = False, **values) -> str:
+    """A [publish] table for show.toml; by default no Podcast Index ping and no HTTP checks, and no web pages
+    (these tests count the media and feed files they publish; tests/test_pages_publish.py has the pages)."""
     values = {"podcastindex": False, "verify_http": False, **values}
-    return "\n[publish]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    site = "" if pages else "\n[site]\nenabled = false\n"
+    return "\n[publish]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()) + site
 
 
 def publish_command(*args, debug: bool = False) -> list[str]:

@@ -379,7 +379,11 @@ def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
     names = sorted(p.name for p in (parallel / "chapters").iterdir())
     assert len(names) == 30 and names == sorted(p.name for p in (serial / "chapters").iterdir())
     assert all((parallel / "chapters" / n).read_bytes() == (serial / "chapters" / n).read_bytes() for n in names)
-    assert sorted(p.name for p in parallel.iterdir()) == ["chapters", "feed.xml"]  # no staging folder left
+    pages = sorted(p.relative_to(parallel).as_posix() for p in parallel.rglob("*.html"))
+    assert len(pages) == 60 + 2  # an episode page each, and the home page's two pages of 50
+    assert pages == sorted(p.relative_to(serial).as_posix() for p in serial.rglob("*.html"))
+    assert all((parallel / n).read_bytes() == (serial / n).read_bytes() for n in pages)
+    assert not [p.name for p in parallel.iterdir() if p.name.startswith(".")]  # no staging folder left
 
 
 def test_a_failed_parallel_build_writes_nothing(tmp_path, capsys):

@@ -21,7 +21,7 @@ from feedtool.errors import Finding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: findings include the feedtool check rules; 3: absent files as (stem, suffixes)
+FORMAT = 4  # 2: findings include the feedtool check rules; 3: absent files as (stem, suffixes); 4: web pages
 
 
 class EpisodeRef(NamedTuple):
@@ -47,6 +47,7 @@ class Entry(NamedTuple):
     length: int
     outputs: tuple[str, ...]  # files this episode adds to the output folder (its chapters JSON)
     findings: tuple[Finding, ...]
+    page: tuple | None = None  # build/pages.PageRecord of the episode's web page, as plain values
 
 
 def signature(path: str) -> tuple[str, int, int]:
@@ -80,6 +81,7 @@ class BuildCache:
         self._listings: dict[str, frozenset[str]] = {}
         self._reused: dict[str, tuple[str, tuple]] = {}  # name -> (digest of its inputs, findings as tuples)
         self._raw: dict[str, tuple] = {}  # the loaded index's entries, as marshal gave them
+        self.pages: dict[str, str] | None = None  # the home page's pages: {file: digest of what they show}
 
     @classmethod
     def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str, feed_name: str) -> "BuildCache":
@@ -99,6 +101,7 @@ class BuildCache:
         if tuple(data.get("feed", ())) != signature(str(self.feed)):
             return self  # the feed was edited or removed by someone else: its bytes are no cache
         self._reused = data.get("reused") or {}
+        self.pages = data.get("pages")
         self._raw = data["entries"]  # kept: save() writes unchanged entries back as they came
         self.entries = {
             source: Entry(
@@ -109,8 +112,9 @@ class BuildCache:
                 length,
                 outputs,
                 tuple(Finding(*f) for f in findings) if findings else (),
+                page,
             )
-            for source, (deps, absent, ref, offset, length, outputs, findings) in self._raw.items()
+            for source, (deps, absent, ref, offset, length, outputs, findings, page) in self._raw.items()
         }
         return self
 
@@ -134,6 +138,8 @@ class BuildCache:
             folder, name = os.path.split(os.path.join(self._out_dir, output))
             if name not in folder_names(folder, self._listings):
                 return None
+        if entry.page and entry.page[0] not in folder_names(self._out_dir, self._listings):
+            return None  # its web page's folder is gone: build the episode again to write it
         return entry
 
     def reuse(self, name: str, inputs, compute, keep=lambda found: True) -> list[Finding]:
@@ -150,16 +156,18 @@ class BuildCache:
             self._reused.pop(name, None)
         return found
 
-    def save(self, positions: dict[str, tuple[int, int]], fresh: dict) -> None:
+    def save(self, positions: dict[str, tuple[int, int]], fresh: dict, pages: dict | None = None) -> None:
         """Record every episode of the feed just written: positions = {source: (offset, length)} of its item;
         fresh = the episodes built this time (pipeline.EpisodeBuild: deps, absent, ref, outputs as {name: data},
-        findings); the others come from the loaded index."""
+        findings); the others come from the loaded index. pages = {source: its web page's record}."""
+        pages = pages or {}
         shared: dict[tuple, tuple] = {}  # one object per suffix list: marshal writes it once, refers to it after
         entries = {}
         for source, (offset, length) in positions.items():
             e = fresh.get(source)
             if e is None:
-                entries[source] = self._raw[source][:3] + (offset, length) + self._raw[source][5:]
+                entries[source] = self._raw[source][:3] + (offset, length) + self._raw[source][5:7]
+                entries[source] += (_page(pages.get(source)),)
             else:
                 entries[source] = (
                     e.deps,
@@ -169,12 +177,14 @@ class BuildCache:
                     length,
                     tuple(e.outputs),
                     tuple(_plain(e.findings)),
+                    _page(pages.get(source)),
                 )
         data = {
             "fingerprint": self.fingerprint,
             "reused": self._reused,
             "feed": signature(str(self.feed)),
             "entries": entries,
+            "pages": self.pages,
         }
         try:
             self.index.parent.mkdir(parents=True, exist_ok=True)
@@ -184,6 +194,10 @@ class BuildCache:
             atomic_write(self.index, [marshal.dumps(data)])
         except OSError as e:  # a read-only show folder only costs speed
             log.warning("%s: cannot save the build cache: %s", self.index, e.strerror)
+
+
+def _page(record) -> tuple | None:
+    return None if record is None else tuple(tuple(v) if isinstance(v, tuple) else v for v in record)
 
 
 def _plain(findings):

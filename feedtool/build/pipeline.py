@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, folder_names, signature
+from feedtool.build.pages import PageBuild, episode_page, pages_fingerprint, spool_pages, write_pages
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order, make_episode, media_path
 from feedtool.build.write import Piece, StagedFolder, remove_stale, write_feed, write_outputs
@@ -56,6 +57,7 @@ class EpisodeBuild(NamedTuple):
     absent: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path stem, suffixes): files that must stay absent
     episode: Episode | None = None
     spooled: tuple[int, int, int] | None = None  # where build_episodes put the item: (spool, offset, length)
+    page: PageBuild | None = None  # the episode's web page (spooled after the items), None without [site]
 
 
 def build_episode(
@@ -139,6 +141,7 @@ def build_episode(
     )
     item, element = render_item_tree(episode)
     findings += item_findings(config, element, where)  # the check rules, cached with the item
+    page = episode_page(config, episode)
     return EpisodeBuild(
         ref=ref,
         item=item,
@@ -147,6 +150,7 @@ def build_episode(
         deps=tuple(signature(p) for p in deps),
         absent=absent,
         episode=episode if keep_episode else None,
+        page=page,
     )
 
 
@@ -190,8 +194,9 @@ def _build_batch_in_worker(paths: list[str]) -> list[EpisodeBuild | tuple[Findin
         results.append(result._replace(item=b"", spooled=(_spool_slot, offset, len(result.item))))
         items.append(result.item)
         offset += len(result.item)
+    results, pages = spool_pages(results, _spool_slot, offset)  # the batch's pages after its items
     try:
-        spool.write(b"".join(items))
+        spool.write(b"".join(items + pages))
         spool.flush()  # a worker ends with os._exit: nothing may wait in its buffer
     except OSError as e:  # the output folder's file system, not the episodes: each of them lost its item
         problem = f"cannot write its item to a temporary file: {e.strerror}"
@@ -307,15 +312,18 @@ def run(
     dry_run: bool = False,
     jobs: int | None = None,
     collect_errors: bool = False,
+    record_show_guid: bool = True,
 ) -> tuple[Report, Show]:
     """Build the show into out_dir. Nothing is written unless every episode and the channel are valid.
 
     keep_episodes: return the Show with every Episode (check and publish need them); this skips the cache.
     collect_errors: (feedtool check) never raise for findings: return them all in report.warnings, write nothing.
+    record_show_guid: False for a build at a one-off address (feedtool preview): show.toml is not touched.
     """
     out_dir = Path(out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
-    cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
+    fingerprint = config.fingerprint + pages_fingerprint(config)  # loads the page templates: errors come first
+    cache = BuildCache.for_build(config.root, out_dir, fingerprint, config.feed.file_name)
     if use_cache and not keep_episodes:
         cache.load()
     dry_run = dry_run or collect_errors
@@ -339,6 +347,7 @@ def run(
             dry_run=dry_run,
             jobs=jobs,
             collect_errors=collect_errors,
+            record_show_guid=record_show_guid,
         )
 
 
@@ -352,7 +361,9 @@ class _Target(NamedTuple):
     chapters: StagedFolder | None  # a new chapters folder being filled, or None
 
 
-def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors):
+def _run(
+    config, cache, target: _Target, *, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors, record_show_guid
+):
     out_dir, feed_path, spools, old, chapters = target
     footer_html = render_footer(config.show.credits, config.show.funding)
 
@@ -432,6 +443,8 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     else:
         written = write_outputs(outputs, out_dir)
     remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
+    pages_written, pages = write_pages(config, out_dir, order, fresh, cached, spools.files, cache)
+    written += pages_written
     head, tail = channel
     pieces = [
         Piece(r.source, spools.files[fresh[r.source].spooled[0]], *fresh[r.source].spooled[1:])
@@ -443,8 +456,10 @@ def _run(config, cache, target: _Target, *, strict, use_cache, keep_episodes, dr
     if changed:
         written.append(config.feed.file_name)
     if use_cache and (changed or fresh or written):
-        cache.save(offsets, fresh)
-    pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
+        cache.save(offsets, fresh, pages)
+    pinned = pin_guids(r for r in order if r.guid_is_new)
+    if record_show_guid:
+        pinned += pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show
 
 

@@ -22,9 +22,11 @@ from feedtool.model import (
     Show,
     Transcript,
 )
-from feedtool.read.config import Config
+from feedtool.read.config import SUBSCRIBE_LINKS, Config
 from feedtool.read.episodes import EpisodeSource
+from feedtool.read.transcript_text import transcript_text
 from feedtool.render.notes import render_markdown, truncate_html
+from feedtool.render.pages import page_path, plain_summary
 from feedtool.urls import path_suffix, split_url
 
 
@@ -107,8 +109,10 @@ def make_episode(
         raise EpisodeError(findings=findings)
 
     notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
-    notes_html = "\n".join(p for p in (render_markdown(notes), footer_html) if p)
+    own_html = render_markdown(notes)
+    notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
+    page = page_path(source.path.stem) if config.site.enabled else None
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
@@ -124,7 +128,7 @@ def make_episode(
         season=fields.get("season"),
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),
-        link=fields.get("link"),
+        link=fields.get("link") or (config.url_for(page) if page else None),  # the episode's page, unless set
         image_url=(image if is_url(image) else _local_url(config, image, f"{where}: image", findings))
         if image
         else None,
@@ -139,6 +143,9 @@ def make_episode(
             for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905
         ),
         block=fields.get("block", False),
+        page_path=page,
+        transcript_text=transcript_text(transcripts) if page and transcripts else None,
+        summary=plain_summary(own_html) if page else "",
     )
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
@@ -297,6 +304,8 @@ def build_show(
             else _local_url(config, show_config.artwork, f"{config.path}:show.artwork", findings)
         )
     feed_url = config.feed_url
+    # where the show folder is published, and the home page build writes there ([site]); known with base_url
+    home_url = config.url_for("") or None
     newest = max(refs, key=lambda r: r.timestamp, default=None)
     by_source = {str(e.source): e for e in episodes}
     show = Show(
@@ -327,6 +336,10 @@ def build_show(
         block=show_config.block,
         new_feed_url=config.feed.new_feed_url or None,
         hubs=tuple(config.feed.hubs),
+        home_url=home_url,
+        subscribe=tuple(
+            (name, getattr(config.site, key)) for key, name in SUBSCRIBE_LINKS.items() if getattr(config.site, key)
+        ),
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )

@@ -102,6 +102,28 @@ class PublishConfig:
 
 
 @dataclass(frozen=True)
+class SiteConfig:
+    enabled: bool = doc("write the show's web pages (home page, one page per episode) beside the feed", True)
+    per_page: int = doc("episodes on each page of the home page's list", 50)
+    apple_podcasts: str = doc("the show's page on Apple Podcasts (URL), for the subscribe links", "")
+    spotify: str = doc("the show's page on Spotify (URL)", "")
+    pocket_casts: str = doc("the show's page on Pocket Casts (URL)", "")
+    overcast: str = doc("the show's page on Overcast (URL)", "")
+    antennapod: str = doc("the show's page on AntennaPod's directory (URL)", "")
+    podcast_index: str = doc("the show's page on the Podcast Index (URL)", "")
+
+
+SUBSCRIBE_LINKS = {  # [site] key -> the name the subscribe block shows
+    "apple_podcasts": "Apple Podcasts",
+    "spotify": "Spotify",
+    "pocket_casts": "Pocket Casts",
+    "overcast": "Overcast",
+    "antennapod": "AntennaPod",
+    "podcast_index": "Podcast Index",
+}
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file
     root: Path  # the show folder: episode files, media, artwork
@@ -109,6 +131,7 @@ class Config:
     feed: FeedConfig
     build: BuildConfig
     publish: PublishConfig
+    site: SiteConfig = SiteConfig()
     warnings: tuple[Finding, ...] = ()
     fingerprint: str = ""  # changes whenever anything that shapes rendered output changes
 
@@ -142,7 +165,7 @@ class Config:
         return base.rstrip("/") + "/" + relative_path if base else relative_path
 
 
-TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig}
+TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig, "site": SiteConfig}
 REQUIRED = {("show", "title"), ("show", "description"), ("show", "language"), ("show", "author")}
 
 
@@ -188,6 +211,8 @@ def load_config(path: Path, **overrides) -> Config:
         findings += _validate_feed(tables["feed"], where)
     if tables["publish"] is not None:
         findings += _validate_publish(tables["publish"], where)
+    if tables["site"] is not None:
+        findings += _validate_site(tables["site"], where)
     errors = [f for f in findings if f.is_error]
     if errors:
         raise ConfigError(findings=errors)
@@ -378,6 +403,24 @@ def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
         if getattr(publish, name) < 0:
             found.append(
                 error("config/value", f"{where}:publish.{name}", "must not be negative", "use seconds, e.g. 300")
+            )
+    return found
+
+
+def _validate_site(site: SiteConfig, where: str) -> list[Finding]:
+    found = []
+    if site.per_page < 1:
+        found.append(error("config/value", f"{where}:site.per_page", "must be at least 1", "use e.g. 50"))
+    for name in SUBSCRIBE_LINKS:
+        value = getattr(site, name)
+        if value and not value.startswith(("https://", "http://")):
+            found.append(
+                error(
+                    "config/value",
+                    f"{where}:site.{name}",
+                    f"'{value}' is not an http(s) URL",
+                    "copy the show's full URL from the app or directory",
+                )
             )
     return found
 

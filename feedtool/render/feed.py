@@ -77,14 +77,15 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
         feed.title(show.title)
         if show.feed_url:
             feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
-        feed.link(href=show.link or show.feed_url or "./")  # feedgen's RSS <link> is the last link set
+        # feedgen's RSS <link> is the last link set: the show's website, else its home page; never the feed
+        feed.link(href=show.link or show.home_url or "./")
         feed.description(show.description)
         feed.language(show.language)
         if show.copyright:
             feed.copyright(show.copyright)
         feed.generator(f"feedtool {__version__}")
         if show.image_url:
-            feed.image(url=show.image_url, title=show.title, link=show.link or show.feed_url or "./")
+            feed.image(url=show.image_url, title=show.title, link=show.link or show.home_url or "./")
         if show.last_build_date is not None:
             feed.lastBuildDate(show.last_build_date)
             feed.pubDate(show.last_build_date)
