@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
     build.add_argument("--base-url", metavar="URL", help="override [feed] base_url")
+    build.add_argument("--no-pages", action="store_true", help="write no web pages (as [site] enabled = false)")
     build.set_defaults(handler=cmd_build)
 
     tag = commands.add_parser(
@@ -62,14 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     tag.set_defaults(handler=cmd_tag)
     _publish_parser(commands)
     _add_check(commands)
+    _add_preview(commands)
     return parser
 
 
 def _load_config(args):
     from feedtool.read.config import load_config
 
-    overrides = {"feed.base_url": getattr(args, "base_url", None)}
+    overrides = {"feed.base_url": getattr(args, "base_url", None), "site.enabled": _off(args, "no_pages")}
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
+
+
+def _off(args, flag: str) -> bool | None:
+    """A --no-x flag as a config override: False when given, else None (the config decides)."""
+    return False if getattr(args, flag, False) else None
 
 
 def _print_findings(findings, *, quiet: bool = False) -> None:
@@ -266,6 +273,59 @@ def cmd_check(args) -> int:
     result = check_target(args.target, online=args.online, sample=args.sample, timeout=args.timeout)
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)
+
+
+# --- feedtool preview -----------------------------------------------------------------------------------------
+
+
+def _add_preview(commands) -> None:
+    preview = commands.add_parser(
+        "preview",
+        help="build the show and serve it on this machine, for a browser and any podcast app; rebuild on change",
+        description="Build the show for the address it is served at (into <show>/.feedtool/preview/, never "
+        "public/, and without writing show.toml), serve its pages, feed, chapters, artwork, transcripts and "
+        "media with byte ranges and conditional requests, and build again whenever a file of the show "
+        "changes. Ctrl-C stops it.",
+    )
+    _show_argument(preview)
+    preview.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free one)")
+    preview.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0: phones on the network too)",
+    )
+    preview.set_defaults(handler=cmd_preview)
+
+
+def cmd_preview(args) -> int:
+    from feedtool.serve import preview
+
+    config_path = Path(args.config) if args.config else Path(args.show_dir)
+
+    def show(event) -> None:
+        if event.kind == "built":
+            report = event.report
+            _print_findings(report.warnings, quiet=True)
+            more = [f"{len(report.written) - 6} more"] if len(report.written) > 6 else []
+            written = list(report.written[:6]) + more
+            print(
+                f"built {_count(report.episodes, 'episode')} ({report.rebuilt} built afresh): "
+                + (f"wrote {', '.join(written)}" if written else "nothing changed"),
+                flush=True,
+            )
+        elif event.kind == "serving":
+            print(f"serving {event.home_url}  (Ctrl-C stops it)", flush=True)
+            print(f"feed for your podcast app: {event.feed_url}", flush=True)
+        elif event.kind == "changed":
+            print(f"changed: {', '.join(event.paths)}", flush=True)
+        elif event.kind == "failed":
+            _print_findings(event.findings)
+            if event.message:
+                print(f"error: {event.message}", file=sys.stderr)
+            print("error: the build failed; still serving the last good version", file=sys.stderr, flush=True)
+
+    preview(config_path, host=args.host, port=args.port, on_event=show)
+    return ExitStatus.OK
 
 
 class _StderrHandler(logging.Handler):
