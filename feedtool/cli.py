@@ -324,6 +324,8 @@ def cmd_preview(args) -> int:
                 print(f"error: {event.message}", file=sys.stderr)
             print("error: the build failed; still serving the last good version", file=sys.stderr, flush=True)
 
+    if not args.debug:  # werkzeug logs every request at INFO; --debug shows them
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     preview(config_path, host=args.host, port=args.port, on_event=show)
     return ExitStatus.OK
 

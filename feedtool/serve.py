@@ -96,16 +96,16 @@ def published_files(config: Config, report: Report) -> frozenset[str]:
 
 
 def content_type(rel: str, feed_name: str) -> str:
+    """The MIME type a file is served with (werkzeug adds '; charset=utf-8' to text/* and *+xml types)."""
     suffix = posixpath.splitext(rel)[1].lower()
     if rel == feed_name:
-        return "application/rss+xml; charset=utf-8"
+        return "application/rss+xml"
     if rel.startswith("chapters/") and suffix == ".json":
         return "application/json+chapters"  # as podcast:chapters declares it
     if suffix in MIME_TYPES:
-        return MIME_TYPES[suffix]
+        return MIME_TYPES[suffix]  # as the enclosure declares it
     kind = TRANSCRIPT_TYPES[suffix][0] if suffix in TRANSCRIPT_TYPES else mimetypes.guess_type(rel)[0]
-    kind = kind or "application/octet-stream"
-    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind == "application/json" else kind
+    return kind or "application/octet-stream"
 
 
 class PreviewApp:
@@ -191,10 +191,15 @@ def changed_files(before: dict, after: dict) -> tuple[str, ...]:
 
 
 def start_server(host: str, port: int, app) -> BaseWSGIServer:
+    """A threaded werkzeug server on a socket bound here (werkzeug itself exits the process when it cannot bind)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        return make_server(host, port, app, threaded=True)
+        listening = socket.create_server((host, port), family=family, backlog=64)
     except OSError as e:
-        raise UsageError(f"{host}:{port}: cannot listen there: {e.strerror} (pass another --port, or --port 0)") from e
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        raise UsageError(f"{host}:{port}: cannot listen there: {reason} (pass another --port, or --port 0)") from e
+    with listening:  # werkzeug works on a duplicate of it
+        return make_server(host, port, app, threaded=True, fd=listening.fileno())
 
 
 def preview(
@@ -215,7 +220,7 @@ def preview(
     server = start_server(host, port, app)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     try:
-        base_url = preview_url(host, server.server_port)
+        base_url = preview_url(host, server.socket.getsockname()[1])
         state = snapshot(config.root)
         report, config = build_preview(config_path, base_url)
         app.served = _Served(served.out_dir, config.root, config.feed.file_name, published_files(config, report))
