@@ -81,7 +81,7 @@ class BuildCache:
         self._listings: dict[str, frozenset[str]] = {}
         self._reused: dict[str, tuple[str, tuple]] = {}  # name -> (digest of its inputs, findings as tuples)
         self._raw: dict[str, tuple] = {}  # the loaded index's entries, as marshal gave them
-        self.pages: dict[str, str] | None = None  # the home page's pages: {file: digest of what they show}
+        self.pages: dict | None = None  # the home page's pages: {"layout": digest, "digests": {file: digest}}
 
     @classmethod
     def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str, feed_name: str) -> "BuildCache":
@@ -197,7 +197,10 @@ class BuildCache:
 
 
 def _page(record) -> tuple | None:
-    return None if record is None else tuple(tuple(v) if isinstance(v, tuple) else v for v in record)
+    """A page record in plain tuples for marshal (one loaded from the index is one already)."""
+    if record is None or type(record) is tuple:
+        return record
+    return tuple(tuple(v) if isinstance(v, tuple) else v for v in record)
 
 
 def _plain(findings):

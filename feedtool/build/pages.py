@@ -79,7 +79,8 @@ def _load_site(config: Config) -> Site | None:
     if not config.site.enabled:
         return None
     show, _ = build_show(config, [])
-    return Site(load_templates(config.root / "templates"), show, config.feed.file_name)
+    compiled = config.root / ".feedtool" / "templates"
+    return Site(load_templates(config.root / "templates", compiled), show, config.feed.file_name)
 
 
 def pages_fingerprint(config: Config) -> str:
@@ -117,47 +118,41 @@ def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict,
 
     order: the episodes' refs, newest first; fresh: {source: EpisodeBuild} built this time, the others are
     `cached` {source: cache Entry}; spools: the files fresh pages were spooled to. Returns (the files written,
-    relative to out_dir; {source: PageRecord} for the cache)."""
+    relative to out_dir; {source: PageRecord, or the cache's own tuple where nothing changed})."""
     site = page_site(config)
     if site is None:
         return remove_stale_pages(out_dir, set(), 0), {}
-    old = {source: PageRecord(*e.page) for source, e in cache.entries.items() if e.page}
-    summaries = {}
-    for ref in order:
-        source = ref.source
-        summaries[source] = fresh[source].page.summary if source in fresh else cached[source].page[1]
+    sources = [ref.source for ref in order]
+    summaries = {s: fresh[s].page.summary if s in fresh else cached[s].page[1] for s in sources}
+    # the episodes whose links and index entries may read differently now: built again, with another summary
+    renamed = {s for s in fresh if (cache.entries.get(s) and (cache.entries[s].page or ())[1:2]) != (summaries[s],)}
     written, records = [], {}
-    for i, ref in enumerate(order):
-        source = ref.source
-        older = order[i + 1].source if i + 1 < len(order) else None
-        newer = order[i - 1].source if i > 0 else None
-        neighbours = (older, newer)
+    for i, source in enumerate(sources):
+        neighbours = (sources[i + 1] if i + 1 < len(sources) else None, sources[i - 1] if i > 0 else None)
         if source in fresh:
             page = fresh[source].page
             data = _spooled(out_dir, spools, page.spooled)
             nav = _neighbours(site, summaries, neighbours)
             at = page.nav_at
-            text = data[:at] + nav + data[at:] if at >= 0 else data
-            if _write(out_dir, page_file(page.folder), text):
+            if _write(out_dir, page_file(page.folder), data[:at] + nav + data[at:] if at >= 0 else data):
                 written.append(page_file(page.folder))
             records[source] = PageRecord(page.folder, page.summary, at, len(nav) if at >= 0 else 0, neighbours)
             continue
-        record = PageRecord(*cached[source].page)
-        if record.nav_at < 0 or not _links_changed(record, neighbours, fresh, summaries, old):
-            records[source] = record._replace(neighbours=neighbours)
+        record = cached[source].page
+        if record[2] < 0 or (tuple(record[4]) == neighbours and not renamed.intersection(neighbours)):
+            records[source] = record if tuple(record[4]) == neighbours else PageRecord(*record[:4], neighbours)
             continue
+        record = PageRecord(*record)
         nav = _neighbours(site, summaries, neighbours)
         if _splice(out_dir, page_file(record.folder), record, nav):
             written.append(page_file(record.folder))
         records[source] = record._replace(nav_length=len(nav), neighbours=neighbours)
-    listed = [EpisodeSummary(*summaries[ref.source]) for ref in order]
-    if config.show.type == "serial":  # a serial is read from the first episode on
-        listed.reverse()
-    index_written, count = _write_index(site, config, out_dir, listed, cache)
+    listed = sources[::-1] if config.show.type == "serial" else sources  # a serial is read from the first on
+    index_written, count = _write_index(site, config, out_dir, listed, summaries, set(fresh), cache)
     written += index_written
     if _write(out_dir, STYLESHEET, stylesheet(site)):
         written.append(STYLESHEET)
-    written += remove_stale_pages(out_dir, {r.folder for r in records.values()}, count)
+    written += remove_stale_pages(out_dir, {r[0] for r in records.values()}, count)
     return written, records
 
 
@@ -180,34 +175,30 @@ def _neighbours(site: Site, summaries: dict, neighbours: tuple) -> bytes:
     )
 
 
-def _links_changed(record: PageRecord, neighbours: tuple, fresh: dict, summaries: dict, old: dict) -> bool:
-    """Whether a page kept from the last build needs new neighbour links: other neighbours, or a neighbour
-    built again whose summary (title, page...) changed."""
-    if tuple(record.neighbours) != neighbours:
-        return True
-    return any(
-        source in fresh and (source not in old or tuple(old[source].summary) != tuple(summaries[source]))
-        for source in neighbours
-        if source
-    )
-
-
-def _write_index(site: Site, config: Config, out_dir: Path, listed: list, cache) -> tuple[list[str], int]:
-    """The home page and its further pages, rendered again only where their episodes changed."""
+def _write_index(site: Site, config: Config, out_dir: Path, listed: list, summaries: dict, fresh: set, cache):
+    """The home page and its further pages (listed: the episodes' sources in the order shown), rendered again
+    only where what they show changed. Returns (the files written, how many pages there are)."""
     per_page = config.site.per_page
     pages = max(1, -(-len(listed) // per_page))
-    known = cache.pages if cache.pages is not None else {}
-    digests, written = {}, []
-    for number in range(1, pages + 1):
-        episodes = listed[(number - 1) * per_page : number * per_page]
+    known = cache.pages or {}
+    layout = hashlib.blake2b(f"{per_page}\0{pages}\0".encode() + "\0".join(listed).encode(), digest_size=16)
+    digests = dict(known.get("digests", {})) if known.get("layout") == layout.hexdigest() else {}
+    if digests:  # the same episodes in the same places: only pages holding an episode built again can change
+        stale = {i // per_page + 1 for i, source in enumerate(listed) if source in fresh}
+        stale |= {n for n in range(1, pages + 1) if not os.path.exists(out_dir / index_file(n))}
+    else:
+        stale = set(range(1, pages + 1))
+    written = []
+    for number in sorted(stale):
+        episodes = [EpisodeSummary(*summaries[s]) for s in listed[(number - 1) * per_page : number * per_page]]
         name = index_file(number)
         digest = hashlib.blake2b(marshal.dumps((number, pages, [tuple(e) for e in episodes])), digest_size=16)
-        digests[name] = digest.hexdigest()
-        if known.get(name) == digests[name] and os.path.exists(out_dir / name):
+        if digests.get(name) == digest.hexdigest() and os.path.exists(out_dir / name):
             continue
+        digests[name] = digest.hexdigest()
         if _write(out_dir, name, render_index_page(site, episodes, number, pages)):
             written.append(name)
-    cache.pages = digests
+    cache.pages = {"layout": layout.hexdigest(), "digests": digests}
     return written, pages
 
 

@@ -48,12 +48,38 @@ class EpisodePage(NamedTuple):
     nav_at: int  # the byte offset where they go; -1 when the template has no {{ neighbours }}
 
 
-def load_templates(show_templates: Path | None = None) -> jinja2.Environment:
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled by an earlier build, kept in the show's .feedtool/ (Jinja checks each against its
+    source): compiling them costs a warm rebuild 20 ms. A folder that cannot be written only costs that."""
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+
+def load_templates(show_templates: Path | None = None, compiled: Path | None = None) -> jinja2.Environment:
     """The built-in templates, each replaced by a file of the same name in show_templates when there is one.
-    Every page template is compiled here, so a syntax error is reported once, before any episode is built."""
+    Every page template is compiled here (or taken compiled from the folder `compiled`), so a syntax error is
+    reported once, before any episode is built."""
     loaders = [jinja2.FileSystemLoader(str(show_templates))] if show_templates and show_templates.is_dir() else []
+    cache = None
+    if compiled is not None:
+        try:
+            compiled.mkdir(parents=True, exist_ok=True)
+            cache = _CompiledTemplates(str(compiled))
+        except OSError:
+            pass
     environment = jinja2.Environment(
         loader=jinja2.ChoiceLoader([*loaders, jinja2.FileSystemLoader(str(TEMPLATES))]),
+        bytecode_cache=cache,
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt name in a template is an error, not an empty string
         trim_blocks=True,
