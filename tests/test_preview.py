@@ -6,83 +6,26 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import feedparser
 import podcastparser
 import pytest
 import requests
+from servers import running_preview as running
 from servers import subprocess_env
 
 from feedtool.check.run import check_target
-from feedtool.serve import preview
 
 SHOW = Path(__file__).parent.parent / "episodes"
 AUDIO = "media/0177-ukraine-foreign-legion.mp3"
 PAGE = "0177-ukraine-foreign-legion/"
 IDENTITY = {"Accept-Encoding": "identity"}
-
-
-class Preview:
-    """A preview running in a thread: its events, its address, and a way to wait for the next build."""
-
-    def __init__(self, show: Path):
-        self.show = show
-        self.events: queue.Queue = queue.Queue()
-        self.stop = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.url = ""
-
-    def _run(self):
-        try:
-            preview(self.show, host="127.0.0.1", port=0, on_event=self.events.put, stop=self.stop, poll=0.1)
-        except BaseException as e:  # noqa: B036 - handed to the test
-            self.error = e
-            self.events.put(None)
-
-    def next(self, *kinds: str, timeout: float = 30):
-        """The next event of one of these kinds (others are skipped)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if event is None:
-                raise AssertionError(f"the preview stopped: {self.error!r}")
-            if event.kind in kinds:
-                return event
-        raise AssertionError(f"no {kinds} event within {timeout} s")
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(self.url + path, timeout=10, **kwargs)
-
-
-@contextmanager
-def running(show: Path):
-    server = Preview(show)
-    server.thread.start()
-    try:
-        server.next("built")
-        serving = server.next("serving")
-        server.url = serving.home_url
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", server.url)
-        assert serving.feed_url == server.url + "feed.xml"
-        yield server
-    finally:
-        server.stop.set()
-        server.thread.join(timeout=10)
-        assert not server.thread.is_alive()
 
 
 @pytest.fixture
