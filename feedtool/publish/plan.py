@@ -24,7 +24,8 @@ from feedtool.read.config import Config
 log = logging.getLogger(__name__)
 
 FEED_TYPE = "application/rss+xml; charset=utf-8"
-GENERATED_MAX_AGE = 3600  # chapters JSON and pages: they change when an episode is edited
+PAGE_TYPE = "text/html; charset=utf-8"
+GENERATED_MAX_AGE = 3600  # chapters JSON and the stylesheet: they change when an episode is edited
 PAGE_SUFFIXES = (".html", ".htm")
 KIND_ORDER = {"asset": 0, "page": 1, "feed": 2}
 
@@ -95,9 +96,10 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
             )
         if rel == config.feed.file_name:
             found[rel] = (path, FEED_TYPE, f"public, max-age={config.publish.feed_max_age}", "feed")
+        elif path.suffix.lower() in PAGE_SUFFIXES:  # the web pages change with the feed: its short max-age
+            found[rel] = (path, PAGE_TYPE, f"public, max-age={config.publish.feed_max_age}", "page")
         else:
-            kind = "page" if path.suffix.lower() in PAGE_SUFFIXES else "asset"
-            found[rel] = (path, content_type(rel), f"public, max-age={GENERATED_MAX_AGE}", kind)
+            found[rel] = (path, content_type(rel), f"public, max-age={GENERATED_MAX_AGE}", "asset")
     if config.feed.file_name not in found:
         raise PublishError(f"{out_dir / config.feed.file_name}: no feed to publish (run feedtool build)")
     files = {}
