@@ -256,3 +256,15 @@ def test_subscribe_links_come_only_from_the_config(tmp_path, capsys):
     home = (tmp_path / "public/index.html").read_text()
     assert '<li><a href="https://podcasts.apple.com/podcast/id177">Apple Podcasts</a></li>' in home
     assert "Spotify" not in home and "Overcast" not in home
+
+
+def test_a_serial_lists_its_episodes_from_the_first_and_page_names_are_reserved(tmp_path, capsys):
+    show = pages_show(tmp_path, count=3, type="serial")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    home = (out / "index.html").read_text()
+    assert home.index('href="0001-ep/"') < home.index('href="0002-ep/"') < home.index('href="0003-ep/"')
+    make_episode(show, "page.md", audio="media/0001.mp3", make_audio=False, number="9")
+    assert build(show, out) == 1
+    assert "page.md: the file name 'page' is taken by the web pages' own files (rename the episode file" \
+        in capsys.readouterr().err

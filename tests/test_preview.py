@@ -175,3 +175,12 @@ def test_a_port_in_use_is_a_usage_error(show, capsys):
         assert run_cli("preview", show, "--port", port) == 2
     assert f"error: 127.0.0.1:{port}: cannot listen there: Address already in use (pass another --port, or --port 0)" \
         in capsys.readouterr().err
+
+
+def test_the_preview_address_is_one_an_app_can_reach():
+    from feedtool.serve import preview_url
+
+    assert preview_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert preview_url("::1", 8000) == "http://[::1]:8000/"
+    lan = preview_url("0.0.0.0", 8000)  # every interface: the machine's own address, never 0.0.0.0
+    assert re.fullmatch(r"http://\d+\.\d+\.\d+\.\d+:8000/", lan) and "0.0.0.0" not in lan

@@ -29,6 +29,8 @@ from feedtool.render.notes import render_markdown, truncate_html
 from feedtool.render.pages import page_path, plain_summary
 from feedtool.urls import path_suffix, split_url
 
+RESERVED_NAMES = ("page", "chapters", "index.html", "style.css")  # in the output folder beside the episode pages
+
 
 def media_path(config: Config, value: str, where: str) -> Path:
     """A file named in an episode file, relative to the show folder, which it may not leave."""
@@ -113,6 +115,16 @@ def make_episode(
     notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
     page = page_path(source.path.stem) if config.site.enabled else None
+    if page and source.path.stem in (*RESERVED_NAMES, config.feed.file_name):
+        findings.append(
+            error(
+                "episode/name",
+                where,
+                f"the file name '{source.path.stem}' is taken by the web pages' own files",
+                "rename the episode file (its page's address comes from its name)",
+            )
+        )
+        raise EpisodeError(findings=findings)
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
