@@ -75,18 +75,19 @@ def page_site(config: Config) -> Site | None:
     return _sites[key]
 
 
-def _load_site(config: Config) -> Site | None:
+def _load_site(config: Config, keep_compiled: bool = False) -> Site | None:
     if not config.site.enabled:
         return None
     show, _ = build_show(config, [])
-    compiled = config.root / ".feedtool" / "templates"
+    compiled = config.root / ".feedtool" / "templates" if keep_compiled else None
     return Site(load_templates(config.root / "templates", compiled), show, config.feed.file_name)
 
 
-def pages_fingerprint(config: Config) -> str:
-    """Load the page templates for this build, and return what they add to the build cache's fingerprint."""
+def pages_fingerprint(config: Config, writes: bool = True) -> str:
+    """Load the page templates for this build, and return what they add to the build cache's fingerprint.
+    writes: False for a build that writes nothing (check, --dry-run): no compiled templates are kept either."""
     _sites.clear()  # one show's site at a time: the templates are read again for every build
-    site = _sites[(str(config.path), config.fingerprint)] = _load_site(config)
+    site = _sites[(str(config.path), config.fingerprint)] = _load_site(config, keep_compiled=writes)
     return f":pages-{templates_digest(site.templates)}" if site else ""
 
 

@@ -322,7 +322,8 @@ def run(
     """
     out_dir = Path(out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
-    fingerprint = config.fingerprint + pages_fingerprint(config)  # loads the page templates: errors come first
+    # loads the page templates first: a mistake in one is reported once, before any episode is built
+    fingerprint = config.fingerprint + pages_fingerprint(config, writes=not (dry_run or collect_errors))
     cache = BuildCache.for_build(config.root, out_dir, fingerprint, config.feed.file_name)
     if use_cache and not keep_episodes:
         cache.load()
