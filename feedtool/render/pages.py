@@ -160,6 +160,8 @@ def render_episode_page(site: Site, episode: Episode) -> EpisodePage:
         "episode.html",
         depth,
         episode=episode,
+        page_title=f"{episode.title} · {site.show.title}",
+        audio=_link(depth, episode.enclosure.url),
         description=summary,
         canonical=page_url,
         neighbours=Markup(NEIGHBOURS_MARK),
@@ -192,6 +194,7 @@ def render_index_page(site: Site, episodes: Sequence[EpisodeSummary], page: int,
         "index.html",
         depth,
         episodes=episodes,
+        page_title=show.title if page == 1 else f"{show.title} · page {page}",
         page=page,
         pages=pages,
         description=plain_summary(html.escape(show.description)),
@@ -223,10 +226,7 @@ def _render(site: Site, name: str, depth: str, **context) -> str:
     template = _template(site.templates, name)
 
     def href(url: str) -> str:
-        """A URL as a link from this page: absolute URLs as they are, site paths relative to the page."""
-        if is_url(url):
-            return url
-        return depth + url if depth + url else "./"
+        return _link(depth, url)
 
     feed_href = site.show.feed_url or href(site.feed_path)
     try:
@@ -235,6 +235,13 @@ def _render(site: Site, name: str, depth: str, **context) -> str:
         raise RenderError(f"{_where(e, template)}: {e} (fix the template)") from None
     except (TypeError, ValueError, AttributeError) as e:  # a template calling a filter or method on the wrong value
         raise RenderError(f"{_where(e, template)}: {e} (fix the template)") from None
+
+
+def _link(depth: str, url: str) -> str:
+    """A URL as a link from a page `depth` below the site root: absolute URLs as they are, site paths relative."""
+    if is_url(url):
+        return url
+    return depth + url if depth + url else "./"
 
 
 def _where(e: Exception, template: jinja2.Template) -> str:
