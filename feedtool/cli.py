@@ -85,12 +85,11 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_build(args) -> int:
-    from feedtool.build.pipeline import run
+    from feedtool.build.pipeline import BuildOptions, run
 
     config = _load_config(args)
-    report, _ = run(
-        config, out_dir=Path(args.out) if args.out else None, strict=args.strict, use_cache=not args.no_cache
-    )
+    out_dir = Path(args.out) if args.out else None
+    report, _ = run(config, BuildOptions(out_dir=out_dir, strict=args.strict, use_cache=not args.no_cache))
     _print_findings(report.warnings, quiet=args.quiet)
     if not args.quiet:
         cached = report.episodes - report.rebuilt
@@ -161,10 +160,10 @@ def cmd_publish(args) -> int:
         if args.rollback:
             result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
         else:
-            from feedtool.build.pipeline import run
+            from feedtool.build.pipeline import BuildOptions, run
 
             out_dir = Path(args.out or config.build.out_dir)
-            report, _ = run(config, out_dir=out_dir)
+            report, _ = run(config, BuildOptions(out_dir=out_dir))
             _print_findings(report.warnings, quiet=args.quiet)
             result = publish_show(
                 config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress

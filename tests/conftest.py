@@ -144,6 +144,16 @@ def make_episode(show_dir: Path, name: str = "0001-first.md", notes: str = "Firs
     return path
 
 
+def many_episodes(show_dir: Path, count: int = 60) -> None:
+    """Enough episodes for the parallel builder (build/items.py PARALLEL_FROM); every second one has chapters."""
+    make_mp3(show_dir / "media/shared.mp3")
+    for n in range(1, count + 1):
+        notes = "Notes.\n\n00:00 Intro\n00:03 Talk\n" if n % 2 else "Notes without chapters."
+        make_episode(show_dir, f"{n:04d}-ep.md", notes=notes, audio=f"media/{n:04d}.mp3", make_audio=False,
+                     date=f"2024-01-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00")
+        shutil.copyfile(show_dir / "media/shared.mp3", show_dir / f"media/{n:04d}.mp3")
+
+
 @pytest.fixture
 def show(tmp_path) -> Path:
     """A complete show folder with one tagged episode."""

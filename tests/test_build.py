@@ -18,6 +18,7 @@ from conftest import (
     make_episode,
     make_m4a,
     make_mp3,
+    many_episodes,
     run_cli,
     write_config,
 )
@@ -351,35 +352,10 @@ def test_a_show_built_from_inside_its_folder_uses_the_cache(show, tmp_path, monk
 
 
 def _many_episodes(show, count=60):
-    """Enough episodes for the parallel path (pipeline.PARALLEL_FROM); every second one has chapters."""
-    from feedtool.build.pipeline import PARALLEL_FROM
+    from feedtool.build.items import PARALLEL_FROM
 
     assert count >= PARALLEL_FROM
-    make_mp3(show / "media/shared.mp3")
-    for n in range(1, count + 1):
-        notes = "Notes.\n\n00:00 Intro\n00:03 Talk\n" if n % 2 else "Notes without chapters."
-        make_episode(show, f"{n:04d}-ep.md", notes=notes, audio=f"media/{n:04d}.mp3", make_audio=False,
-                     date=f"2024-01-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00")
-        shutil.copyfile(show / "media/shared.mp3", show / f"media/{n:04d}.mp3")
-
-
-def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
-    from feedtool.build.pipeline import run
-    from feedtool.read.config import load_config
-
-    show = tmp_path / "show"
-    write_config(show)
-    _many_episodes(show)
-    config = load_config(show)
-    for jobs, out in ((2, tmp_path / "parallel"), (1, tmp_path / "serial")):
-        report, _ = run(config, out_dir=out, jobs=jobs, use_cache=False)
-        assert report.episodes == 60
-    parallel, serial = tmp_path / "parallel", tmp_path / "serial"
-    assert (parallel / "feed.xml").read_bytes() == (serial / "feed.xml").read_bytes()
-    names = sorted(p.name for p in (parallel / "chapters").iterdir())
-    assert len(names) == 30 and names == sorted(p.name for p in (serial / "chapters").iterdir())
-    assert all((parallel / "chapters" / n).read_bytes() == (serial / "chapters" / n).read_bytes() for n in names)
-    assert sorted(p.name for p in parallel.iterdir()) == ["chapters", "feed.xml"]  # no staging folder left
+    many_episodes(show, count)
 
 
 def test_a_failed_parallel_build_writes_nothing(tmp_path, capsys):
@@ -414,14 +390,11 @@ def test_a_full_disk_while_writing_chapters_is_an_error_not_a_traceback(show, tm
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_path, monkeypatch, capsys):
-    from feedtool.build import pipeline
+    from feedtool.build import items
 
-    class FullDiskSpools(pipeline._Spools):  # every spool file is /dev/full: a real ENOSPC on each write
-        def open(self, count):
-            self.files += [open("/dev/full", "wb") for _ in range(count - len(self.files))]
-            return self.files
-
-    monkeypatch.setattr(pipeline, "_Spools", FullDiskSpools)
+    _many_episodes(show)  # enough for the parallel builder, the one that spools
+    # every spool file is /dev/full: a real ENOSPC on each write
+    monkeypatch.setattr(items.tempfile, "TemporaryFile", lambda dir=None: open("/dev/full", "wb"))
     out = tmp_path / "public"
     out.mkdir()
     (out / "feed.xml").write_bytes(b"the last good feed")
@@ -429,6 +402,7 @@ def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "0001-first.md: cannot write its item to a temporary file: No space left on device" in err
+    assert "0060-ep.md: cannot write its item to a temporary file: No space left on device" in err
     assert (out / "feed.xml").read_bytes() == b"the last good feed"
 
 
@@ -490,20 +464,20 @@ def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch,
     not a traceback, and the last good feed stays."""
     import signal
 
-    from feedtool.build import pipeline
+    from feedtool.build import items
 
     _many_episodes(show)
     out = tmp_path / "public"
     out.mkdir()
     (out / "feed.xml").write_bytes(b"the last good feed")
-    real = pipeline.build_episode
+    real = items.build_episode
 
     def dies_on_the_seventh(config, footer, path, *args):
         if path.name == "0007-ep.md":
             os.kill(os.getpid(), signal.SIGKILL)  # in a worker process: the pool is forked after this patch
         return real(config, footer, path, *args)
 
-    monkeypatch.setattr(pipeline, "build_episode", dies_on_the_seventh)
+    monkeypatch.setattr(items, "build_episode", dies_on_the_seventh)
     assert build(show, out) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err

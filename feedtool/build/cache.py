@@ -152,7 +152,7 @@ class BuildCache:
 
     def save(self, positions: dict[str, tuple[int, int]], fresh: dict) -> None:
         """Record every episode of the feed just written: positions = {source: (offset, length)} of its item;
-        fresh = the episodes built this time (pipeline.EpisodeBuild: deps, absent, ref, outputs as {name: data},
+        fresh = the episodes built this time (episode.EpisodeBuild: deps, absent, ref, outputs as {name: data},
         findings); the others come from the loaded index."""
         shared: dict[tuple, tuple] = {}  # one object per suffix list: marshal writes it once, refers to it after
         entries = {}

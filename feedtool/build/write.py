@@ -194,12 +194,13 @@ def remove_stale(out_dir: Path, folder: str, keep: set[str]) -> list[str]:
 
 
 class Piece(NamedTuple):
-    """Bytes of the feed to be written: `length` bytes at `offset` of the open file `source`."""
+    """Bytes of the feed to be written: `data` itself, or `length` bytes at `offset` of the open file `source`."""
 
     key: str
-    source: BinaryIO
+    source: BinaryIO | None
     offset: int
     length: int
+    data: bytes | None = None
 
 
 def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tuple[bool, dict[str, tuple[int, int]]]:
@@ -223,13 +224,17 @@ def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tup
             with os.fdopen(fd, "wb") as out:
                 out.write(head)
                 out.flush()
-                for source, offset, length in _runs(pieces):
-                    _copy_range(source, out, offset, length)
+                for source, offset, length, data in _runs(pieces):
+                    if data is None:
+                        out.flush()  # what was written through the buffer goes first
+                        _copy_range(source, out, offset, length)
+                    else:
+                        out.write(data)
                 out.write(tail)
                 out.flush()
                 os.fsync(out.fileno())
             name = str(path)
-            if not any(p.source.name == name for p in pieces) and same_file_content(temp, path):
+            if not any(p.source and p.source.name == name for p in pieces) and same_file_content(temp, path):
                 os.unlink(temp)  # a rebuild without cache that came out the same
                 return False, offsets
             os.chmod(temp, 0o644)
@@ -252,7 +257,7 @@ def _already_there(path: Path, head: bytes, pieces: list[Piece], tail: bytes, si
         return False
     position, name = len(head), str(path)
     for piece in pieces:
-        if piece.source.name != name or piece.offset != position:
+        if piece.source is None or piece.source.name != name or piece.offset != position:
             return False
         position += piece.length
     with open(path, "rb") as f:
@@ -263,15 +268,15 @@ def _already_there(path: Path, head: bytes, pieces: list[Piece], tail: bytes, si
 
 
 def _runs(pieces: list[Piece]):
-    """Merge pieces that lie back to back in the same file into one copy."""
+    """Merge pieces that lie back to back in the same file into one copy: (source, offset, length, data)."""
     run = None
     for piece in pieces:
-        if run and run[0] is piece.source and run[1] + run[2] == piece.offset:
+        if run and piece.data is None and run[0] is piece.source and run[1] + run[2] == piece.offset:
             run[2] += piece.length
         else:
             if run:
                 yield tuple(run)
-            run = [piece.source, piece.offset, piece.length]
+            run = [piece.source, piece.offset, piece.length, piece.data]
     if run:
         yield tuple(run)
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedtool.build.pipeline import run
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.check import server
 from feedtool.check.rules import check_feed, namespaces, unique
 from feedtool.check.server import Target
@@ -99,7 +99,7 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float) ->
 
 def check_show(config: Config) -> tuple[list[Finding], Show]:
     """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
-    report, show = run(config, keep_episodes=True, dry_run=True, collect_errors=True)
+    report, show = run(config, BuildOptions(write=False, whole_episodes=True, raise_errors=False))
     findings = list(report.warnings)
     feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))
     root, parsed = parse_feed(feed, str(config.path))
