@@ -24,7 +24,7 @@ from feedtool.build.episode import EpisodeBuild
 from feedtool.build.items import item_builder
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order
-from feedtool.build.write import Piece, StagedFolder, remove_stale, write_feed, write_outputs
+from feedtool.build.write import Piece, StagedFolder, clear_abandoned, remove_stale, write_feed, write_outputs
 from feedtool.check.rules import channel_findings
 from feedtool.errors import FeedtoolError, Finding
 from feedtool.facts import is_url
@@ -67,6 +67,8 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         cache.load()
     if options.write:
         out_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (out_dir, out_dir / "chapters"):  # what killed builds left behind
+            clear_abandoned(folder)
     footer_html = render_footer(config.show.credits, config.show.funding)
 
     with contextlib.ExitStack() as stack:
@@ -129,7 +131,8 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         if not options.write:
             return report, show
 
-        # Write: per-episode files first, the feed that points at them last, then what remembers them.
+        # Write: per-episode files first, the feed that points at them next; only then may files the old
+        # feed pointed at go (a build killed at any moment leaves a feed whose every file is there).
         outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
         if chapters.path:  # a new chapters folder, filled while the episodes were built
             if outputs:
@@ -137,11 +140,11 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             written = list(outputs)
         else:
             written = write_outputs(outputs, out_dir)
-        remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         head, tail = channel
         changed, offsets = write_feed(feed_path, head, [pieces[r.source] for r in order], tail)
         if changed:
             written.append(config.feed.file_name)
+        remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         if options.use_cache and (changed or fresh or written):
             cache.save(offsets, fresh)
     pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
