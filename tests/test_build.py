@@ -152,6 +152,49 @@ def test_new_episode_gets_a_guid_written_into_its_file_once(tmp_path):
     assert (out / "feed.xml").read_bytes() == before
 
 
+def test_a_guid_that_cannot_be_recorded_is_the_same_on_every_build(tmp_path, monkeypatch, capsys):
+    """A read-only show folder (a CI cache, a mounted share): the new episode's GUID cannot be written into its
+    file. It must not change from build to build, or every app would download the episode again."""
+    import errno
+
+    from feedtool.build import pin
+
+    show = tmp_path / "show"
+    write_config(show)
+    path = make_episode(show, guid=None)
+    real_write = pin.atomic_write
+
+    def read_only(*args, **kwargs):  # tests run as root, for whom no file is read-only: the OS error is simulated
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pin, "atomic_write", read_only)
+    feeds = []
+    for out in (tmp_path / "a", tmp_path / "b"):
+        assert build(show, out) == 0
+        feeds.append((out / "feed.xml").read_bytes())
+    assert feeds[0] == feeds[1]
+    guid = re.search(rb'<guid isPermaLink="false">([^<]+)</guid>', feeds[0]).group(1).decode()
+    err = capsys.readouterr().err
+    assert (f"warning: {path}: guid: cannot record its new GUID {guid} in the file: Read-only file system "
+            f"(add guid: {guid} to its front matter; until then every build derives the same GUID from the file "
+            "name, so do not rename it)") in err
+    assert "guid:" not in path.read_text()
+    monkeypatch.setattr(pin, "atomic_write", real_write)
+    assert build(show, tmp_path / "c") == 0  # writable again: the same GUID is recorded
+    assert re.search(r"^guid: (\S+)$", path.read_text(), re.MULTILINE).group(1) == guid
+
+
+def test_a_one_off_address_records_no_podcast_guid(show, tmp_path, capsys):
+    config = show / "show.toml"
+    before = config.read_bytes()
+    assert build(show, tmp_path / "a", "--base-url", "https://staging.feedtool-fixtures.net/") == 0
+    assert config.read_bytes() == before
+    assert ("info: " + str(config) + ":show.guid: not recorded: this build is for an address given on the command "
+            "line") in capsys.readouterr().err
+    assert build(show, tmp_path / "b") == 0
+    assert f'guid = "{podcast_guid(BASE_URL + "feed.xml")}"' in config.read_text()
+
+
 def test_notes_are_sanitised_and_the_same_in_description_and_content(tmp_path):
     show = tmp_path / "show"
     write_config(show)

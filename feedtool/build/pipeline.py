@@ -147,8 +147,14 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         if options.use_cache and (changed or fresh or written):
             cache.save(offsets, fresh)
-    pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
-    return replace(report, written=tuple(written), pinned=tuple(pinned)), show
+    pinned, problems = pin_guids(r for r in order if r.guid_is_new)
+    show_pinned, show_problems = pin_podcast_guid(config, show.podcast_guid)
+    return replace(
+        report,
+        written=tuple(written),
+        pinned=tuple(pinned + show_pinned),
+        warnings=report.warnings + tuple(problems + show_problems),
+    ), show
 
 
 def _validate_show(config: Config, cache: BuildCache, refs: list[EpisodeRef], episodes: list) -> tuple:

@@ -27,6 +27,8 @@ from feedtool.read.episodes import EpisodeSource
 from feedtool.render.notes import render_markdown, truncate_html
 from feedtool.urls import path_suffix, split_url
 
+EPISODE_GUID_NAMESPACE = uuid.UUID("0d3b2f4e-9a53-5b7c-8f0e-6c1f2a9d4e77")  # feedtool's own, for new_episode_guid
+
 
 def media_path(config: Config, value: str, where: str) -> Path:
     """A file named in an episode file, relative to the show folder, which it may not leave."""
@@ -112,7 +114,7 @@ def make_episode(
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
-        guid=fields.get("guid") or str(uuid.uuid4()),
+        guid=fields.get("guid") or new_episode_guid(config, source.path),
         guid_is_new="guid" not in fields,
         title=title,
         pub_date=pub_date,
@@ -143,6 +145,15 @@ def make_episode(
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
     return episode, findings
+
+
+def new_episode_guid(config: Config, path: Path) -> str:
+    """The GUID of an episode whose file has none yet: derived from the show (its podcast:guid, else its title)
+    and the file's name, so every build gives the same one until a writing build records it in the file (even
+    a build that cannot write there: a read-only checkout, a CI cache). Recorded, it never changes again."""
+    feed_url = config.feed_url
+    show = config.show.guid or (podcast_guid(feed_url) if feed_url else config.show.title)
+    return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, f"{show}/{path.name}"))
 
 
 def _tag_date(tags, config: Config) -> datetime | None:

@@ -111,6 +111,12 @@ class Config:
     publish: PublishConfig
     warnings: tuple[Finding, ...] = ()
     fingerprint: str = ""  # changes whenever anything that shapes rendered output changes
+    overridden: frozenset[str] = frozenset()  # "table.key"s given on the command line for this run only
+
+    @property
+    def one_off_address(self) -> bool:
+        """The feed's address comes from a command-line flag, not show.toml: nothing derived from it is recorded."""
+        return bool(self.overridden & {"feed.base_url", "feed.feed_url"})
 
     @property
     def feed_url(self) -> str | None:
@@ -167,10 +173,10 @@ def load_config(path: Path, **overrides) -> Config:
         raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)") from e
-    for key, value in overrides.items():
-        if value is not None:
-            table, name = key.split(".")
-            data.setdefault(table, {})[name] = value
+    overridden = frozenset(key for key, value in overrides.items() if value is not None)
+    for key in overridden:
+        table, name = key.split(".")
+        data.setdefault(table, {})[name] = overrides[key]
 
     findings: list[Finding] = []
     for key in data:
@@ -194,7 +200,9 @@ def load_config(path: Path, **overrides) -> Config:
     # What shapes rendered items; show.guid is left out because build itself writes it into the file.
     shaping = {k: ({n: v for n, v in t.items() if n != "guid"} if k == "show" else t) for k, t in data.items()}
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
-    return Config(path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, **tables)
+    return Config(
+        path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
+    )
 
 
 def _unknown(where: str, key: str, known) -> Finding:
