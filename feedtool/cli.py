@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from feedtool import __version__
-from feedtool.errors import ExitStatus, FeedtoolError
+from feedtool.errors import ExitStatus, FeedtoolError, UsageError
 
 log = logging.getLogger("feedtool")
 
@@ -26,6 +27,25 @@ def _show_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
 
 
+def _common(parser: argparse.ArgumentParser, *building: str) -> None:
+    """Options that mean the same on every command, before or after its name (`feedtool -q build` and
+    `feedtool build -q`); `building` names the build options this command takes: out, base-url, now."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+    if "out" in building:
+        parser.add_argument("--out", metavar="DIR", help="output folder (default: [build] out_dir, or public)")
+    if "base-url" in building:
+        parser.add_argument(
+            "--base-url", metavar="URL", help="build for this address, this once (nothing derived from it is recorded)"
+        )
+    if "now" in building:
+        parser.add_argument(
+            "--now",
+            metavar="WHEN",
+            help="build as of this moment, ISO 8601 (default: the clock); episodes dated later are scheduled",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="feedtool", description="Build, check and publish a podcast feed from a folder of episode files."
@@ -41,10 +61,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Read the episode files and their audio, write the feed and chapters into the output folder.",
     )
     _show_argument(build)
-    build.add_argument("--out", metavar="DIR", help="output folder (default: [build] out_dir, or public)")
+    _common(build, "out", "base-url", "now")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
-    build.add_argument("--base-url", metavar="URL", help="override [feed] base_url")
     build.set_defaults(handler=cmd_build)
 
     tag = commands.add_parser(
@@ -55,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "Vorbis comments). Only tags change, never the audio.",
     )
     _show_argument(tag)
+    _common(tag, "base-url")
     tag.add_argument(
         "episodes", nargs="*", metavar="EPISODE", help="episode files, names or numbers to tag (default: every episode)"
     )
@@ -70,6 +90,41 @@ def _load_config(args):
 
     overrides = {"feed.base_url": getattr(args, "base_url", None)}
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
+
+
+def _now(args, tz):
+    """--now as a moment (the show's time zone when it gives no offset), or None for the clock."""
+    from feedtool.timecode import parse_moment
+
+    if not getattr(args, "now", None):
+        return None
+    try:
+        return parse_moment(args.now, tz)
+    except ValueError as e:
+        raise UsageError(f"--now: {e}") from None
+
+
+def _build_summary(report, tz) -> list[str]:
+    """The lines after a build: the feed, what was left out, the GUIDs recorded."""
+    cached = report.episodes + len(report.scheduled) - report.rebuilt
+    lines = [
+        f"built {report.feed_path}: {_count(report.episodes, 'episode')}, "
+        f"{_duration(report.total_duration)} in all, {_count(len(report.warnings), 'warning')}"
+        + (f" ({cached} unchanged, from the cache)" if cached > 0 and report.rebuilt < report.episodes else "")
+    ]
+    if report.scheduled:
+        first = report.scheduled[0]
+        name = f"#{first.number}" if first.number is not None else Path(first.source).name
+        when = datetime.fromisoformat(first.pub_date).astimezone(tz)
+        lines.append(
+            f"{len(report.scheduled)} scheduled: {name} goes live {when:%a %Y-%m-%d %H:%M} {tz}"
+            + (f" (the last {datetime.fromisoformat(report.scheduled[-1].pub_date).astimezone(tz):%Y-%m-%d})"
+               if len(report.scheduled) > 1 else "")
+        )
+    if report.drafts:
+        lines.append(f"{_count(report.drafts, 'draft')} left out (draft: true)")
+    lines += [f"recorded a new permanent GUID in {path}" for path in report.pinned]
+    return lines
 
 
 def _print_findings(findings, *, quiet: bool = False) -> None:
@@ -89,17 +144,11 @@ def cmd_build(args) -> int:
 
     config = _load_config(args)
     out_dir = Path(args.out) if args.out else None
-    report, _ = run(config, BuildOptions(out_dir=out_dir, strict=args.strict, use_cache=not args.no_cache))
+    options = BuildOptions(out_dir=out_dir, strict=args.strict, use_cache=not args.no_cache, now=_now(args, config.tz))
+    report, _ = run(config, options)
     _print_findings(report.warnings, quiet=args.quiet)
     if not args.quiet:
-        cached = report.episodes - report.rebuilt
-        print(
-            f"built {report.feed_path}: {report.episodes} episode{'s' * (report.episodes != 1)}, "
-            f"{_duration(report.total_duration)} in all, {len(report.warnings)} "
-            f"warning{'s' * (len(report.warnings) != 1)}" + (f" ({cached} unchanged, from the cache)" if cached else "")
-        )
-        for path in report.pinned:
-            print(f"recorded a new permanent GUID in {path}")
+        print("\n".join(_build_summary(report, config.tz)))
     return ExitStatus.OK
 
 
@@ -133,7 +182,7 @@ def _publish_parser(commands) -> None:
         metavar="TARGET",
         help="a folder (web server document root) or s3://bucket/prefix (default: [publish] target)",
     )
-    publish.add_argument("--out", metavar="DIR", help="build output folder (default: [build] out_dir, or public)")
+    _common(publish, "out", "base-url", "now")
     publish.add_argument("--dry-run", action="store_true", help="build and print the plan; upload nothing")
     publish.add_argument(
         "--force",
@@ -143,7 +192,6 @@ def _publish_parser(commands) -> None:
     publish.add_argument(
         "--rollback", action="store_true", help="put the previously published version back online (no build)"
     )
-    publish.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
     publish.set_defaults(handler=cmd_publish)
 
 
@@ -163,7 +211,7 @@ def cmd_publish(args) -> int:
             from feedtool.build.pipeline import BuildOptions, run
 
             out_dir = Path(args.out or config.build.out_dir)
-            report, _ = run(config, BuildOptions(out_dir=out_dir))
+            report, _ = run(config, BuildOptions(out_dir=out_dir, now=_now(args, config.tz)))
             _print_findings(report.warnings, quiet=args.quiet)
             result = publish_show(
                 config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress
@@ -250,6 +298,7 @@ def _add_check(commands) -> None:
     )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    _common(check, "base-url", "now")
     check.set_defaults(handler=cmd_check)
 
 
@@ -262,7 +311,9 @@ def _positive(value: str) -> int:
 def cmd_check(args) -> int:
     from feedtool.check.run import check_target, exit_status, format_json, format_text
 
-    result = check_target(args.target, online=args.online, sample=args.sample, timeout=args.timeout)
+    result = check_target(
+        args.target, online=args.online, sample=args.sample, timeout=args.timeout, base_url=args.base_url, now=args.now
+    )
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)
 

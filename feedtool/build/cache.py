@@ -136,18 +136,15 @@ class BuildCache:
                 return None
         return entry
 
-    def reuse(self, name: str, inputs, compute, keep=lambda found: True) -> list[Finding]:
+    def reuse(self, name: str, inputs, compute) -> list[Finding]:
         """Findings that depend on nothing but `inputs` (marshal-able values): those of the last build when
-        the inputs are the same, else compute(). keep(found) False: do not reuse these next time."""
+        the inputs are the same, else compute()."""
         digest = hashlib.blake2b(marshal.dumps(inputs), digest_size=16).hexdigest()
         stored = self._reused.get(name)
         if stored is not None and stored[0] == digest:
             return [Finding(*f) for f in stored[1]]
         found = compute()
-        if keep(found):
-            self._reused[name] = (digest, tuple(_plain(found)))
-        else:
-            self._reused.pop(name, None)
+        self._reused[name] = (digest, tuple(_plain(found)))
         return found
 
     def save(self, positions: dict[str, tuple[int, int]], fresh: dict) -> None:

@@ -11,7 +11,7 @@ from feedtool.build.cache import EpisodeRef, folder_names, signature
 from feedtool.build.show import make_episode, media_path
 from feedtool.build.write import StagedFolder
 from feedtool.check.rules import item_findings
-from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.errors import WARNING, FeedtoolError, Finding, error, info
 from feedtool.facts import TRANSCRIPT_TYPES, is_url
 from feedtool.model import Episode
 from feedtool.read.chapters import chapters_from_notes
@@ -54,6 +54,8 @@ def build_episode(
 
     source = read_episode(path, config)
     where = source.where
+    if source.fields.get("draft"):
+        raise FeedtoolError(findings=draft_findings(source))
     deps, absent = [str(path)], ()
     problems = [f for f in source.findings if f.is_error]
     audio, transcripts = None, []
@@ -132,6 +134,13 @@ def build_episode(
         absent=absent,
         episode=episode if keep_episode else None,
     )
+
+
+def draft_findings(source) -> list[Finding]:
+    """A draft stays out of the feed whatever its date, and its problems do not stop the build: they are
+    warnings until draft: true is removed."""
+    left_out = info("episode/draft", f"{source.where}: draft", "left out of the feed", "remove draft: true to publish")
+    return [left_out] + [Finding(f.rule, WARNING, f.where, f.message, f.hint) for f in source.findings]
 
 
 def _transcripts_beside(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
@@ -44,6 +45,7 @@ class BuildOptions:
     whole_episodes: bool = False  # Show.episodes holds every Episode (check, tag); everything is built afresh
     raise_errors: bool = True  # False (check): errors come back among report.warnings instead of raised
     jobs: int | None = None  # worker processes (default: one per CPU); 1 builds in this process
+    now: datetime | None = None  # build as of this moment (default: the clock): episodes dated later are scheduled
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class Report:
     written: tuple[str, ...]
     warnings: tuple[Finding, ...]
     pinned: tuple[str, ...] = ()  # files that got a GUID written into them
-    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)  # newest first
+    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)  # the feed's episodes, newest first
+    scheduled: tuple[EpisodeRef, ...] = ()  # dated after `now`: built and checked, in the feed from their date
+    drafts: int = 0  # episode files marked draft: true, left out
 
 
 def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report, Show]:
@@ -114,19 +118,24 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
 
         # Validate: across episodes and on the channel; abort before the first byte is written.
         refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p not in failed]
-        show, channel, show_findings = _validate_show(config, cache, refs, [b.episode for b in fresh.values()])
+        now = (options.now or datetime.now(timezone.utc)).timestamp()
+        live = [r for r in refs if r.timestamp <= now]
+        episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
+        show, channel, show_findings = _validate_show(config, cache, refs, live, episodes)
         findings += show_findings
         if options.raise_errors and (any(f.is_error for f in findings) or (options.strict and findings)):
             raise FeedtoolError(findings=[f for f in findings if f.is_error or options.strict])
-        order = episode_order(refs)
+        order = episode_order(live)
         report = Report(
             feed_path=feed_path,
-            episodes=len(refs),
-            total_duration=sum(r.duration for r in refs),
+            episodes=len(live),
+            total_duration=sum(r.duration for r in live),
             rebuilt=len(fresh),
             written=(),
             warnings=tuple(findings),
             refs=tuple(order),
+            scheduled=tuple(sorted((r for r in refs if r.timestamp > now), key=lambda r: r.timestamp)),
+            drafts=sum(1 for found in failed.values() if any(f.rule == "episode/draft" for f in found)),
         )
         if not options.write:
             return report, show
@@ -147,7 +156,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         if options.use_cache and (changed or fresh or written):
             cache.save(offsets, fresh)
-    pinned, problems = pin_guids(r for r in order if r.guid_is_new)
+    pinned, problems = pin_guids(r for r in refs if r.guid_is_new)  # scheduled ones too: going live changes nothing
     show_pinned, show_problems = pin_podcast_guid(config, show.podcast_guid)
     return replace(
         report,
@@ -157,18 +166,16 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
     ), show
 
 
-def _validate_show(config: Config, cache: BuildCache, refs: list[EpisodeRef], episodes: list) -> tuple:
-    """The cross-episode rules and the channel: (Show, the channel's head and tail bytes, findings).
-
-    Both sets of findings depend only on what they read, so those of the last build stand while it is the
-    same (the cross-episode rules also read the clock for episodes dated ahead: not reused when there are any)."""
+def _validate_show(config: Config, cache: BuildCache, refs: list[EpisodeRef], live: list[EpisodeRef], episodes: list):
+    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones):
+    (Show, the channel's head and tail bytes, findings). Both sets of findings depend only on what they read,
+    so those of the last build stand while that is the same."""
     episode_findings = cache.reuse(
         "episodes",
         (os.getcwd(), [tuple(r) for r in refs]),  # findings name files relative to the current folder
         lambda: check_episodes(refs),
-        keep=lambda found: not any(f.rule == "safety/future-date" for f in found),
     )
-    show, findings = build_show(config, refs, tuple(e for e in episodes if e), episode_findings)
+    show, findings = build_show(config, live, tuple(episodes), episode_findings)
     channel = render_feed(show, [])  # rendered once: checked here, written around the items
     artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
     findings += cache.reuse(

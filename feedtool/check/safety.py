@@ -230,9 +230,10 @@ Locate = Callable[[ItemKey, str], str]
 
 
 def check_items(
-    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False
+    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False, future: bool = True
 ) -> list[Finding]:
-    """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future, a sensible order."""
+    """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future (unless `future` is
+    False: a build schedules such episodes instead), a sensible order."""
     if not keys:
         return [
             warning(
@@ -244,7 +245,7 @@ def check_items(
         ]
     found = _duplicates(keys, at)
     limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
-    for key in keys:
+    for key in keys if future else ():
         if key.timestamp is not None and key.timestamp > limit:
             when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
             found.append(

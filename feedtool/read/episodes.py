@@ -7,13 +7,13 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.model import Chapter, Person
-from feedtool.timecode import parse_timecode
+from feedtool.timecode import parse_moment, parse_timecode
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -338,17 +338,7 @@ def _bool(value, config=None) -> bool:
 
 
 def _date(value, config) -> datetime:
-    text = _text(value)
-    try:
-        if len(text) == 10:
-            parsed = datetime.combine(date.fromisoformat(text), time(0))
-        else:
-            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=config.tz)
-    return parsed
+    return parse_moment(_text(value), config.tz)
 
 
 def _episode_type(value, config=None) -> str:
@@ -476,4 +466,5 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "keywords": _keywords,
     "alternates": _alternates,
     "block": _bool,
+    "draft": _bool,
 }
