@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -210,12 +212,18 @@ def cmd_publish(args) -> int:
         else:
             from feedtool.build.pipeline import BuildOptions, run
 
-            out_dir = Path(args.out or config.build.out_dir)
-            report, _ = run(config, BuildOptions(out_dir=out_dir, now=_now(args, config.tz)))
-            _print_findings(report.warnings, quiet=args.quiet)
-            result = publish_show(
-                config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress
-            )
+            with contextlib.ExitStack() as scratch:
+                if args.dry_run:  # built where nothing of the show's is: a dry run changes nothing anywhere
+                    out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedtool-dry-run-")))
+                    options = BuildOptions(out_dir=out_dir, use_cache=False, record=False, now=_now(args, config.tz))
+                else:
+                    out_dir = Path(args.out or config.build.out_dir)
+                    options = BuildOptions(out_dir=out_dir, now=_now(args, config.tz))
+                report, _ = run(config, options)
+                _print_findings(report.warnings, quiet=args.quiet)
+                result = publish_show(
+                    config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress
+                )
     except PublishError as e:
         if progress:
             print("\r\x1b[K", end="", file=sys.stderr)

@@ -172,6 +172,13 @@ def build(show_dir: Path, out: Path | None = None, *extra: str) -> int:
     return run_cli("build", show_dir, "--out", out, *extra)
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver's address for every test module (it is one server a session): not "localhost", which
+    the safety rules rightly call a placeholder domain."""
+    return ("127.0.0.1", 0)
+
+
 # --- publish: an S3-compatible server (moto) per test module, a fresh bucket per test (see servers.py) ---
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,7 @@ class BuildOptions:
     raise_errors: bool = True  # False (check): errors come back among report.warnings instead of raised
     jobs: int | None = None  # worker processes (default: one per CPU); 1 builds in this process
     now: datetime | None = None  # build as of this moment (default: the clock): episodes dated later are scheduled
+    record: bool = True  # write new GUIDs into the episode files and podcast:guid into show.toml (not: dry runs)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         if options.use_cache and (changed or fresh or written):
             cache.save(offsets, fresh)
+    if not options.record:  # a new GUID is derived the same way by the build that will record it
+        return replace(report, written=tuple(written)), show
     pinned, problems = pin_guids(r for r in refs if r.guid_is_new)  # scheduled ones too: going live changes nothing
     show_pinned, show_problems = pin_podcast_guid(config, show.podcast_guid)
     return replace(

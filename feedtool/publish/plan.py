@@ -265,8 +265,9 @@ def format_size(size: int) -> str:
 class HashCache:
     """SHA-256 of local files, remembered by (size, mtime) so a publish does not read every media file again."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, persist: bool = True):
         self.path = path
+        self.persist = persist  # False (a dry run): remember nothing on disk
         self.changed = False
         try:
             self.entries = json.loads(path.read_bytes())
@@ -291,7 +292,7 @@ class HashCache:
         return st.st_size, digest.hexdigest()
 
     def save(self) -> None:
-        if self.changed:
+        if self.changed and self.persist:
             try:
                 atomic_write(self.path, [json.dumps(self.entries).encode()])
             except OSError as e:
@@ -299,5 +300,5 @@ class HashCache:
             self.changed = False
 
     @classmethod
-    def for_show(cls, config: Config) -> "HashCache":
-        return cls(config.root / STATE_DIR / "publish-hashes.json")
+    def for_show(cls, config: Config, persist: bool = True) -> "HashCache":
+        return cls(config.root / STATE_DIR / "publish-hashes.json", persist)
