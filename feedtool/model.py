@@ -121,6 +121,16 @@ class Episode:
 
 
 @dataclass(frozen=True)
+class Page:
+    """Where one feed document sits among a paged show's documents (RFC 5005): the subscription feed or an
+    archive page, its own URL, and its atom:link relations (first, last, next, prev-archive, current)."""
+
+    url: str | None  # this document's URL (atom:link rel=self)
+    archive: bool = False  # an archive document (fh:archive): never changes once full
+    links: tuple[tuple[str, str], ...] = ()  # (rel, href)
+
+
+@dataclass(frozen=True)
 class Show:
     title: str
     description: str
@@ -149,3 +159,4 @@ class Show:
     # The newest episode's date, used as lastBuildDate: a rebuild of unchanged input must not change the feed.
     last_build_date: datetime | None = None
     episodes: tuple[Episode, ...] = field(default=())  # newest first; filled when a caller needs whole episodes
+    page: Page | None = None  # a paged feed's document (build/paging.py); None: the one and only feed document

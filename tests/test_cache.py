@@ -20,7 +20,7 @@ def built(tmp_path):
 
 
 def loaded(config, out):
-    return BuildCache.for_build(config.root, out, config.fingerprint, config.feed.file_name).load()
+    return BuildCache.for_build(config.root, out, config.fingerprint).load()
 
 
 def test_an_unchanged_episode_is_found(tmp_path):
@@ -46,7 +46,7 @@ def test_a_changed_file_a_new_transcript_or_a_lost_output_is_a_miss(tmp_path):
 
 def test_another_config_or_an_edited_feed_empties_the_cache(tmp_path):
     config, show, out, episode = built(tmp_path)
-    assert not BuildCache.for_build(config.root, out, "other", config.feed.file_name).load().entries
+    assert not BuildCache.for_build(config.root, out, "other").load().entries
     with open(out / "feed.xml", "ab") as feed:
         feed.write(b"\n")
     assert not loaded(config, out).entries
@@ -54,7 +54,7 @@ def test_another_config_or_an_edited_feed_empties_the_cache(tmp_path):
 
 def test_findings_are_reused_only_for_the_same_inputs_and_survive_a_save(tmp_path):
     (tmp_path / "feed.xml").write_text("<rss/>")
-    cache = BuildCache(tmp_path / "index", "f", tmp_path / "feed.xml")
+    cache = BuildCache(tmp_path / "index", "f", tmp_path)
     calls = []
 
     def compute():
@@ -66,5 +66,5 @@ def test_findings_are_reused_only_for_the_same_inputs_and_survive_a_save(tmp_pat
     cache.reuse("name", ("a", 2), compute)
     assert len(calls) == 2
     cache.save({}, {})
-    again = BuildCache(tmp_path / "index", "f", tmp_path / "feed.xml").load()
+    again = BuildCache(tmp_path / "index", "f", tmp_path).load()
     assert again.reuse("name", ("a", 2), compute) == [warning("rule/x", "here", "found")] and len(calls) == 2

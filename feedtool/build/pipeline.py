@@ -23,13 +23,14 @@ from pathlib import Path
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
 from feedtool.build.items import item_builder
+from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order
 from feedtool.build.write import Piece, StagedFolder, clear_abandoned, remove_stale, write_feed, write_outputs
 from feedtool.check.rules import channel_findings
 from feedtool.errors import FeedtoolError, Finding
 from feedtool.facts import is_url
-from feedtool.model import Show
+from feedtool.model import Page, Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import episode_paths
 from feedtool.render.feed import render_feed
@@ -67,7 +68,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
     """Build the show into the output folder (see the module docstring)."""
     out_dir = Path(options.out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
-    cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
+    cache = BuildCache.for_build(config.root, out_dir, config.fingerprint)
     if options.use_cache and not options.whole_episodes:
         cache.load()
     if options.write:
@@ -79,7 +80,11 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
     with contextlib.ExitStack() as stack:
         # A new chapters folder is filled while the episodes are built and put in place whole at the end.
         chapters = stack.enter_context(StagedFolder(out_dir / "chapters")) if options.write else None
-        previous_feed = stack.enter_context(open(feed_path, "rb")) if cache.entries else None
+        previous = {  # the feed documents of the last build, whose unchanged items are copied
+            name: stack.enter_context(open(out_dir / name, "rb"))
+            for name in cache.documents()
+            if (out_dir / name).is_file()
+        }
 
         # Gather: every episode, from the cache where its files did not change, else built afresh.
         paths = episode_paths(config.root)
@@ -109,7 +114,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             else:
                 fresh[path], pieces[path] = result, piece
         for path, entry in cached.items():
-            pieces[path] = Piece(path, previous_feed, entry.offset, entry.length)
+            pieces[path] = Piece(path, previous[entry.document], entry.offset, entry.length)
         findings = list(config.warnings)
         for path in paths:  # in file order, as on a warm rebuild
             if path in cached:
@@ -122,11 +127,12 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         now = (options.now or datetime.now(timezone.utc)).timestamp()
         live = [r for r in refs if r.timestamp <= now]
         episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
-        show, channel, show_findings = _validate_show(config, cache, refs, live, episodes)
+        order = episode_order(live)
+        documents = paginate(config, len(order))  # the subscription feed last
+        show, channel, show_findings = _validate_show(config, cache, refs, live, episodes, documents[-1].page)
         findings += show_findings
         if options.raise_errors and (any(f.is_error for f in findings) or (options.strict and findings)):
             raise FeedtoolError(findings=[f for f in findings if f.is_error or options.strict])
-        order = episode_order(live)
         report = Report(
             feed_path=feed_path,
             episodes=len(live),
@@ -150,13 +156,18 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             written = list(outputs)
         else:
             written = write_outputs(outputs, out_dir)
-        head, tail = channel
-        changed, offsets = write_feed(feed_path, head, [pieces[r.source] for r in order], tail)
-        if changed:
-            written.append(config.feed.file_name)
+        positions: dict[str, tuple[str, int, int]] = {}
+        for document in documents:  # archive pages first: each document links only to ones already there
+            head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
+            items = [pieces[r.source] for r in order[document.start : document.stop]]
+            changed, offsets = write_feed(out_dir / document.name, head, items, tail)
+            positions.update((key, (document.name, *where)) for key, where in offsets.items())
+            if changed:
+                written.append(document.name)
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
-        if options.use_cache and (changed or fresh or written):
-            cache.save(offsets, fresh)
+        remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
+        if options.use_cache and (written or fresh):
+            cache.save(positions, fresh)
     if not options.record:  # a new GUID is derived the same way by the build that will record it
         return replace(report, written=tuple(written)), show
     pinned, problems = pin_guids(r for r in refs if r.guid_is_new)  # scheduled ones too: going live changes nothing
@@ -169,16 +180,24 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
     ), show
 
 
-def _validate_show(config: Config, cache: BuildCache, refs: list[EpisodeRef], live: list[EpisodeRef], episodes: list):
-    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones):
-    (Show, the channel's head and tail bytes, findings). Both sets of findings depend only on what they read,
-    so those of the last build stand while that is the same."""
+def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) -> list[bytes]:
+    """An archive page's channel: the show's, with the page's links and its own newest episode's date, so a
+    full page never changes."""
+    newest = datetime.fromisoformat(order[document.start].pub_date)
+    return render_feed(replace(show, page=document.page, last_build_date=newest), [])
+
+
+def _validate_show(config: Config, cache: BuildCache, refs: list, live: list, episodes: list, page: Page | None):
+    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones, as
+    the subscription feed `page`): (Show, the channel's head and tail bytes, findings). Both sets of findings
+    depend only on what they read, so those of the last build stand while that is the same."""
     episode_findings = cache.reuse(
         "episodes",
         (os.getcwd(), [tuple(r) for r in refs]),  # findings name files relative to the current folder
         lambda: check_episodes(refs),
     )
     show, findings = build_show(config, live, tuple(episodes), episode_findings)
+    show = replace(show, page=page)
     channel = render_feed(show, [])  # rendered once: checked here, written around the items
     artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
     findings += cache.reuse(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from feedtool.build.paging import ARCHIVE_FOLDER
 from feedtool.build.write import atomic_write
 from feedtool.errors import Finding, PublishError, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
@@ -95,6 +96,8 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
             )
         if rel == config.feed.file_name:
             found[rel] = (path, FEED_TYPE, f"public, max-age={config.publish.feed_max_age}", "feed")
+        elif rel.startswith(ARCHIVE_FOLDER + "/"):  # a paged feed's archive pages: up before the feed links them
+            found[rel] = (path, FEED_TYPE, f"public, max-age={GENERATED_MAX_AGE}", "page")
         else:
             kind = "page" if path.suffix.lower() in PAGE_SUFFIXES else "asset"
             found[rel] = (path, content_type(rel), f"public, max-age={GENERATED_MAX_AGE}", kind)

@@ -76,6 +76,11 @@ class FeedConfig:
     file_name: str = doc("the feed's file name in the output folder", "feed.xml")
     new_feed_url: str = doc("itunes:new-feed-url, when the feed moves", "")
     hubs: list[str] = doc("WebSub hubs to advertise and ping", default_factory=list)
+    page_size: int = doc(
+        "paged feed (RFC 5005): the subscription feed holds this many newest episodes, archive pages the rest; "
+        "0: one feed with every episode",
+        0,
+    )
 
 
 @dataclass(frozen=True)
@@ -347,6 +352,10 @@ def _validate_feed(feed: FeedConfig, where: str) -> list[Finding]:
                 + ("" if feed.feed_url else ", and the feed has no atom:link rel=self and no podcast:guid"),
                 "set base_url to the https URL the show is published at",
             )
+        )
+    if feed.page_size < 0:
+        found.append(
+            error("config/value", f"{where}:feed.page_size", "must not be negative", "use 0 (no paging) or e.g. 300")
         )
     if "/" in feed.file_name or not feed.file_name:
         found.append(

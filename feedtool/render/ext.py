@@ -21,6 +21,7 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 PSC_NS = "http://podlove.org/simple-chapters"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 feed history: fh:archive
 NSMAP = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS, "atom": ATOM_NS, "content": CONTENT_NS}
 
 
@@ -108,6 +109,24 @@ class PodcastExtension(BaseExtension):
         if show.license:
             _el(channel, PODCAST_NS, "license", show.license, url=show.license_url or None)
         _el(channel, PODCAST_NS, "medium", show.medium)
+        return rss_feed
+
+
+class PagingExtension(BaseExtension):
+    """A paged feed's document (RFC 5005): its atom:link relations, and fh:archive on an archive page. Only
+    registered for paged feeds, so an unpaged feed declares no fh namespace."""
+
+    show: Show | None = None
+
+    def extend_ns(self):
+        return {"fh": FH_NS} if self.show.page.archive else {}
+
+    def extend_rss(self, rss_feed):
+        channel, page = rss_feed[0], self.show.page
+        for rel, href in page.links:
+            _el(channel, ATOM_NS, "link", rel=rel, href=href)
+        if page.archive:
+            _el(channel, FH_NS, "archive")
         return rss_feed
 
 

@@ -19,6 +19,7 @@ from feedtool.render.ext import (
     NSMAP,
     ItunesEntryExtension,
     ItunesExtension,
+    PagingExtension,
     PodcastEntryExtension,
     PodcastExtension,
     PscEntryExtension,
@@ -73,10 +74,14 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
     feed.register_extension("psc", PscExtension, atom=False)
     feed.itunes.show = show
     feed.podcast.show = show
+    if show.page is not None:
+        feed.register_extension("paging", PagingExtension, atom=False)
+        feed.paging.show = show
+    self_url = show.page.url if show.page else show.feed_url
     try:
         feed.title(show.title)
-        if show.feed_url:
-            feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
+        if self_url:
+            feed.link(href=self_url, rel="self", type="application/rss+xml")
         feed.link(href=show.link or show.feed_url or "./")  # feedgen's RSS <link> is the last link set
         feed.description(show.description)
         feed.language(show.language)
