@@ -27,7 +27,7 @@ class Person:
 
 @dataclass(frozen=True)
 class Funding:
-    text: str
+    text: str  # plain text without markup (apps may render it as HTML)
     url: str | None  # None: the producer has not filled it in yet
 
 
@@ -123,7 +123,7 @@ class Episode:
 @dataclass(frozen=True)
 class Show:
     title: str
-    description: str
+    description: str  # sanitised HTML, as the notes
     language: str
     author: str
     link: str | None

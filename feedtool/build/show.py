@@ -24,7 +24,7 @@ from feedtool.model import (
 )
 from feedtool.read.config import Config
 from feedtool.read.episodes import EpisodeSource
-from feedtool.render.notes import render_markdown, truncate_html
+from feedtool.render.notes import plain_text, render_markdown, truncate_html
 from feedtool.urls import path_suffix, split_url
 
 
@@ -298,10 +298,21 @@ def build_show(
         )
     feed_url = config.feed_url
     newest = max(refs, key=lambda r: r.timestamp, default=None)
+    # Apps render the channel description (and the appeal lines) as HTML: sanitised as the notes are.
+    description = render_markdown(show_config.description)
+    if not description and show_config.description:
+        findings.append(
+            error(
+                "config/value",
+                f"{config.path}:show.description",
+                "has no text once the markup apps do not render is removed",
+                "describe the show in words (Markdown or p, a, ul, ol, li, strong, em)",
+            )
+        )
     by_source = {str(e.source): e for e in episodes}
     show = Show(
         title=show_config.title,
-        description=show_config.description,
+        description=description,
         language=show_config.language,
         author=show_config.author,
         link=show_config.link or None,
@@ -315,7 +326,7 @@ def build_show(
         show_type=show_config.type,
         copyright=show_config.copyright or None,
         locked=show_config.locked,
-        funding=tuple(Funding(text=f.text, url=f.url or None) for f in show_config.funding),
+        funding=tuple(Funding(text=plain_text(f.text), url=f.url or None) for f in show_config.funding),
         people=tuple(
             Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
             for p in show_config.person

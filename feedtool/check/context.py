@@ -47,6 +47,7 @@ ITEM_FIELDS = {
 CHANNEL_FIELDS = {
     "title": "show.title",
     "description": "show.description",
+    "itunes:summary": "show.description",
     "language": "show.language",
     "itunes:author": "show.author",
     "link": "show.link",

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -64,7 +65,11 @@ class ShowConfig:
     medium: str = doc("podcast:medium: podcast, music, video, audiobook, newsletter, blog...", "podcast")
     complete: bool = doc("no more episodes will be published (itunes:complete)", False)
     block: bool = doc("hide the show from Apple Podcasts (itunes:block)", False)
-    credits: str = doc("standing credit text (Markdown) appended to every episode's notes", "")
+    credits: str = doc(
+        "standing credit text (Markdown) appended to every episode's notes; left out when the description "
+        "already says it",
+        "",
+    )
     funding: list[FundingConfig] = doc("[[show.funding]] appeal and donation links", default_factory=list)
     person: list[PersonConfig] = doc("[[show.person]] people of the whole show", default_factory=list)
 
@@ -191,6 +196,16 @@ def load_config(path: Path, **overrides) -> Config:
     errors = [f for f in findings if f.is_error]
     if errors:
         raise ConfigError(findings=errors)
+    if _repeats(tables["show"].credits, tables["show"].description):
+        findings.append(
+            warning(
+                "config/redundant",
+                f"{where}:show.credits",
+                "repeats show.description word for word; left out of the episode notes",
+                "delete credits, or write there only what the notes should add to the description",
+            )
+        )
+        tables["show"] = dataclasses.replace(tables["show"], credits="")
     # What shapes rendered items; show.guid is left out because build itself writes it into the file.
     shaping = {k: ({n: v for n, v in t.items() if n != "guid"} if k == "show" else t) for k, t in data.items()}
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
@@ -380,6 +395,14 @@ def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
                 error("config/value", f"{where}:publish.{name}", "must not be negative", "use seconds, e.g. 300")
             )
     return found
+
+
+def _repeats(text: str, other: str) -> bool:
+    """Whether text says nothing other than (part of) `other` does, word for word, Markdown marks aside."""
+    def words(markdown: str) -> str:
+        return " ".join(re.sub(r"[*_`#>\[\]()]", "", markdown).split()).casefold()
+
+    return bool(words(text)) and words(text) in words(other)
 
 
 def _shorten(text: str, limit: int = 50) -> str:
