@@ -21,6 +21,7 @@ from pathlib import Path
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
+from feedtool.build.images import remove_stale_images, write_images
 from feedtool.build.items import item_builder
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order
@@ -138,10 +139,12 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         else:
             written = write_outputs(outputs, out_dir)
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
+        written += write_images(config, out_dir)  # podcast:images: the artwork's sizes (issue 14)
         head, tail = channel
         changed, offsets = write_feed(feed_path, head, [pieces[r.source] for r in order], tail)
         if changed:
             written.append(config.feed.file_name)
+        remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
         if options.use_cache and (changed or fresh or written):
             cache.save(offsets, fresh)
     pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from feedtool.build.tags import channel_tags, episode_tags
 from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url, podcast_guid
@@ -139,6 +140,7 @@ def make_episode(
             for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905
         ),
         block=fields.get("block", False),
+        **episode_tags(fields),
     )
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
@@ -338,6 +340,7 @@ def build_show(
         block=show_config.block,
         new_feed_url=config.feed.new_feed_url or None,
         hubs=tuple(config.feed.hubs),
+        **channel_tags(config, refs, findings),
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )

@@ -11,91 +11,17 @@ from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, PODCAST_NS, PODCAST_TAG, text
 from feedtool.errors import Finding, error, info, warning
 from feedtool.facts import podcast_guid
-
-# Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
-# (role and group are case-insensitive). The file's own spelling is kept, "translater" included.
-PERSON_ROLES: dict[str, tuple[str, ...]] = {
-    "creative direction": (
-        "director",
-        "assistant director",
-        "executive producer",
-        "senior producer",
-        "producer",
-        "associate producer",
-        "development producer",
-        "creative director",
-    ),
-    "cast": ("host", "co-host", "guest host", "guest", "voice actor", "narrator", "announcer", "reporter"),
-    "writing": (
-        "author",
-        "editorial director",
-        "co-writer",
-        "writer",
-        "songwriter",
-        "guest writer",
-        "story editor",
-        "managing editor",
-        "script editor",
-        "script coordinator",
-        "researcher",
-        "editor",
-        "fact checker",
-        "translater",
-        "transcriber",
-        "logger",
-    ),
-    "audio production": (
-        "studio coordinator",
-        "technical director",
-        "technical manager",
-        "audio engineer",
-        "remote recording engineer",
-        "post production engineer",
-    ),
-    "audio post-production": (
-        "audio editor",
-        "sound designer",
-        "foley artist",
-        "composer",
-        "theme music",
-        "music production",
-        "music contributor",
-    ),
-    "administration": (
-        "production coordinator",
-        "booking coordinator",
-        "production assistant",
-        "content manager",
-        "marketing manager",
-        "sales representative",
-        "sales manager",
-    ),
-    "visuals": ("graphic designer", "cover art designer"),
-    "community": ("social media manager",),
-    "misc.": ("consultant", "intern"),
-    "video production": ("camera operator", "lighting designer", "camera grip", "assistant camera"),
-    "video post-production": ("editor", "assistant editor"),
-}
-
-# podcast:medium values (podcast-namespace docs/tags/medium.md); each also has a list variant ending in "L".
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher", "course")
-LIST_MEDIUMS = tuple(m + "L" for m in MEDIUMS) + ("mixed",)
-
-# podcast:transcript types (docs/tags/transcript.md, with the older spec's SRT spellings).
-TRANSCRIPT_TYPES = (
-    "text/plain",
-    "text/html",
-    "text/vtt",
-    "application/json",
-    "application/x-subrip",
-    "application/srt",
-    "text/srt",
+from feedtool.namespace import (
+    CHAPTERS_TYPE,
+    GEO,
+    LIST_MEDIUMS,
+    MEDIUMS,
+    NUMBER,
+    PERSON_ROLES,
+    TRANSCRIPT_TYPES,
 )
-CHAPTERS_TYPE = "application/json+chapters"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_GEO = re.compile(r"^geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -322,7 +248,7 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
     ]
     for name in spec.numbers:
         value = element.get(name)
-        if value is not None and not _NUMBER.match(value.strip()):
+        if value is not None and not NUMBER.match(value.strip()):
             found.append(
                 error(
                     "psp/tag-value",
@@ -336,7 +262,7 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
         found.append(error("psp/tag-value", scope.where(element), "is empty", "give it a value"))
     elif spec.node == "integer" and not value.isdigit():
         found.append(error("psp/tag-value", scope.where(element), f"'{value}' is not a whole number", "write e.g. 2"))
-    elif spec.node == "decimal" and not _NUMBER.match(value):
+    elif spec.node == "decimal" and not NUMBER.match(value):
         found.append(
             error("psp/tag-value", scope.where(element), f"'{value}' is not a number", "write e.g. 12 or 12.5")
         )
@@ -399,7 +325,7 @@ def _tag_values(scope: Scope, element, name: str) -> list[Finding]:
                 f"use one of {', '.join(MEDIUMS)}",
             )
         ]
-    if name == "location" and element.get("geo") and not _GEO.match(element.get("geo")):
+    if name == "location" and element.get("geo") and not GEO.match(element.get("geo")):
         return [
             error(
                 "psp/tag-value",

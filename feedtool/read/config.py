@@ -10,22 +10,26 @@ import os
 import re
 import tomllib
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedtool.errors import ConfigError, Finding, error, warning
+from feedtool.read.tag_config import (  # noqa: F401  (the Podcasting 2.0 tables: documented there)
+    LocationConfig,
+    PublisherConfig,
+    RemoteItemConfig,
+    TrailerConfig,
+    TxtConfig,
+    UpdateFrequencyConfig,
+    ValueConfig,
+    doc,
+    validate_tags,
+)
 
 log = logging.getLogger(__name__)
 
 CONFIG_NAME = "show.toml"
-
-
-def doc(text: str, default=dataclasses.MISSING, **kw):
-    """A field with its one-line documentation (shown in README's config reference)."""
-    if default is dataclasses.MISSING and "default_factory" not in kw:
-        return field(metadata={"doc": text}, **kw)
-    return field(default=default, metadata={"doc": text}, **kw)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,22 @@ class ShowConfig:
     )
     funding: list[FundingConfig] = doc("[[show.funding]] appeal and donation links", default_factory=list)
     person: list[PersonConfig] = doc("[[show.person]] people of the whole show", default_factory=list)
+    # Podcasting 2.0
+    trailer: list[TrailerConfig] = doc("[[show.trailer]] podcast:trailer entries", default_factory=list)
+    location: list[LocationConfig] = doc("[[show.location]] podcast:location of the show", default_factory=list)
+    txt: list[TxtConfig] = doc("[[show.txt]] podcast:txt entries", default_factory=list)
+    update_frequency: UpdateFrequencyConfig | None = doc("[show.update_frequency] podcast:updateFrequency", None)
+    podroll: list[RemoteItemConfig] = doc("[[show.podroll]] shows recommended (podcast:podroll)", default_factory=list)
+    value: ValueConfig | None = doc("[show.value] podcast:value with [[show.value.recipients]]", None)
+    publisher: PublisherConfig | None = doc("[show.publisher] podcast:publisher: the publisher feed", None)
+    image_sizes: list[int] = doc(
+        "widths of artwork copies build makes for podcast:images, e.g. [600, 300, 150] (needs base_url)",
+        default_factory=list,
+    )
+    block_platforms: list[str] = doc("podcast:block yes: service slugs, or all", default_factory=list)
+    allow_platforms: list[str] = doc(
+        "podcast:block no: service slugs allowed despite block_platforms", default_factory=list
+    )
 
 
 @dataclass(frozen=True)
@@ -218,7 +238,15 @@ def _unknown(where: str, key: str, known) -> Finding:
     return warning("config/unknown", f"{where}:{key}", f"unknown setting '{key}'", hint)
 
 
+def _table_class(tp):
+    """The dataclass of a field that is one table (`Cls | None`), else None."""
+    options = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(tp) is not list else []
+    return options[0] if len(options) == 1 and dataclasses.is_dataclass(options[0]) else None
+
+
 def _type_name(tp) -> str:
+    if _table_class(tp):
+        return "a table"
     origin = typing.get_origin(tp)
     if origin is list:
         (item,) = typing.get_args(tp)
@@ -227,6 +255,8 @@ def _type_name(tp) -> str:
 
 
 def _check_type(value, tp) -> bool:
+    if _table_class(tp):
+        return isinstance(value, dict)
     origin = typing.get_origin(tp)
     if origin is list:
         (item,) = typing.get_args(tp)
@@ -255,7 +285,11 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
         if not _check_type(value, tp):
             findings.append(error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}"))
             continue
-        if typing.get_origin(tp) is list and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+        if _table_class(tp):
+            value = _read_table(_table_class(tp), value, where, name, findings)
+            if value is None:
+                continue
+        elif typing.get_origin(tp) is list and dataclasses.is_dataclass(typing.get_args(tp)[0]):
             item_cls = typing.get_args(tp)[0]
             items = [_read_table(item_cls, v, where, f"{name}[{i}]", findings) for i, v in enumerate(value)]
             value = [v for v in items if v is not None]
@@ -319,6 +353,7 @@ def _validate_show(show: ShowConfig, where: str) -> list[Finding]:
                     f"fill in {name} under [show]; Apple and the directories use it",
                 )
             )
+    found += validate_tags(show, where)
     for i, fund in enumerate(show.funding):
         if not fund.url:
             found.append(
