@@ -280,15 +280,8 @@ def _add_new(commands) -> None:
         "rounded to the minute) and the front matter to fill in. With --audio the recording is copied "
         "(or moved) into media/ under the same name. The first build records the GUID.",
     )
-    new.add_argument(
-        "show_dir",
-        nargs="?",
-        default=DEFAULT_SHOW,
-        metavar="SHOW_DIR",
-        help=f"the show folder holding show.toml and the episode files (default: {DEFAULT_SHOW})",
-    )
+    _show_argument(new)
     new.add_argument("title", metavar="TITLE", help="the episode's title")
-    new.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
     new.add_argument("--audio", metavar="FILE", help="the recording: copied into media/ as <number>-<slug>.<ext>")
     new.add_argument("--move", action="store_true", help="move the --audio file instead of copying it")
     new.add_argument("--date", metavar="WHEN", help="publication date, ISO 8601 (default: now, in the show's zone)")
