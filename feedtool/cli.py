@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     tag.set_defaults(handler=cmd_tag)
     _publish_parser(commands)
     _add_check(commands)
+    _add_new(commands)
     return parser
 
 
@@ -324,6 +325,44 @@ def cmd_check(args) -> int:
     )
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)
+
+
+# --- feedtool new ---------------------------------------------------------------------------------------------
+
+
+def _add_new(commands) -> None:
+    new = commands.add_parser(
+        "new",
+        help="start the next episode file: numbered, named from the title, dated now",
+        description="Write the next episode file into the show folder: the next free number (or --number), a file "
+        "name from the title (transliterated to ASCII), the date (default: now in the show's time zone, "
+        "rounded to the minute) and the front matter to fill in. With --audio the recording is copied "
+        "(or moved) into media/ under the same name. The first build records the GUID.",
+    )
+    _show_argument(new)
+    new.add_argument("title", metavar="TITLE", help="the episode's title")
+    new.add_argument("--audio", metavar="FILE", help="the recording: copied into media/ as <number>-<slug>.<ext>")
+    new.add_argument("--move", action="store_true", help="move the --audio file instead of copying it")
+    new.add_argument("--date", metavar="WHEN", help="publication date, ISO 8601 (default: now, in the show's zone)")
+    new.add_argument("--number", type=_positive, metavar="N", help="episode number (default: the next free one)")
+    new.set_defaults(handler=cmd_new)
+
+
+def cmd_new(args) -> int:
+    from feedtool.new import new_episode
+    from feedtool.read.episodes import display_path
+
+    config = _load_config(args)  # its warnings are build's and check's to tell
+    created = new_episode(
+        config,
+        args.title,
+        audio=Path(args.audio) if args.audio else None,
+        move=args.move,
+        when=args.date,
+        number=args.number,
+    )
+    print(display_path(created.path))
+    return ExitStatus.OK
 
 
 class _StderrHandler(logging.Handler):

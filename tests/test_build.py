@@ -241,6 +241,55 @@ def test_standing_credits_and_funding_follow_every_episode(tmp_path):
     assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Support us</podcast:funding>' in xml
 
 
+def test_channel_text_is_sanitised_like_the_notes_and_check_agrees(tmp_path, capsys):
+    show = tmp_path / "show"
+    extra = ('\n[[show.funding]]\ntext = "Give <script>alert(1)</script>&lt;img src=x onerror=y&gt;now"\n'
+             'url = "https://donate.feedtool-fixtures.net/"\n')
+    write_config(show, show={"description": "A *fine* show.<style>p{}</style><script>steal()</script> "
+                                            "[Site](https://www.feedtool-fixtures.net/) <a onclick='x()'>here</a>"})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    xml = (out / "feed.xml").read_text()
+    channel = xml.split("<item>")[0]
+    assert ('<description><![CDATA[<p>A <em>fine</em> show. <a href="https://www.feedtool-fixtures.net/">Site</a> '
+            '<a>here</a></p>]]></description>') in channel
+    assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Give now</podcast:funding>' in channel
+    assert "<p>Give now – <a" in xml  # the appeal line in the notes, cleaned the same way
+    for active in ("<script", "steal", "<style", "onclick", "onerror", "&lt;img"):
+        assert active not in xml
+    fp = feedparser.parse(xml)
+    assert fp.bozo == 0 and "steal" not in fp.feed.description
+    capsys.readouterr()
+    assert run_cli("check", out / "feed.xml") == 0
+    assert "channel-" not in capsys.readouterr().out
+
+
+def test_a_description_of_markup_alone_is_an_error(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, show={"description": "<script>alert(1)</script>"})
+    make_episode(show)
+    assert build(show) == 1
+    assert "show.description: has no text once the markup apps do not render is removed" in capsys.readouterr().err
+
+
+def test_credits_that_repeat_the_description_stay_out_and_unset_appeals_too(tmp_path, capsys):
+    show = tmp_path / "show"
+    extra = '\n[[show.funding]]\ntext = "Check the link"\nurl = ""\n'
+    write_config(show, show={"description": "We make a show. About things.", "credits": "We make a **show**."})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "show.credits: repeats show.description word for word; left out of the episode notes" in err
+    assert "show.funding[0].url: not set" in err  # the appeal without its link is still named
+    xml = (out / "feed.xml").read_text()
+    assert "We make a <strong>show</strong>" not in xml and "Check the link" not in xml
+    assert build(show, out, "--strict") == 1
+
+
 def test_chapters_from_notes_timestamps(tmp_path):
     show = tmp_path / "show"
     write_config(show)

@@ -21,7 +21,7 @@ from feedtool.errors import Finding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # 2: findings include the check rules; 3: absent files as (stem, suffixes); 4: items in paged documents
+FORMAT = 5  # 2: findings include the check rules; 3: absent files as (stem, suffixes); 4: trailer; 5: paged
 
 
 class EpisodeRef(NamedTuple):
@@ -37,6 +37,7 @@ class EpisodeRef(NamedTuple):
     timestamp: float
     duration: float
     files: tuple[str, ...]  # show-folder files the feed points at (audio, transcripts, images), relative
+    trailer: tuple | None = None  # (title, size, MIME type) of an episode of type trailer: a podcast:trailer
 
 
 class Entry(NamedTuple):

@@ -122,6 +122,9 @@ def build_episode(
         timestamp=episode.pub_date.timestamp(),
         duration=episode.duration,
         files=tuple(map(config.relative_path, files)),
+        trailer=(episode.title, episode.enclosure.size_bytes, episode.enclosure.mime_type)
+        if episode.episode_type == "trailer"
+        else None,
     )
     item, element = render_item_tree(episode)
     findings += item_findings(config, element, where)  # the check rules, cached with the item

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
+from feedtool.build.images import remove_stale_images, write_images
 from feedtool.build.items import item_builder
 from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate
 from feedtool.build.pin import pin_guids, pin_podcast_guid
@@ -156,6 +157,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             written = list(outputs)
         else:
             written = write_outputs(outputs, out_dir)
+        written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
         positions: dict[str, tuple[str, int, int]] = {}
         for document in documents:  # archive pages first: each document links only to ones already there
             head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
@@ -166,6 +168,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
                 written.append(document.name)
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
+        remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
         if options.use_cache and (written or fresh):
             cache.save(positions, fresh)
     if not options.record:  # a new GUID is derived the same way by the build that will record it

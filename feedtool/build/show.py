@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from feedtool.build.tags import channel_tags, episode_tags
 from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url, podcast_guid
@@ -24,7 +25,7 @@ from feedtool.model import (
 )
 from feedtool.read.config import Config
 from feedtool.read.episodes import EpisodeSource
-from feedtool.render.notes import render_markdown, truncate_html
+from feedtool.render.notes import plain_text, render_markdown, truncate_html
 from feedtool.urls import path_suffix, split_url
 
 EPISODE_GUID_NAMESPACE = uuid.UUID("0d3b2f4e-9a53-5b7c-8f0e-6c1f2a9d4e77")  # feedtool's own, for new_episode_guid
@@ -141,6 +142,7 @@ def make_episode(
             for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905
         ),
         block=fields.get("block", False),
+        **episode_tags(fields),
     )
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
@@ -309,10 +311,21 @@ def build_show(
         )
     feed_url = config.feed_url
     newest = max(refs, key=lambda r: r.timestamp, default=None)
+    # Apps render the channel description (and the appeal lines) as HTML: sanitised as the notes are.
+    description = render_markdown(show_config.description)
+    if not description and show_config.description:
+        findings.append(
+            error(
+                "config/value",
+                f"{config.path}:show.description",
+                "has no text once the markup apps do not render is removed",
+                "describe the show in words (Markdown or p, a, ul, ol, li, strong, em)",
+            )
+        )
     by_source = {str(e.source): e for e in episodes}
     show = Show(
         title=show_config.title,
-        description=show_config.description,
+        description=description,
         language=show_config.language,
         author=show_config.author,
         link=show_config.link or None,
@@ -326,7 +339,7 @@ def build_show(
         show_type=show_config.type,
         copyright=show_config.copyright or None,
         locked=show_config.locked,
-        funding=tuple(Funding(text=f.text, url=f.url or None) for f in show_config.funding),
+        funding=tuple(Funding(text=plain_text(f.text), url=f.url or None) for f in show_config.funding),
         people=tuple(
             Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
             for p in show_config.person
@@ -338,6 +351,7 @@ def build_show(
         block=show_config.block,
         new_feed_url=config.feed.new_feed_url or None,
         hubs=tuple(config.feed.hubs),
+        **channel_tags(config, refs, findings),
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from feedtool.build.paging import ARCHIVE_FOLDER
+from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
 from feedtool.errors import Finding, PublishError, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
@@ -85,6 +86,7 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
     artwork = config.show.artwork
     if artwork and not is_url(artwork):
         show_files.add(PurePosixPath(os.path.normpath(artwork)).as_posix())
+    show_files |= {PurePosixPath(f).as_posix() for f in channel_files(config)}  # local podcast:trailer files
     for rel in sorted(show_files):
         found[rel] = (config.root / rel, content_type(rel), media_cache, "asset")
     for path in sorted(_walk(out_dir)):

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.model import Chapter, Person
+from feedtool.read import tag_values
 from feedtool.timecode import parse_moment, parse_timecode
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
@@ -467,4 +468,12 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "alternates": _alternates,
     "block": _bool,
     "draft": _bool,
+    # Podcasting 2.0 (read/tag_values.py converts them, for show.toml too)
+    "soundbites": lambda v, c=None: tuple(map(tag_values.soundbite, _table_list(v, "soundbites"))),
+    "location": lambda v, c=None: tuple(map(tag_values.location, tag_values.as_list(v, "location"))),
+    "txt": lambda v, c=None: tuple(map(tag_values.txt, tag_values.as_list(v, "txt"))),
+    "value": lambda v, c=None: tag_values.value_block(v),
+    "social_interact": lambda v, c=None: tuple(map(tag_values.social_interact, _table_list(v, "social_interact"))),
+    "license": _text,
+    "license_url": _url,
 }

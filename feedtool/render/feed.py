@@ -83,7 +83,7 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
         if self_url:
             feed.link(href=self_url, rel="self", type="application/rss+xml")
         feed.link(href=show.link or show.feed_url or "./")  # feedgen's RSS <link> is the last link set
-        feed.description(show.description)
+        feed.description(etree.CDATA(show.description))  # sanitised HTML, as the items' descriptions
         feed.language(show.language)
         if show.copyright:
             feed.copyright(show.copyright)
