@@ -12,8 +12,6 @@ import io
 import os
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from feedtool.build.write import remove_stale, write_outputs
 from feedtool.errors import Finding, warning
 from feedtool.facts import is_url
@@ -30,6 +28,8 @@ def _plan(config: Config, findings: list[Finding] | None = None):
     if not artwork or is_url(artwork) or not config.feed.base_url or not config.show.image_sizes:
         return None  # a URL's bytes are not ours to resize; without base_url no absolute URL (the spec asks one)
     path = config.root / os.path.normpath(artwork)
+    from PIL import Image, UnidentifiedImageError  # only here: Pillow's import is 15 % of a warm rebuild
+
     try:
         with Image.open(path) as image:
             width, kind = image.width, image.format
@@ -60,6 +60,8 @@ def artwork_sizes(config: Config, findings: list[Finding]) -> tuple[ImageSize, .
 
 
 def resized(path: Path, width: int, kind: str) -> bytes:
+    from PIL import Image  # see _plan
+
     with Image.open(path) as image:
         height = max(1, round(image.height * width / image.width))
         copy = image.convert("RGB" if kind == "JPEG" else "RGBA" if "A" in image.mode else "RGB")

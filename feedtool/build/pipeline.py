@@ -15,7 +15,6 @@ the result byte-equal to that plain reference.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -192,14 +191,10 @@ def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) ->
 
 def _validate_show(config: Config, cache: BuildCache, refs: list, live: list, episodes: list, page: Page | None):
     """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones, as
-    the subscription feed `page`): (Show, the channel's head and tail bytes, findings). Both sets of findings
-    depend only on what they read, so those of the last build stand while that is the same."""
-    episode_findings = cache.reuse(
-        "episodes",
-        (os.getcwd(), [tuple(r) for r in refs]),  # findings name files relative to the current folder
-        lambda: check_episodes(refs),
-    )
-    show, findings = build_show(config, live, tuple(episodes), episode_findings)
+    the subscription feed `page`): (Show, the channel's head and tail bytes, findings). The channel's findings
+    depend only on its bytes and the artwork, so those of the last build stand while those are the same (the
+    cross-episode rules take 15 ms for 10,000 episodes: less than telling whether their inputs changed)."""
+    show, findings = build_show(config, live, tuple(episodes), check_episodes(refs))
     show = replace(show, page=page)
     channel = render_feed(show, [])  # rendered once: checked here, written around the items
     artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
