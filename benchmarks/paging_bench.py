@@ -53,7 +53,8 @@ def main() -> int:
         for round_ in range(args.rounds):
             for name, command in commands.items():
                 text = changed.read_text()
-                changed.write_text(re.sub(r"^title: .*$", f'title: "Edited {round_} {len(name)}"', text, count=1, flags=re.M))
+                title = f'title: "Edited {round_} {len(name)}"'
+                changed.write_text(re.sub(r"^title: .*$", title, text, count=1, flags=re.M))
                 times[name].append(timed(command, ROOT)[0])
         for name, values in times.items():
             print(f"{name:28s} best {min(values):.3f} s, median {statistics.median(values):.3f} s"
@@ -61,7 +62,8 @@ def main() -> int:
         sizes = {name: sum(p.stat().st_size for p in Path(b[-1]).rglob("*.xml")) for name, b in builds.items()}
         feed_sizes = {name: (Path(b[-1]) / "feed.xml").stat().st_size for name, b in builds.items()}
         for name in builds:
-            print(f"{name:28s} subscription feed {feed_sizes[name] / 1e6:.2f} MB, all documents {sizes[name] / 1e6:.1f} MB")
+            print(f"{name:28s} subscription feed {feed_sizes[name] / 1e6:.2f} MB, "
+                  f"all documents {sizes[name] / 1e6:.1f} MB")
         one, paged = (statistics.median(v) for v in times.values())
         verdict = "met" if paged <= one / 2 else "missed"
         print(f"paged / one feed (medians): {paged / one:.2f}; issue 14's target <= 0.50: {verdict}")
