@@ -110,7 +110,10 @@ class FeedConfig:
 
 @dataclass(frozen=True)
 class BuildConfig:
-    out_dir: str = doc("output folder, relative to the current directory", "public")
+    out_dir: str = doc(
+        "output folder; written here, relative to this file's folder (the default `public`: to the current folder)",
+        "public",
+    )
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,9 @@ def load_config(path: Path, **overrides) -> Config:
         if key not in TABLES:
             findings.append(_unknown(where, key, TABLES))
     tables = {name: _read_table(cls, data.get(name, {}), where, name, findings) for name, cls in TABLES.items()}
+    if tables["build"] is not None and "out_dir" in data.get("build", {}) and "build.out_dir" not in overridden:
+        # a path written in the file means the same from any current folder (pelican's read_settings)
+        tables["build"] = dataclasses.replace(tables["build"], out_dir=os.path.normpath(path.parent / tables["build"].out_dir))
     for table, name in sorted(REQUIRED):
         if tables[table] is not None and not getattr(tables[table], name):
             findings.append(

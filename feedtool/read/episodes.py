@@ -44,8 +44,8 @@ def episode_paths(root: Path) -> list[str]:
     return sorted(
         prefix + entry.name
         for entry in os.scandir(root)
-        if entry.name.endswith(".md")
-        and entry.name.lower() != "readme.md"
+        if entry.name.endswith((".md", ".markdown"))
+        and entry.name.lower() not in ("readme.md", "readme.markdown")
         and not entry.name.startswith(("_", "."))
         and entry.is_file()
     )
