@@ -218,7 +218,8 @@ def load_config(path: Path, **overrides) -> Config:
     tables = {name: _read_table(cls, data.get(name, {}), where, name, findings) for name, cls in TABLES.items()}
     if tables["build"] is not None and "out_dir" in data.get("build", {}) and "build.out_dir" not in overridden:
         # a path written in the file means the same from any current folder (pelican's read_settings)
-        tables["build"] = dataclasses.replace(tables["build"], out_dir=os.path.normpath(path.parent / tables["build"].out_dir))
+        out_dir = os.path.normpath(path.parent / tables["build"].out_dir)
+        tables["build"] = dataclasses.replace(tables["build"], out_dir=out_dir)
     for table, name in sorted(REQUIRED):
         if tables[table] is not None and not getattr(tables[table], name):
             findings.append(
