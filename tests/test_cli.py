@@ -21,7 +21,7 @@ def test_quiet_and_debug_mean_the_same_before_or_after_the_command(command):
 ])
 def test_the_build_options_of_every_command_that_builds(command, options):
     args = _parser().parse_args([command, "show", *options])
-    given = dict(zip(options[::2], options[1::2]))
+    given = dict(zip(options[::2], options[1::2], strict=True))
     assert args.base_url == given["--base-url"] and args.now == given["--now"]
     assert getattr(args, "out", None) == given.get("--out")
 
