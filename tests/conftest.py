@@ -20,6 +20,9 @@ from mutagen.mp4 import MP4, MP4Cover
 from feedtool.cli import main
 
 DATA = Path(__file__).parent / "data"
+# A frozen copy of the shipped show (episodes/ as the project ships it): the tests' exact expectations are about
+# this copy, so a producer who adds episode #178 or sets base_url in episodes/ breaks no test.
+SHIPPED = DATA / "shipped-show"
 BASE_URL = "https://media.feedtool-fixtures.net/show/"
 
 
@@ -142,6 +145,13 @@ def make_episode(show_dir: Path, name: str = "0001-first.md", notes: str = "Firs
     path = show_dir / name
     path.write_text(f"---\n{front_text}---\n{notes}\n", "utf-8")
     return path
+
+
+def shipped_copy(tmp_path: Path, name: str = "episodes") -> Path:
+    """A copy of the frozen shipped show to build, check or tag without touching the repository."""
+    show = tmp_path / name
+    shutil.copytree(SHIPPED, show)
+    return show
 
 
 def many_episodes(show_dir: Path, count: int = 60) -> None:

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import feedparser
 import podcastparser
@@ -20,6 +19,7 @@ from conftest import (
     make_mp3,
     many_episodes,
     run_cli,
+    shipped_copy,
     write_config,
 )
 
@@ -380,8 +380,7 @@ def test_date_without_offset_uses_the_show_timezone(tmp_path):
 
 
 def test_shipped_show_builds_with_named_missing_facts(tmp_path, capsys):
-    shipped = tmp_path / "episodes"
-    shutil.copytree(Path(__file__).parent.parent / "episodes", shipped)
+    shipped = shipped_copy(tmp_path)
     assert build(shipped, tmp_path / "public") == 0
     err = capsys.readouterr().err
     for fact in ("show.link", "show.owner_name", "show.owner_email", "show.copyright", "show.funding[0].url",

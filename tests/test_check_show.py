@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from conftest import BASE_URL, build, cover_jpeg, make_episode, run_cli, write_config
+from conftest import BASE_URL, build, cover_jpeg, make_episode, run_cli, shipped_copy, write_config
 from PIL import Image
 
 from feedtool.check.rules import check_feed
@@ -32,9 +32,10 @@ def check(show_dir: Path):
     return list(check_target(str(show_dir)).findings)
 
 
-def test_the_shipped_show_checks_clean_apart_from_the_missing_producer_facts(monkeypatch, capsys):
-    monkeypatch.chdir(REPO)
-    before = sorted(p.relative_to(REPO) for p in (REPO / "episodes").rglob("*"))
+def test_the_shipped_show_checks_clean_apart_from_the_missing_producer_facts(tmp_path, monkeypatch, capsys):
+    shipped_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)  # `feedtool check` with no argument checks ./episodes
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "episodes").rglob("*"))
     findings = check(Path("episodes"))
     assert [f.where.split(":", 1)[1] for f in findings if f.rule == "config/missing"] == SHIPPED_MISSING
     assert [(f.rule, f.where) for f in findings if f.rule != "config/missing"] == [
@@ -43,7 +44,7 @@ def test_the_shipped_show_checks_clean_apart_from_the_missing_producer_facts(mon
     assert run_cli("check") == 0
     assert capsys.readouterr().out.splitlines()[-1] == "checked episodes: 1 episode; 0 errors, 8 warnings, 0 notes"
     assert run_cli("check", "--strict") == 1
-    assert sorted(p.relative_to(REPO) for p in (REPO / "episodes").rglob("*")) == before  # check writes nothing
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "episodes").rglob("*")) == before  # check writes nothing
 
 
 def test_a_complete_show_checks_clean_and_so_does_the_feed_build_writes(show, tmp_path):
