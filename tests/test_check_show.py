@@ -204,8 +204,9 @@ def test_check_reports_every_problem_even_when_an_episode_cannot_be_built(tmp_pa
     assert re.search(r"date: '2024-13-01' is not a date", str(found[0]))
 
 
-def test_online_checks_need_the_base_url_the_shipped_show_lacks(monkeypatch, capsys):
-    monkeypatch.chdir(REPO)
+def test_online_checks_need_the_base_url_the_shipped_show_lacks(tmp_path, monkeypatch, capsys):
+    shipped_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)  # this is the one test that would reach out to a base_url a producer set
     assert run_cli("check", "--online") == 0
     assert ("  info: feed.base_url: server checks skipped: the feed's URLs are relative "
             "(set feed.base_url to check the server) [server/skipped]") in capsys.readouterr().out.splitlines()
