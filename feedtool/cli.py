@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
     build.add_argument("--base-url", metavar="URL", help="override [feed] base_url")
+    build.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: audio given as a URL keeps its last measurement (an error for one never measured)",
+    )
     build.set_defaults(handler=cmd_build)
 
     tag = commands.add_parser(
@@ -68,7 +73,10 @@ def _parser() -> argparse.ArgumentParser:
 def _load_config(args):
     from feedtool.read.config import load_config
 
-    overrides = {"feed.base_url": getattr(args, "base_url", None)}
+    overrides = {
+        "feed.base_url": getattr(args, "base_url", None),
+        "build.offline": getattr(args, "offline", None) or None,  # the flag can only turn it on
+    }
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
 
 
