@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     tag.set_defaults(handler=cmd_tag)
     _publish_parser(commands)
     _add_check(commands)
+    _add_import(commands)
     return parser
 
 
@@ -274,6 +275,70 @@ def cmd_check(args) -> int:
     result = check_target(args.target, online=args.online, sample=args.sample, timeout=args.timeout)
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)
+
+
+# --- feedtool import ------------------------------------------------------------------------------------------
+
+
+def _add_import(commands) -> None:
+    command = commands.add_parser(
+        "import",
+        help="turn an existing podcast feed into a show folder, keeping every GUID, URL and date",
+        description="Read a feed (a URL or a file, every page of it) and write show.toml and one episode file "
+        "per item into SHOW_DIR. GUIDs, isPermaLink, enclosure URLs and lengths and dates are kept exactly; "
+        "what cannot be carried over is listed item by item. Run again to add new items only.",
+    )
+    command.add_argument("source", metavar="FEED_URL|FEED_FILE", help="the feed to import")
+    command.add_argument("show_dir", nargs="?", default=DEFAULT_SHOW, metavar="SHOW_DIR",
+                         help=f"the show folder to write (default: {DEFAULT_SHOW})")
+    command.add_argument("--media", choices=("keep", "download"), default="keep",
+                         help="keep: audio stays at its URL (default); download: fetch it into SHOW_DIR/media/")
+    command.add_argument("--since", type=_date, metavar="DATE", help="import only items published on or after DATE")
+    command.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
+    command.add_argument("--jobs", type=_positive, default=4, metavar="N", help="downloads at once (default: 4)")
+    command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                         help="give up on a request after this long (default: 10; a whole feed: 3 times that)")
+    command.set_defaults(handler=cmd_import)
+
+
+def _date(value: str):
+    from datetime import datetime, timezone
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def cmd_import(args) -> int:
+    from feedtool.importer import import_feed
+
+    progress = _progress_line() if sys.stderr.isatty() and not args.quiet else None
+    report = import_feed(args.source, Path(args.show_dir), media=args.media, since=args.since, dry_run=args.dry_run,
+                         timeout=args.timeout, jobs=args.jobs, progress=progress)
+    if progress:
+        print("\r\x1b[K", end="", file=sys.stderr)
+    for line in report.lost:
+        print(f"warning: {line}", file=sys.stderr)
+    if args.quiet:
+        return ExitStatus.OK
+    verb = "would write" if report.dry_run else "wrote"
+    if args.dry_run:
+        for name in report.written:
+            print(f"{verb} {Path(args.show_dir) / name}")
+    parts = [f"{_count(report.items, 'item')} in {_count(report.pages, 'page')}",
+             f"{verb} {_count(len(report.written), 'episode file')}"]
+    if report.show_written:
+        parts.append(f"{verb} {Path(args.show_dir) / 'show.toml'}")
+    if report.skipped:
+        parts.append(f"{report.skipped} imported before")
+    if report.older:
+        parts.append(f"{report.older} before --since")
+    if report.lost:
+        parts.append(f"{_count(len(report.lost), 'thing')} not carried over as it was (listed above)")
+    print(f"imported {args.source}: " + "; ".join(parts))
+    return ExitStatus.OK
 
 
 class _StderrHandler(logging.Handler):

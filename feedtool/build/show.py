@@ -190,7 +190,7 @@ def _remote_enclosure(url: str, fields: dict, audio: AudioInfo | None, where: st
             findings.append(_measured_mismatch(where, "length", f"{length} bytes", f"{audio.size_bytes} bytes"))
         if duration is not None and abs(duration - audio.duration) >= 1:
             findings.append(
-                _measured_mismatch(where, "duration", f"{duration:g} s", f"{audio.duration:.0f} s ({audio.duration:g})")
+                _measured_mismatch(where, "duration", f"{duration:g} s", f"{audio.duration:g} s")
             )
         mime = audio.mime_type
         length, duration = length or audio.size_bytes, duration or audio.duration
