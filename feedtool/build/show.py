@@ -25,6 +25,7 @@ from feedtool.model import (
 from feedtool.read.config import Config
 from feedtool.read.episodes import EpisodeSource
 from feedtool.render.notes import render_markdown, truncate_html
+from feedtool.timecode import whole_seconds
 from feedtool.urls import path_suffix, split_url
 
 
@@ -188,7 +189,7 @@ def _remote_enclosure(url: str, fields: dict, audio: AudioInfo | None, where: st
     if audio is not None:
         if length is not None and length != audio.size_bytes:
             findings.append(_measured_mismatch(where, "length", f"{length} bytes", f"{audio.size_bytes} bytes"))
-        if duration is not None and abs(duration - audio.duration) >= 1:
+        if duration is not None and whole_seconds(duration) != whole_seconds(audio.duration):  # as the feed says it
             findings.append(
                 _measured_mismatch(where, "duration", f"{duration:g} s", f"{audio.duration:g} s")
             )
