@@ -149,7 +149,7 @@ def read_body(response: requests.Response, limit: int, deadline: float) -> tuple
     chunks, size, cut = [], 0, None
     raw = response.raw
     try:
-        while size <= limit:
+        while cut is None:
             if time.monotonic() > deadline:
                 cut = "slower than the time allowed"
                 break
@@ -157,17 +157,17 @@ def read_body(response: requests.Response, limit: int, deadline: float) -> tuple
             if not data:
                 break
             while data:  # decompressed a bounded piece at a time: never more than limit + 1 bytes in all
-                piece = decoder.decompress(data, limit + 1 - size) if decoder else data
+                piece = decoder.decompress(data, min(limit + 1 - size, 1 << 20)) if decoder else data
                 data = decoder.unconsumed_tail if decoder else b""
+                if size + len(piece) > limit:  # one byte more than allowed is enough to know
+                    chunks.append(piece[: limit - size])
+                    cut = f"larger than {limit:,} bytes"
+                    break
                 chunks.append(piece)
                 size += len(piece)
-                if size > limit:
-                    break
     except Exception as e:  # noqa: BLE001 - requests', urllib3's (ReadTimeoutError…), zlib's, the socket's
         cut = f"broken off ({_reason(e)})"  # what arrived is what there is
-    if size > limit:
-        cut = f"larger than {limit:,} bytes"
-    return b"".join(chunks)[:limit], cut
+    return b"".join(chunks), cut
 
 
 def _decoder(encoding: str):
