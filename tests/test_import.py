@@ -329,3 +329,25 @@ def test_import_from_a_file_and_help(tmp_path, capsys):
     show = tmp_path / "show"
     assert run_cli("import", feed, show) == 0
     assert re.search(r"imported .*feed.xml: 3 items in 1 page; wrote 2 episode files", capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("html, markdown", [
+    ("<p>Hello <strong>world</strong>.</p>\n<p>See <a href=\"https://uacrisis.org/en\">UCMC</a>.</p>",
+     "Hello **world**.\n\nSee [UCMC](https://uacrisis.org/en)."),
+    ("<ul>\n<li>one</li>\n<li>two</li>\n</ul>", "- one\n- two"),
+    ("<p>He said \"no\".</p>", None),  # the renderer would curl the quotes: kept as HTML
+    ("<p>a</p>\n\n\n<p>b</p> <p>c</p>", None),  # blank lines and a space between blocks: only HTML keeps them
+    ("<p>Chapters:<br>00:00 Intro<br>00:03 The guide</p>", None),
+    ("plain text, no tags", None),  # Markdown would wrap it in <p>: the text stays as it was
+])
+def test_notes_are_markdown_only_where_the_build_renders_them_back_exactly(html, markdown):
+    from feedtool.importer.files import notes_markdown
+    from feedtool.render.notes import render_markdown
+    written, removed = notes_markdown(html)
+    assert removed == []
+    if markdown is not None:
+        assert written == markdown
+    else:
+        assert written.startswith("<div>\n") and written.endswith("\n</div>")
+        assert "\n\n" not in written  # a blank line would end the HTML block early
+    assert render_markdown(written) == sanitize(html)
