@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
-import logging
 import os
 import platform
 import random
@@ -34,12 +32,13 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
-from werkzeug.serving import make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 ROOT = Path(__file__).resolve().parent.parent
-logging.getLogger("werkzeug").setLevel(logging.ERROR)  # werkzeug logs every request otherwise
+sys.path.insert(0, str(ROOT / "tests"))
+from servers import serve_app  # noqa: E402 - the tests' loopback server (it also quiets werkzeug's request log)
+
 TINY_MP3 = ROOT / "tests" / "data" / "tiny.mp3"
 WORDS = ("legion volunteers front battalion ukraine freedom support civilians ministry reported countries "
          "defense territorial history tradition brigade regiment exile recommendations").split()
@@ -75,19 +74,6 @@ def make_app(feed_path: Path, counter: Counter):
         return response(environ, start_response)
 
     return app
-
-
-@contextlib.contextmanager
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.request_queue_size = 64
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def notes_html(rng: random.Random) -> str:
@@ -176,7 +162,7 @@ def main() -> None:
     feed = folder / "feed.xml"
     print(f"{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores; {folder}")
     try:
-        with serve(make_app(feed, counter)) as base:
+        with serve_app(make_app(feed, counter)) as base:
             write_feed(feed, args.n, base)
             size = feed.stat().st_size
             best = None

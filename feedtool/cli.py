@@ -219,14 +219,14 @@ def cmd_publish(args) -> int:
     return ExitStatus.OK
 
 
-def _progress_line():
+def _progress_line(verb: str = "uploading"):
     shown: dict[str, int] = {}
 
     def show(path: str, done: int, total: int) -> None:
         percent = done * 100 // total if total else 100
         if shown.get(path) != percent:
             shown[path] = percent
-            print(f"\r\x1b[Kuploading {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
+            print(f"\r\x1b[K{verb} {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
 
     return show
 
@@ -314,7 +314,7 @@ def _date(value: str):
 def cmd_import(args) -> int:
     from feedtool.importer import import_feed
 
-    progress = _progress_line() if sys.stderr.isatty() and not args.quiet else None
+    progress = _progress_line("downloading") if sys.stderr.isatty() and not args.quiet else None
     report = import_feed(args.source, Path(args.show_dir), media=args.media, since=args.since, dry_run=args.dry_run,
                          timeout=args.timeout, jobs=args.jobs, progress=progress)
     if progress:

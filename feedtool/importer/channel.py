@@ -3,15 +3,17 @@ feed_url (so its podcast:guid, and the steps of a later move, follow from it), a
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+import nh3
 import tomlkit
 
 from feedtool.check.apple import APPLE_CATEGORIES
-from feedtool.check.xml import ATOM_NS, child, children, tag_name, text
+from feedtool.check.xml import ATOM_NS, child, children, text
 from feedtool.facts import is_url, podcast_guid
-from feedtool.importer.items import boolean
+from feedtool.importer.items import boolean, not_carried, people
 
 # Channel elements the build writes again from the show's config or its episodes: nothing to keep.
 _REGENERATED = {"generator", "lastBuildDate", "pubDate", "docs", "itunes:subtitle", "item", "ttl"}
@@ -41,7 +43,7 @@ def read_channel(channel, source_url: str | None) -> ShowDraft:
 
     show["title"] = value("title") or ""
     description, summary = value("description"), value("itunes:summary")
-    show["description"] = description or summary or ""
+    show["description"] = _plain(description or summary or "", draft)
     if description and summary and summary != description:
         draft.lost.append("itunes:summary differs from description: description is kept")
     show["author"] = value("itunes:author") or ""
@@ -103,11 +105,7 @@ def read_channel(channel, source_url: str | None) -> ShowDraft:
         draft.funding.append({"text": (text(funding) or "").strip() or "Support the show",
                               "url": (funding.get("url") or "").strip()})
     used.add("podcast:person")
-    for person in children(channel, "podcast:person"):
-        name = (text(person) or "").strip()
-        if name:
-            draft.people.append({"name": name, **{k: person.get(k).strip() for k in ("role", "group", "href", "img")
-                                                  if person.get(k)}})
+    draft.people = people(channel)
     _feed_links(channel, source_url, draft, used)
     guid = value("podcast:guid")
     if guid:
@@ -117,11 +115,18 @@ def read_channel(channel, source_url: str | None) -> ShowDraft:
     new_feed_url = value("itunes:new-feed-url")
     if new_feed_url and new_feed_url != draft.feed_url:
         draft.lost.append(f"itunes:new-feed-url {new_feed_url}: the feed had moved there (import from that URL)")
-    used.update(_REGENERATED)
-    others = sorted({tag_name(e) for e in channel if isinstance(e.tag, str)} - used)
-    if others:
-        draft.lost.append("not carried over: " + ", ".join(others))
+    draft.lost += not_carried(channel, used | _REGENERATED)
     return draft
+
+
+def _plain(text: str, draft: ShowDraft) -> str:
+    """The show's description is text (show.toml): HTML tags in it are removed, and that is said."""
+    if "<" not in text:
+        return text
+    plain = html.unescape(nh3.clean(text, tags=set())).strip()
+    if plain != text:
+        draft.lost.append("description: HTML tags removed (show.toml's description is text)")
+    return plain
 
 
 def _feed_links(channel, source_url: str | None, draft: ShowDraft, used: set[str]) -> None:

@@ -16,7 +16,7 @@ from feedtool.timecode import parse_timecode
 from feedtool.urls import path_suffix, split_url
 
 # Elements an item may carry that are not episode content: the build writes its own (or none), so nothing is lost.
-_REGENERATED = {"itunes:subtitle", "itunes:summary", "itunes:title", "podcast:season", "podcast:episode"}
+_REGENERATED = {"itunes:subtitle", "itunes:summary", "podcast:season", "podcast:episode"}
 TRUE, FALSE = ("yes", "true", "explicit"), ("no", "false", "clean")
 
 
@@ -73,6 +73,9 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
 
     title = value("title") or ""
     draft = Draft(position, None, title, None)
+    itunes_title = value("itunes:title")
+    if itunes_title and itunes_title != title:
+        draft.lost.append(f"itunes:title '{itunes_title}' differs from title: the title is kept")
     fields = draft.fields
     if title:
         fields["title"] = title
@@ -139,11 +142,28 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
     author = value("itunes:author")
     if author and author != channel_author:
         draft.lost.append(f"itunes:author '{author}' (episodes share the show's author)")
-    used.update(_REGENERATED)
-    others = sorted({tag_name(e) for e in item if isinstance(e.tag, str)} - used)
-    if others:
-        draft.lost.append("not carried over: " + ", ".join(others))
+    draft.lost += not_carried(item, used | _REGENERATED)
     return draft
+
+
+def not_carried(parent, used: set[str]) -> list[str]:
+    """The one line naming the child elements nothing read (none when every element was read)."""
+    others = sorted({tag_name(e) for e in parent if isinstance(e.tag, str)} - used)
+    return ["not carried over: " + ", ".join(others)] if others else []
+
+
+def attributes(element, names) -> dict[str, str]:
+    return {name: element.get(name).strip() for name in names if element.get(name)}
+
+
+def people(parent) -> list[dict]:
+    """podcast:person elements as front matter / show.toml people: name, and role, group, href, img if given."""
+    found = []
+    for person in children(parent, "podcast:person"):
+        name = (text(person) or "").strip()
+        if name:
+            found.append({"name": name, **attributes(person, ("role", "group", "href", "img"))})
+    return found
 
 
 def clock_text(seconds: float) -> str:
@@ -188,18 +208,9 @@ def _enclosure(item, draft: Draft, base_url: str, used: set[str]) -> None:
 
 def _people(item, draft: Draft, used: set[str]) -> None:
     used.add("podcast:person")
-    people = []
-    for person in children(item, "podcast:person"):
-        name = (text(person) or "").strip()
-        if not name:
-            continue
-        entry = {"name": name}
-        for key in ("role", "group", "href", "img"):
-            if person.get(key):
-                entry[key] = person.get(key).strip()
-        people.append(entry)
-    if people:
-        draft.fields["people"] = people
+    found = people(item)
+    if found:
+        draft.fields["people"] = found
 
 
 def _chapters(item, draft: Draft, base_url: str, used: set[str]) -> None:
@@ -235,11 +246,7 @@ def _transcripts(item, draft: Draft, base_url: str, used: set[str]) -> None:
         if not url or not kind:
             draft.lost.append("a podcast:transcript without url or type")
             continue
-        entry = {"url": urljoin(base_url, url), "type": kind}
-        for key in ("language", "rel"):
-            if element.get(key):
-                entry[key] = element.get(key).strip()
-        found.append(entry)
+        found.append({"url": urljoin(base_url, url), "type": kind, **attributes(element, ("language", "rel"))})
     if found:
         draft.fields["transcripts"] = found
 

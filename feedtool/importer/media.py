@@ -19,6 +19,7 @@ from feedtool.check.server import Client
 from feedtool.errors import FeedtoolError
 from feedtool.facts import MIME_TYPES
 from feedtool.importer.items import Draft
+from feedtool.importer.pages import open_get
 from feedtool.urls import path_suffix
 
 CHUNK = 1 << 20
@@ -87,13 +88,8 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
     headers = {"Accept-Encoding": "identity"}
     if have and validator.exists():
         headers.update({"Range": f"bytes={have}-", "If-Range": validator.read_text().strip()})
-    fetched = client.open("GET", url, headers=headers)
-    if fetched.response is None:
-        raise FeedtoolError(f"{url}: {fetched.problem}")
-    response = fetched.response
+    _, response = open_get(client, url, headers, "audio")
     try:
-        if response.status_code >= 400:
-            raise FeedtoolError(f"{url}: the server answers {response.status_code}")
         resumed = response.status_code == 206 and response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
         if not resumed:
             have = 0

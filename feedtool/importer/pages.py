@@ -60,14 +60,22 @@ def _next_page(channel, url: str) -> str | None:
     return None
 
 
-def _fetch(client: Client, url: str, timeout: float, limit: int) -> tuple[str, bytes]:
-    fetched = client.open("GET", url, headers={"Accept": "application/rss+xml, application/xml;q=0.9, */*;q=0.5"})
+def open_get(client: Client, url: str, headers: dict, what: str) -> tuple[str, object]:
+    """GET url, redirects followed: (final URL, the open response, to be read and closed by the caller).
+    Raises FeedtoolError when there is no answer or the answer is an HTTP error."""
+    fetched = client.open("GET", url, headers=headers)
     if fetched.response is None:
-        raise FeedtoolError(f"{url}: cannot read the feed: {fetched.problem} (check the URL; is the server up?)")
-    response = fetched.response
+        raise FeedtoolError(f"{url}: cannot read the {what}: {fetched.problem} (check the URL; is the server up?)")
+    if fetched.response.status_code >= 400:
+        fetched.response.close()
+        raise FeedtoolError(f"{url}: the server answers {fetched.response.status_code} (check the {what}'s URL)")
+    return fetched.url, fetched.response
+
+
+def _fetch(client: Client, url: str, timeout: float, limit: int) -> tuple[str, bytes]:
+    final, response = open_get(client, url, {"Accept": "application/rss+xml, application/xml;q=0.9, */*;q=0.5"},
+                               "feed")
     try:
-        if response.status_code >= 400:
-            raise FeedtoolError(f"{url}: the server answers {response.status_code} (check the feed's URL)")
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FeedtoolError(_too_large(url, limit, f"it says {int(declared):,} bytes"))
@@ -81,7 +89,7 @@ def _fetch(client: Client, url: str, timeout: float, limit: int) -> tuple[str, b
             f"{url}: the feed was not read whole: {cut} within {timeout * 3:g} s "
             "(try again; a slow server: raise --timeout)"
         )
-    return fetched.url, data
+    return final, data
 
 
 def _too_large(url: str, limit: int, why: str) -> str:
