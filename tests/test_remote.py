@@ -51,8 +51,8 @@ class Server:
     """Serves a folder; ranges=False answers every GET with 200 and the whole file. Records each request as
     (method, path, Range, If-None-Match) and the bytes each streamed body handed out."""
 
-    def __init__(self, root: Path, ranges: bool = True):
-        self.root, self.ranges = root, ranges
+    def __init__(self, root: Path, ranges: bool = True, conditional: bool = True):
+        self.root, self.ranges, self.conditional = root, ranges, conditional
         self.requests: list[tuple[str, str, str | None, str | None]] = []
         self.sent = 0
 
@@ -64,6 +64,8 @@ class Server:
         if not path.is_file():
             return Response("not found", 404)(environ, start_response)
         if self.ranges:
+            if not self.conditional and not request.headers.get("Range"):  # 200 to If-None-Match, ETag sent
+                return send_file(path, environ, conditional=False, etag=True, max_age=None)(environ, start_response)
             return send_file(path, environ, conditional=True, max_age=None)(environ, start_response)
         data = path.read_bytes()
 
@@ -77,8 +79,8 @@ class Server:
         return response(environ, start_response)
 
 
-def served(root: Path, ranges: bool = True):
-    app = Server(root, ranges)
+def served(root: Path, ranges: bool = True, conditional: bool = True):
+    app = Server(root, ranges, conditional)
     return app, serve_app(app)
 
 
@@ -112,6 +114,17 @@ def test_request_counts_cold_then_warm_then_offline(media, tmp_path):
         app.requests.clear()
         offline, _ = measure(base + "plain.mp3", "x", cache, offline=True)
         assert app.requests == [] and offline == again
+
+
+def test_a_server_that_ignores_conditional_requests_is_asked_once_too(media, tmp_path):
+    app, server = served(media, conditional=False)
+    cache = MeasureCache(tmp_path / "m.sqlite")
+    with server as base:
+        first, _ = measure(base + "vbr.mp3", "x", cache)
+        app.requests.clear()
+        again, _ = measure(base + "vbr.mp3", "x", cache)
+    assert again == first
+    assert [(m, bool(etag)) for m, _, _, etag in app.requests] == [("HEAD", True)]  # 200, the same ETag: kept
 
 
 def test_moov_at_the_end_is_fetched_with_a_suffix_range(media, tmp_path):

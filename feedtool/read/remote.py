@@ -68,7 +68,9 @@ def measure_url(url: str, where: str, show_root: Path, *, offline: bool = False,
     try:
         return measure(url, where, MeasureCache(show_root / ".feedtool" / CACHE_NAME), offline=offline)
     except AudioError as e:
-        found = list(e.findings) or [error("audio/remote", where, str(e).removeprefix(f"{where}: "))]
+        text = str(e).removeprefix(f"{where}: ")
+        message, _, hint = text[:-1].rpartition(" (") if text.endswith(")") else (text, "", "")
+        found = list(e.findings) or [error("audio/remote", where, message or text, hint)]
         if not typed:
             return None, found
         return None, [
@@ -102,8 +104,8 @@ def measure(url: str, where: str, cache: MeasureCache, *, offline: bool = False)
     elif head.status_code >= 400:
         raise AudioError(f"{where}: the server answers {head.status_code} (check the URL; the file must be public)")
     headers = head.headers if head is not None else {}
-    if kept is not None and not conditional and headers.get("Content-Length") == str(kept.info.size_bytes):
-        return kept.info, []  # a server without validators: the same length is taken as the same file
+    if kept is not None and _unchanged(kept, headers):
+        return kept.info, []
     kind = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if kind.startswith("text/"):
         raise AudioError(f"{where}: the server answers with {kind}, not audio (check the URL)")
@@ -126,6 +128,14 @@ def measure(url: str, where: str, cache: MeasureCache, *, offline: bool = False)
         headers = headers or f.validators
     cache.put(url, Measured(headers.get("ETag"), headers.get("Last-Modified"), info))
     return info, findings
+
+
+def _unchanged(kept: Measured, headers) -> bool:
+    """A 200 to a conditional HEAD that still names the same file: a server that ignores If-None-Match but
+    sends the same ETag (or Last-Modified); or one without validators that sends the same length."""
+    if kept.etag or kept.last_modified:
+        return (kept.etag or None, kept.last_modified or None) == (headers.get("ETag"), headers.get("Last-Modified"))
+    return headers.get("Content-Length") == str(kept.info.size_bytes)
 
 
 def _suffix(url: str, final_url: str, kind: str, where: str) -> str:
