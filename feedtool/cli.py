@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     _common(build, "out", "base-url", "now")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
+    build.add_argument(
+        "--offline",
+        action="store_true",
+        help="no network: audio given as a URL keeps its last measurement (an error for one never measured)",
+    )
     build.set_defaults(handler=cmd_build)
 
     tag = commands.add_parser(
@@ -85,13 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     _publish_parser(commands)
     _add_check(commands)
     _add_new(commands)
+    _add_import(commands)
     return parser
 
 
 def _load_config(args):
     from feedtool.read.config import load_config
 
-    overrides = {"feed.base_url": getattr(args, "base_url", None)}
+    overrides = {
+        "feed.base_url": getattr(args, "base_url", None),
+        "build.offline": getattr(args, "offline", None) or None,  # the flag can only turn it on
+    }
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
 
 
@@ -266,14 +275,14 @@ def cmd_publish(args) -> int:
     return ExitStatus.OK
 
 
-def _progress_line():
+def _progress_line(verb: str = "uploading"):
     shown: dict[str, int] = {}
 
     def show(path: str, done: int, total: int) -> None:
         percent = done * 100 // total if total else 100
         if shown.get(path) != percent:
             shown[path] = percent
-            print(f"\r\x1b[Kuploading {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
+            print(f"\r\x1b[K{verb} {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
 
     return show
 
@@ -340,6 +349,7 @@ def _add_new(commands) -> None:
         "(or moved) into media/ under the same name. The first build records the GUID.",
     )
     _show_argument(new)
+    _common(new)
     new.add_argument("title", metavar="TITLE", help="the episode's title")
     new.add_argument("--audio", metavar="FILE", help="the recording: copied into media/ as <number>-<slug>.<ext>")
     new.add_argument("--move", action="store_true", help="move the --audio file instead of copying it")
@@ -362,6 +372,71 @@ def cmd_new(args) -> int:
         number=args.number,
     )
     print(display_path(created.path))
+    return ExitStatus.OK
+
+
+# --- feedtool import ------------------------------------------------------------------------------------------
+
+
+def _add_import(commands) -> None:
+    command = commands.add_parser(
+        "import",
+        help="turn an existing podcast feed into a show folder, keeping every GUID, URL and date",
+        description="Read a feed (a URL or a file, every page of it) and write show.toml and one episode file "
+        "per item into SHOW_DIR. GUIDs, isPermaLink, enclosure URLs and lengths and dates are kept exactly; "
+        "what cannot be carried over is listed item by item. Run again to add new items only.",
+    )
+    _common(command)
+    command.add_argument("source", metavar="FEED_URL|FEED_FILE", help="the feed to import")
+    command.add_argument("show_dir", nargs="?", default=DEFAULT_SHOW, metavar="SHOW_DIR",
+                         help=f"the show folder to write (default: {DEFAULT_SHOW})")
+    command.add_argument("--media", choices=("keep", "download"), default="keep",
+                         help="keep: audio stays at its URL (default); download: fetch it into SHOW_DIR/media/")
+    command.add_argument("--since", type=_date, metavar="DATE", help="import only items published on or after DATE")
+    command.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
+    command.add_argument("--jobs", type=_positive, default=4, metavar="N", help="downloads at once (default: 4)")
+    command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                         help="give up on a request after this long (default: 10; a whole feed: 3 times that)")
+    command.set_defaults(handler=cmd_import)
+
+
+def _date(value: str):
+    from datetime import datetime, timezone
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date (use YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def cmd_import(args) -> int:
+    from feedtool.importer import import_feed
+
+    progress = _progress_line("downloading") if sys.stderr.isatty() and not args.quiet else None
+    report = import_feed(args.source, Path(args.show_dir), media=args.media, since=args.since, dry_run=args.dry_run,
+                         timeout=args.timeout, jobs=args.jobs, progress=progress)
+    if progress:
+        print("\r\x1b[K", end="", file=sys.stderr)
+    for line in report.lost:
+        print(f"warning: {line}", file=sys.stderr)
+    if args.quiet:
+        return ExitStatus.OK
+    verb = "would write" if report.dry_run else "wrote"
+    if args.dry_run:
+        for name in report.written:
+            print(f"{verb} {Path(args.show_dir) / name}")
+    parts = [f"{_count(report.items, 'item')} in {_count(report.pages, 'page')}",
+             f"{verb} {_count(len(report.written), 'episode file')}"]
+    if report.show_written:
+        parts.append(f"{verb} {Path(args.show_dir) / 'show.toml'}")
+    if report.skipped:
+        parts.append(f"{report.skipped} imported before")
+    if report.older:
+        parts.append(f"{report.older} before --since")
+    if report.lost:
+        parts.append(f"{_count(len(report.lost), 'thing')} not carried over as it was (listed above)")
+    print(f"imported {args.source}: " + "; ".join(parts))
     return ExitStatus.OK
 
 

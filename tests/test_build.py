@@ -333,18 +333,21 @@ def test_version_and_help(capsys):
     assert run_cli() == 2
 
 
-def test_audio_hosted_elsewhere_needs_length_and_duration(tmp_path, capsys):
+def test_audio_hosted_elsewhere_is_measured_or_needs_length_and_duration(tmp_path, capsys):
+    """A URL nothing answers at (a closed port on loopback): an error, unless length and duration are typed,
+    which are then used unchecked with a warning. Measuring a URL that answers: tests/test_remote.py."""
     show = tmp_path / "show"
     write_config(show)
-    url = "https://cdn.elsewhere-host.net/ep1.mp3"
+    url = "http://127.0.0.1:9/ep1.mp3"
     make_episode(show, audio=url, make_audio=False)
     out = tmp_path / "public"
     assert build(show, out) == 1
     err = capsys.readouterr().err
-    assert "0001-first.md: length: missing for audio given as a URL" in err
-    assert "0001-first.md: duration: missing for audio given as a URL" in err
+    assert f"0001-first.md: audio '{url}': cannot reach the server" in err
     make_episode(show, audio=url, make_audio=False, length="123456", duration="01:02:03")
     assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "the typed length and duration are used unchecked" in err
     _, pp = parse_both(out / "feed.xml")
     assert pp["episodes"][0]["enclosures"] == [{"url": url, "file_size": 123456, "mime_type": "audio/mpeg"}]
     assert pp["episodes"][0]["total_time"] == 3723

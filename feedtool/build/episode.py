@@ -56,7 +56,7 @@ def build_episode(
     where = source.where
     if source.fields.get("draft"):
         raise FeedtoolError(findings=draft_findings(source))
-    deps, absent = [str(path)], ()
+    deps, absent, remote_findings = [str(path)], (), []
     problems = [f for f in source.findings if f.is_error]
     audio, transcripts = None, []
     value = source.fields.get("audio")
@@ -71,6 +71,15 @@ def build_episode(
             transcripts, absent = _transcripts_beside(audio.path, listings)
             deps.extend(map(str, transcripts))
             problems.extend(f for t in transcripts for f in check_transcript(t))  # cached with the episode
+    elif value:  # audio given as a URL: measured over HTTP, or as measured before (read/remote.py)
+        from feedtool.read.remote import measure_url  # requests and mutagen: only for a show that needs them
+
+        deps.append(value)  # not a file: the build cache never reuses the episode, so each build asks once
+        typed = "length" in source.fields and "duration" in source.fields
+        audio, remote_findings = measure_url(
+            value, f"{where}: audio '{value}'", config.root, offline=config.build.offline, typed=typed
+        )
+        problems.extend(f for f in remote_findings if f.is_error)
     alternates = []
     for spec in source.fields.get("alternates", ()):
         try:
@@ -132,7 +141,7 @@ def build_episode(
         ref=ref,
         item=item,
         outputs=outputs,
-        findings=tuple(source.findings) + tuple(findings),
+        findings=tuple(source.findings) + tuple(remote_findings) + tuple(findings),
         deps=tuple(signature(p) for p in deps),
         absent=absent,
         episode=episode if keep_episode else None,

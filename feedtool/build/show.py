@@ -26,6 +26,7 @@ from feedtool.model import (
 from feedtool.read.config import Config
 from feedtool.read.episodes import EpisodeSource
 from feedtool.render.notes import plain_text, render_markdown, truncate_html
+from feedtool.timecode import whole_seconds
 from feedtool.urls import path_suffix, split_url
 
 EPISODE_GUID_NAMESPACE = uuid.UUID("0d3b2f4e-9a53-5b7c-8f0e-6c1f2a9d4e77")  # feedtool's own, for new_episode_guid
@@ -117,6 +118,7 @@ def make_episode(
         slug=source.path.stem,
         guid=fields.get("guid") or new_episode_guid(config, source.path),
         guid_is_new="guid" not in fields,
+        guid_permalink=fields.get("guid_permalink", False),
         title=title,
         pub_date=pub_date,
         enclosure=enclosure,
@@ -135,7 +137,11 @@ def make_episode(
         chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
-        transcripts=tuple(transcript(config, path) for path in transcripts),
+        transcripts=tuple(transcript(config, path) for path in transcripts)
+        + tuple(
+            Transcript(url=t["url"], mime_type=t["type"], language=t["language"] or config.show.language, rel=t["rel"])
+            for t in fields.get("transcripts", ())
+        ),
         # not strict: when an alternate failed to probe, its error is already reported and the build stops
         alternates=tuple(
             _alternate(config, spec, info)
@@ -174,30 +180,7 @@ def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str
     if value is None or (audio is None and not is_url(value)):
         return None, 0.0
     if is_url(value):
-        for name in ("length", "duration"):
-            if name not in fields:
-                findings.append(
-                    error(
-                        "episode/missing",
-                        f"{where}: {name}",
-                        "missing for audio given as a URL",
-                        f"add {name}: … (or put the audio file in the show folder)",
-                    )
-                )
-        suffix = path_suffix(split_url(value).path).lower()
-        mime = MIME_TYPES.get(suffix)
-        if mime is None:
-            findings.append(
-                error(
-                    "episode/audio-type",
-                    f"{where}: audio",
-                    f"'{suffix}' is not a known audio type",
-                    "use an .mp3, .m4a, .opus, .ogg or .flac URL",
-                )
-            )
-        return Enclosure(url=value, size_bytes=fields.get("length", 0), mime_type=mime or ""), fields.get(
-            "duration", 0.0
-        )
+        return _remote_enclosure(value, fields, audio, where, findings)
     for name in ("length", "duration"):
         if name in fields:
             findings.append(
@@ -208,9 +191,47 @@ def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str
                     f"remove {name}: from the front matter",
                 )
             )
-    return Enclosure(
-        url=public_url(config, audio.path), size_bytes=audio.size_bytes, mime_type=audio.mime_type, path=audio.path
-    ), audio.duration
+    url = fields.get("enclosure_url") or public_url(config, audio.path)
+    return Enclosure(url=url, size_bytes=audio.size_bytes, mime_type=audio.mime_type, path=audio.path), audio.duration
+
+
+def _remote_enclosure(url: str, fields: dict, audio: AudioInfo | None, where: str, findings: list[Finding]):
+    """Audio given as a URL: measured over HTTP (audio), unless that failed and the front matter gives both
+    length and duration. Typed values win; one that differs from the measurement is a warning naming both."""
+    length, duration = fields.get("length"), fields.get("duration")
+    if audio is not None:
+        if length is not None and length != audio.size_bytes:
+            findings.append(_measured_mismatch(where, "length", f"{length} bytes", f"{audio.size_bytes} bytes"))
+        if duration is not None and whole_seconds(duration) != whole_seconds(audio.duration):  # as the feed says it
+            findings.append(
+                _measured_mismatch(where, "duration", f"{duration:g} s", f"{audio.duration:g} s")
+            )
+        mime = audio.mime_type
+        length, duration = length or audio.size_bytes, duration or audio.duration
+    else:
+        if length is None or duration is None:  # the measurement's error says why; nothing to build from
+            return None, 0.0
+        suffix = path_suffix(split_url(url).path).lower()
+        mime = MIME_TYPES.get(suffix)
+        if mime is None:
+            findings.append(
+                error(
+                    "episode/audio-type",
+                    f"{where}: audio",
+                    f"'{suffix}' is not a known audio type",
+                    "use an .mp3, .m4a, .opus, .ogg or .flac URL",
+                )
+            )
+    return Enclosure(url=fields.get("enclosure_url") or url, size_bytes=length, mime_type=mime or ""), duration
+
+
+def _measured_mismatch(where: str, name: str, typed: str, measured: str) -> Finding:
+    return warning(
+        "episode/measured-mismatch",
+        f"{where}: {name}",
+        f"the front matter says {typed}, the file on the server measures {measured}",
+        f"the front matter wins; correct {name}: or remove it to use the measurement",
+    )
 
 
 def _local_url(config: Config, value: str, where: str, findings: list[Finding]) -> str | None:

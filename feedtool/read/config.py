@@ -114,6 +114,7 @@ class BuildConfig:
         "output folder; written here, relative to this file's folder (the default `public`: to the current folder)",
         "public",
     )
+    offline: bool = doc("measure audio given as a URL from the last measurement only, with no request", False)
 
 
 @dataclass(frozen=True)
@@ -244,8 +245,11 @@ def load_config(path: Path, **overrides) -> Config:
             )
         )
         tables["show"] = dataclasses.replace(tables["show"], credits="")
-    # What shapes rendered items; show.guid is left out because build itself writes it into the file.
-    shaping = {k: ({n: v for n, v in t.items() if n != "guid"} if k == "show" else t) for k, t in data.items()}
+    # What shapes rendered items; show.guid is left out because build itself writes it into the file, and
+    # build.offline because it changes only where a remote file's measurement comes from.
+    left_out = {"show": "guid", "build": "offline"}
+    shaping = {k: {n: v for n, v in t.items() if n != left_out.get(k)} if isinstance(t, dict) else t
+               for k, t in data.items()}
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
     return Config(
         path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables

@@ -440,6 +440,25 @@ def _alternates(value, config=None) -> tuple[dict, ...]:
     return tuple(items)
 
 
+def _transcripts(value, config=None) -> tuple[dict, ...]:
+    items = []
+    for i, item in enumerate(_table_list(value, "transcripts"), start=1):
+        unknown = set(item) - {"url", "type", "language", "rel"}
+        if unknown:
+            raise ValueError(f"transcript {i}: unknown key '{sorted(unknown)[0]}' (use url, type, language, rel)")
+        if "url" not in item or "type" not in item:
+            raise ValueError(f"transcript {i}: needs url and type (e.g. type: text/vtt)")
+        items.append(
+            {
+                "url": _url(item["url"]),
+                "type": _text(item["type"]),
+                "language": _text(item["language"]) if item.get("language") else None,
+                "rel": _text(item["rel"]) if item.get("rel") else None,
+            }
+        )
+    return tuple(items)
+
+
 def _length(value, config=None) -> int:
     return _positive_int(value)
 
@@ -458,6 +477,8 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "length": _length,  # only for audio given as a URL
     "duration": _duration,  # only for audio given as a URL
     "guid": _guid,
+    "guid_permalink": _bool,  # the GUID is a web address (isPermaLink="true"); kept from an imported feed
+    "enclosure_url": _url,  # the audio's public URL when it is not the show's own (kept from an imported feed)
     "type": _episode_type,
     "explicit": _bool,
     "image": _url_or_path,
@@ -466,6 +487,7 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "people": _people,
     "keywords": _keywords,
     "alternates": _alternates,
+    "transcripts": _transcripts,  # transcripts published elsewhere, by URL
     "block": _bool,
     "draft": _bool,
     # Podcasting 2.0 (read/tag_values.py converts them, for show.toml too)

@@ -51,7 +51,7 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
             entry.link(href=episode.link)
         entry.description(etree.CDATA(episode.description_html or episode.title))  # as content:encoded
         entry.content(episode.notes_html or episode.title, type="CDATA")
-        entry.guid(episode.guid, permalink=False)
+        entry.guid(episode.guid, permalink=episode.guid_permalink)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
         entry.pubDate(episode.pub_date)
         item = entry.rss_entry()
