@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where one episode's build time goes: each stage of pipeline.build_episode timed, in one process.
+"""Where one episode's build time goes: each stage of build/episode.py build_episode timed, in one process.
 
     python3 benchmarks/build_bench.py -n 1000 --workdir /tmp/bench   # generates /tmp/bench/show-1000
     python3 benchmarks/stages.py /tmp/bench/show-1000
@@ -18,24 +18,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedtool.build import pipeline
+from feedtool.build import episode  # noqa: E402
 from feedtool.build import show as build  # noqa: E402
 from feedtool.read import probe  # noqa: E402
 from feedtool.read.config import load_config  # noqa: E402
 from feedtool.render.notes import render_footer  # noqa: E402
 
 STAGES = [  # (module, function, label)
-    (pipeline, "read_episode", "front matter (file, YAML, typed fields)"),
+    (episode, "read_episode", "front matter (file, YAML, typed fields)"),
     (probe, "_load_mp3", "audio: ID3 tag + MPEG stream info"),
     (probe, "read_id3_frames", "  ID3 tag (id3frames.py)"),
     (probe, "read_stream_info", "  MPEG stream info (mp3stream.py)"),
-    (pipeline, "make_episode", "episode model"),
+    (episode, "make_episode", "episode model"),
     (build, "render_markdown", "  Markdown + sanitiser (cmark-gfm, nh3)"),
-    (pipeline, "render_item_tree", "render the item (feedgen + extensions)"),
-    (pipeline, "item_findings", "check rules over the item"),
-    (pipeline, "render_chapters", "chapters JSON"),
-    (pipeline, "_transcripts_beside", "transcripts beside the audio"),
-    (pipeline, "signature", "stat the inputs for the cache"),
+    (episode, "render_item_tree", "render the item (feedgen + extensions)"),
+    (episode, "item_findings", "check rules over the item"),
+    (episode, "render_chapters", "chapters JSON"),
+    (episode, "_transcripts_beside", "transcripts beside the audio"),
+    (episode, "signature", "stat the inputs for the cache"),
 ]
 
 
@@ -50,13 +50,13 @@ def main() -> int:
     footer = render_footer(config.show.credits, config.show.funding)
     paths = sorted(args.show.glob("*.md"))
     for path in paths[:50]:  # warm up imports and caches
-        pipeline.build_episode(config, footer, path)
+        episode.build_episode(config, footer, path, {})
     best: tuple[float, dict[str, float]] | None = None
     for _ in range(3):
         spent.clear()
         start = time.perf_counter()
         for path in paths:
-            pipeline.build_episode(config, footer, path)
+            episode.build_episode(config, footer, path, {})
         total = time.perf_counter() - start
         if best is None or total < best[0]:
             best = (total, dict(spent))

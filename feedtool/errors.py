@@ -80,10 +80,6 @@ class RenderError(FeedtoolError):
     pass
 
 
-class CheckError(FeedtoolError):
-    pass
-
-
 class PublishError(FeedtoolError):
     exit_status = ExitStatus.PUBLISH_FAILED
 

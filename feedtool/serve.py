@@ -30,7 +30,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
-from feedtool.build.pipeline import Report, run
+from feedtool.build.pipeline import BuildOptions, Report, run
 from feedtool.errors import FeedtoolError, Finding, UsageError
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
 from feedtool.read.config import Config, load_config
@@ -83,7 +83,7 @@ def _lan_address() -> str:
 def build_preview(config_path: Path, base_url: str) -> tuple[Report, Config]:
     """Build the show for base_url into its preview folder; show.toml is left as it is."""
     config = load_config(config_path, **{"feed.base_url": base_url, "feed.feed_url": ""})
-    report, _ = run(config, out_dir=config.root / PREVIEW_FOLDER, record_show_guid=False)
+    report, _ = run(config, BuildOptions(out_dir=config.root / PREVIEW_FOLDER))  # a one-off address: not recorded
     return report, config
 
 

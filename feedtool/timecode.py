@@ -1,6 +1,8 @@
-"""Conversions between float seconds (the model's unit) and the time formats of tags, notes and feeds."""
+"""Conversions between float seconds (the model's unit) and the time formats of tags, notes and feeds, and
+the moments producers write (episode dates, --now)."""
 
 import re
+from datetime import date, datetime, time, tzinfo
 
 TIMECODE = re.compile(r"^(?:(?:(?P<h>\d+):)?(?P<m>\d{1,2}):)?(?P<s>\d{1,2}(?:[.,]\d+)?)$")
 
@@ -57,3 +59,16 @@ def format_clock(seconds: float) -> str:
     """
     total = whole_seconds(seconds)
     return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def parse_moment(text: str, tz: tzinfo) -> datetime:
+    """A moment as producers write it: YYYY-MM-DD (midnight), or ISO 8601 with or without an offset (then `tz`
+    applies). Raises ValueError with the formats to use."""
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), time(0))
+        else:
+            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)

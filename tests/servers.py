@@ -50,6 +50,13 @@ def serve_folder(root: Path, *, ranges: bool = True):
             return Response(path.read_bytes(), mimetype=send_file(path, environ).mimetype)(environ, start_response)
         return send_file(path, environ, conditional=True)(environ, start_response)
 
+    with serve_app(app) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_app(app):
+    """A threaded werkzeug server on a free loopback port running the WSGI app; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import feedparser
 import podcastparser
@@ -18,7 +17,9 @@ from conftest import (
     make_episode,
     make_m4a,
     make_mp3,
+    many_episodes,
     run_cli,
+    shipped_copy,
     write_config,
 )
 
@@ -151,6 +152,49 @@ def test_new_episode_gets_a_guid_written_into_its_file_once(tmp_path):
     assert (out / "feed.xml").read_bytes() == before
 
 
+def test_a_guid_that_cannot_be_recorded_is_the_same_on_every_build(tmp_path, monkeypatch, capsys):
+    """A read-only show folder (a CI cache, a mounted share): the new episode's GUID cannot be written into its
+    file. It must not change from build to build, or every app would download the episode again."""
+    import errno
+
+    from feedtool.build import pin
+
+    show = tmp_path / "show"
+    write_config(show)
+    path = make_episode(show, guid=None)
+    real_write = pin.atomic_write
+
+    def read_only(*args, **kwargs):  # tests run as root, for whom no file is read-only: the OS error is simulated
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pin, "atomic_write", read_only)
+    feeds = []
+    for out in (tmp_path / "a", tmp_path / "b"):
+        assert build(show, out) == 0
+        feeds.append((out / "feed.xml").read_bytes())
+    assert feeds[0] == feeds[1]
+    guid = re.search(rb'<guid isPermaLink="false">([^<]+)</guid>', feeds[0]).group(1).decode()
+    err = capsys.readouterr().err
+    assert (f"warning: {path}: guid: cannot record its new GUID {guid} in the file: Read-only file system "
+            f"(add guid: {guid} to its front matter; until then every build derives the same GUID from the file "
+            "name, so do not rename it)") in err
+    assert "guid:" not in path.read_text()
+    monkeypatch.setattr(pin, "atomic_write", real_write)
+    assert build(show, tmp_path / "c") == 0  # writable again: the same GUID is recorded
+    assert re.search(r"^guid: (\S+)$", path.read_text(), re.MULTILINE).group(1) == guid
+
+
+def test_a_one_off_address_records_no_podcast_guid(show, tmp_path, capsys):
+    config = show / "show.toml"
+    before = config.read_bytes()
+    assert build(show, tmp_path / "a", "--base-url", "https://staging.feedtool-fixtures.net/") == 0
+    assert config.read_bytes() == before
+    assert ("info: " + str(config) + ":show.guid: not recorded: this build is for an address given on the command "
+            "line") in capsys.readouterr().err
+    assert build(show, tmp_path / "b") == 0
+    assert f'guid = "{podcast_guid(BASE_URL + "feed.xml")}"' in config.read_text()
+
+
 def test_notes_are_sanitised_and_the_same_in_description_and_content(tmp_path):
     show = tmp_path / "show"
     write_config(show)
@@ -197,6 +241,55 @@ def test_standing_credits_and_funding_follow_every_episode(tmp_path):
     assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Support us</podcast:funding>' in xml
 
 
+def test_channel_text_is_sanitised_like_the_notes_and_check_agrees(tmp_path, capsys):
+    show = tmp_path / "show"
+    extra = ('\n[[show.funding]]\ntext = "Give <script>alert(1)</script>&lt;img src=x onerror=y&gt;now"\n'
+             'url = "https://donate.feedtool-fixtures.net/"\n')
+    write_config(show, show={"description": "A *fine* show.<style>p{}</style><script>steal()</script> "
+                                            "[Site](https://www.feedtool-fixtures.net/) <a onclick='x()'>here</a>"})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    xml = (out / "feed.xml").read_text()
+    channel = xml.split("<item>")[0]
+    assert ('<description><![CDATA[<p>A <em>fine</em> show. <a href="https://www.feedtool-fixtures.net/">Site</a> '
+            '<a>here</a></p>]]></description>') in channel
+    assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Give now</podcast:funding>' in channel
+    assert "<p>Give now – <a" in xml  # the appeal line in the notes, cleaned the same way
+    for active in ("<script", "steal", "<style", "onclick", "onerror", "&lt;img"):
+        assert active not in xml
+    fp = feedparser.parse(xml)
+    assert fp.bozo == 0 and "steal" not in fp.feed.description
+    capsys.readouterr()
+    assert run_cli("check", out / "feed.xml") == 0
+    assert "channel-" not in capsys.readouterr().out
+
+
+def test_a_description_of_markup_alone_is_an_error(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, show={"description": "<script>alert(1)</script>"})
+    make_episode(show)
+    assert build(show) == 1
+    assert "show.description: has no text once the markup apps do not render is removed" in capsys.readouterr().err
+
+
+def test_credits_that_repeat_the_description_stay_out_and_unset_appeals_too(tmp_path, capsys):
+    show = tmp_path / "show"
+    extra = '\n[[show.funding]]\ntext = "Check the link"\nurl = ""\n'
+    write_config(show, show={"description": "We make a show. About things.", "credits": "We make a **show**."})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "show.credits: repeats show.description word for word; left out of the episode notes" in err
+    assert "show.funding[0].url: not set" in err  # the appeal without its link is still named
+    xml = (out / "feed.xml").read_text()
+    assert "We make a <strong>show</strong>" not in xml and "Check the link" not in xml
+    assert build(show, out, "--strict") == 1
+
+
 def test_chapters_from_notes_timestamps(tmp_path):
     show = tmp_path / "show"
     write_config(show)
@@ -240,18 +333,21 @@ def test_version_and_help(capsys):
     assert run_cli() == 2
 
 
-def test_audio_hosted_elsewhere_needs_length_and_duration(tmp_path, capsys):
+def test_audio_hosted_elsewhere_is_measured_or_needs_length_and_duration(tmp_path, capsys):
+    """A URL nothing answers at (a closed port on loopback): an error, unless length and duration are typed,
+    which are then used unchecked with a warning. Measuring a URL that answers: tests/test_remote.py."""
     show = tmp_path / "show"
     write_config(show)
-    url = "https://cdn.elsewhere-host.net/ep1.mp3"
+    url = "http://127.0.0.1:9/ep1.mp3"
     make_episode(show, audio=url, make_audio=False)
     out = tmp_path / "public"
     assert build(show, out) == 1
     err = capsys.readouterr().err
-    assert "0001-first.md: length: missing for audio given as a URL" in err
-    assert "0001-first.md: duration: missing for audio given as a URL" in err
+    assert f"0001-first.md: audio '{url}': cannot reach the server" in err
     make_episode(show, audio=url, make_audio=False, length="123456", duration="01:02:03")
     assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "the typed length and duration are used unchecked" in err
     _, pp = parse_both(out / "feed.xml")
     assert pp["episodes"][0]["enclosures"] == [{"url": url, "file_size": 123456, "mime_type": "audio/mpeg"}]
     assert pp["episodes"][0]["total_time"] == 3723
@@ -287,9 +383,7 @@ def test_date_without_offset_uses_the_show_timezone(tmp_path):
 
 
 def test_shipped_show_builds_with_named_missing_facts(tmp_path, capsys):
-    from pathlib import Path
-    shipped = tmp_path / "episodes"
-    shutil.copytree(Path(__file__).parent.parent / "episodes", shipped)
+    shipped = shipped_copy(tmp_path)
     assert build(shipped, tmp_path / "public") == 0
     err = capsys.readouterr().err
     for fact in ("show.link", "show.owner_name", "show.owner_email", "show.copyright", "show.funding[0].url",
@@ -351,39 +445,10 @@ def test_a_show_built_from_inside_its_folder_uses_the_cache(show, tmp_path, monk
 
 
 def _many_episodes(show, count=60):
-    """Enough episodes for the parallel path (pipeline.PARALLEL_FROM); every second one has chapters."""
-    from feedtool.build.pipeline import PARALLEL_FROM
+    from feedtool.build.items import PARALLEL_FROM
 
     assert count >= PARALLEL_FROM
-    make_mp3(show / "media/shared.mp3")
-    for n in range(1, count + 1):
-        notes = "Notes.\n\n00:00 Intro\n00:03 Talk\n" if n % 2 else "Notes without chapters."
-        make_episode(show, f"{n:04d}-ep.md", notes=notes, audio=f"media/{n:04d}.mp3", make_audio=False,
-                     date=f"2024-01-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00")
-        shutil.copyfile(show / "media/shared.mp3", show / f"media/{n:04d}.mp3")
-
-
-def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
-    from feedtool.build.pipeline import run
-    from feedtool.read.config import load_config
-
-    show = tmp_path / "show"
-    write_config(show)
-    _many_episodes(show)
-    config = load_config(show)
-    for jobs, out in ((2, tmp_path / "parallel"), (1, tmp_path / "serial")):
-        report, _ = run(config, out_dir=out, jobs=jobs, use_cache=False)
-        assert report.episodes == 60
-    parallel, serial = tmp_path / "parallel", tmp_path / "serial"
-    assert (parallel / "feed.xml").read_bytes() == (serial / "feed.xml").read_bytes()
-    names = sorted(p.name for p in (parallel / "chapters").iterdir())
-    assert len(names) == 30 and names == sorted(p.name for p in (serial / "chapters").iterdir())
-    assert all((parallel / "chapters" / n).read_bytes() == (serial / "chapters" / n).read_bytes() for n in names)
-    pages = sorted(p.relative_to(parallel).as_posix() for p in parallel.rglob("*.html"))
-    assert len(pages) == 60 + 2  # an episode page each, and the home page's two pages of 50
-    assert pages == sorted(p.relative_to(serial).as_posix() for p in serial.rglob("*.html"))
-    assert all((parallel / n).read_bytes() == (serial / n).read_bytes() for n in pages)
-    assert not [p.name for p in parallel.iterdir() if p.name.startswith(".")]  # no staging folder left
+    many_episodes(show, count)
 
 
 def test_a_failed_parallel_build_writes_nothing(tmp_path, capsys):
@@ -418,14 +483,11 @@ def test_a_full_disk_while_writing_chapters_is_an_error_not_a_traceback(show, tm
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_path, monkeypatch, capsys):
-    from feedtool.build import pipeline
+    from feedtool.build import items
 
-    class FullDiskSpools(pipeline._Spools):  # every spool file is /dev/full: a real ENOSPC on each write
-        def open(self, count):
-            self.files += [open("/dev/full", "wb") for _ in range(count - len(self.files))]
-            return self.files
-
-    monkeypatch.setattr(pipeline, "_Spools", FullDiskSpools)
+    _many_episodes(show)  # enough for the parallel builder, the one that spools
+    # every spool file is /dev/full: a real ENOSPC on each write
+    monkeypatch.setattr(items.tempfile, "TemporaryFile", lambda dir=None: open("/dev/full", "wb"))
     out = tmp_path / "public"
     out.mkdir()
     (out / "feed.xml").write_bytes(b"the last good feed")
@@ -433,60 +495,8 @@ def test_a_full_disk_while_spooling_items_is_an_error_not_a_traceback(show, tmp_
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "0001-first.md: cannot write its item to a temporary file: No space left on device" in err
+    assert "0060-ep.md: cannot write its item to a temporary file: No space left on device" in err
     assert (out / "feed.xml").read_bytes() == b"the last good feed"
-
-
-def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
-    import yaml
-
-    from feedtool.read.episodes import _front_matter_loader
-
-    documents = [
-        (Path(__file__).parent.parent / "episodes" / "0177-ukraine-foreign-legion.md").read_text().split("---")[1],
-        "number: 0177\ntitle: No\nexplicit: true\ndate: 2022-03-06T10:00:00+02:00\nseason: 1.0\n",
-        "a: &x [1, 2]\nb: *x\nc: {d: e, f: [g, ~]}\nk: |\n  block\n  text\nl: >\n  folded\n  text\n",
-        "x: [a, {b: c}]\n? complex\n: value\n'quoted': \"esc\\taped \\u00e9\"\nempty:\nnull: null\n",
-        "people:\n  - name: A\n    role: host\n  - {name: B, role: guest}\nkeywords: [a, 'b, c']\n",
-        "s: &s text\nt: *s\nu: !!int 5\nv: !custom x\n",
-        "m: &m {a: b}\nn: *m\no: [*m, *m]\nlist:\n- &i item\n- *i\n- [x, *i, {y: *i}]\na: 1\na: 2\n",
-    ]
-    for document in documents:
-        ours, theirs = yaml.load(document, Loader=_front_matter_loader()), yaml.load(document, Loader=yaml.BaseLoader)
-        assert ours == theirs
-        if "n" in theirs:  # an alias is the same object, as with PyYAML
-            assert (ours["m"] is ours["n"]) == (theirs["m"] is theirs["n"]) == (ours["o"][0] is ours["m"])
-    for broken in ("title: [unclosed\n", "a: &a [*a]\n", "{[a]: b}\n"):  # bad syntax, recursion, unhashable key
-        with pytest.raises(yaml.YAMLError):
-            yaml.load(broken, Loader=yaml.BaseLoader)
-        with pytest.raises(yaml.YAMLError):
-            yaml.load(broken, Loader=_front_matter_loader())
-
-
-def test_front_matter_split_as_line_by_line():
-    """split_front_matter finds the closing line with one regular expression: held to the plain reading (split
-    at newlines, the first line whose rstrip() is --- or ... closes) on random texts, odd whitespace included."""
-    import random
-
-    from feedtool.errors import EpisodeError
-    from feedtool.read.episodes import split_front_matter
-
-    def line_by_line(text):
-        lines = text.split("\n")
-        for i, line in enumerate(lines[1:], start=1):
-            if line.rstrip() in ("---", "..."):
-                return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
-        return None
-
-    pieces = ["---", "...", "--- ", "---\t", "---\r", " ---", "----", "a: b", "", "\u00a0", "---\u00a0", "..\n.",
-              "\x0b", "---\x0c", "\u2028", "---\u2028x", "\x85", "title: x --- y"]
-    rng = random.Random(177)
-    for _ in range(20_000):
-        text = "---" + rng.choice(["", " ", "\r"]) + "\n" + "\n".join(rng.choices(pieces, k=rng.randint(0, 6)))
-        try:
-            split = split_front_matter(text, "e.md")
-        except EpisodeError:
-            split = None
-        assert split == line_by_line(text), repr(text)
 
 
 def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch, capsys):
@@ -494,67 +504,23 @@ def test_a_build_process_that_dies_is_a_named_error(show, tmp_path, monkeypatch,
     not a traceback, and the last good feed stays."""
     import signal
 
-    from feedtool.build import pipeline
+    from feedtool.build import items
 
     _many_episodes(show)
     out = tmp_path / "public"
     out.mkdir()
     (out / "feed.xml").write_bytes(b"the last good feed")
-    real = pipeline.build_episode
+    real = items.build_episode
 
     def dies_on_the_seventh(config, footer, path, *args):
         if path.name == "0007-ep.md":
             os.kill(os.getpid(), signal.SIGKILL)  # in a worker process: the pool is forked after this patch
         return real(config, footer, path, *args)
 
-    monkeypatch.setattr(pipeline, "build_episode", dies_on_the_seventh)
+    monkeypatch.setattr(items, "build_episode", dies_on_the_seventh)
     assert build(show, out) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "a build process ended abruptly; nothing was written" in err
     assert (out / "feed.xml").read_bytes() == b"the last good feed"
     assert sorted(p.name for p in out.iterdir()) == ["feed.xml"]
-
-
-def test_flat_front_matter_reads_as_pyyamls_base_loader():
-    """The flat front matter reader (episodes._flat_front_matter) against PyYAML's BaseLoader on random
-    front matter: where it reads a file, it reads what PyYAML reads; anything else it leaves to PyYAML,
-    including every file PyYAML refuses."""
-    import random
-
-    import yaml
-
-    from feedtool.read.episodes import _flat_front_matter
-
-    values = [
-        "12", "0177", "2024-01-15T08:00:00+02:00", "2024-01-15 08:00", "media/0001-a.mp3", "https://x.org/a?b",
-        "bench-00000012", "No", "true", "~", "null", "1.0", "1e3", "a b c", "10:00 am", "v1.", "x-y_z",
-        '"Episode 12: Front"', '"Київ, 2022"', '"a # b"', '" spaced "', '"it\'s"', '""', "[a, b, c]", "[]",
-        "[ukraine, legion history]", "[1.5, x/y]",
-        # near misses: PyYAML's to read (or to refuse)
-        "a: b", "a #b", "a # b", "a  b", "a ", " a", "-a", "- a", "a -b", "'single'", "'it''s'", '"esc\\"aped"',
-        '"back\\\\slash"', '"tab\\there"', "[a,b]", "[a , b]", "[ a]", "[a: b]", "[a, [b]]", "{a: b}", "&x a",
-        "*x", "!tag a", "|", ">", "%a", "@a", "`a`", "a:", "a::b", "Київ", "a\tb", "a\x07b", "\ufeffa", "a\u00a0b",
-        "https://x.org/#frag", "[a, 'b']", '"unclosed', "[unclosed", "a]", "a,b", "?a", ":a", "a'b",
-        '"bell\x07"', '"tab\there"', '"no\u00a0break"', '"\ufeffmark"', '"\\x41"', '"a\\"',
-    ]
-    keys = ["title", "number", "date", "audio", "guid", "keywords", "x", "_a", "a1", "title", "2key", "k-y", "k y"]
-    rng = random.Random(2024)
-    read = 0
-    for _ in range(6000):
-        lines = []
-        for _ in range(rng.randint(0, 7)):
-            if rng.random() < 0.05:
-                lines.append(rng.choice(["", "  indented: x", "# comment", "- item", "key:", "key:value", "k: v # c"]))
-            else:
-                lines.append(f"{rng.choice(keys)}: {rng.choice(values)}")
-        front = "\n".join(lines) + rng.choice(["", "\n", "\n\n"])
-        try:
-            expected = yaml.load(front, Loader=yaml.BaseLoader) or {}
-        except yaml.YAMLError:
-            expected = None
-        got = _flat_front_matter(front)
-        if got is not None:
-            read += 1
-            assert got == expected, repr(front)
-    assert read > 1000  # the reader is used, not only deferred

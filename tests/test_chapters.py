@@ -12,7 +12,7 @@ from conftest import BASE_URL, build, make_episode, make_mp3, run_cli, write_con
 from lxml import etree
 from mutagen.id3 import ID3
 
-from feedtool.build.pipeline import run
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.read.chapters import chapters_from_notes
 from feedtool.read.config import load_config
 from feedtool.render.ext import PSC_NS
@@ -91,7 +91,7 @@ def test_chapter_image_in_the_show_folder_is_published_with_its_url(tmp_path, ca
     assert [c.get("img") for c in document["chapters"]] == [BASE_URL + "art/intro.jpg", "https://i.example.org/w.jpg"]
     assert [c.get("image") for c in etree.parse(str(out / "feed.xml")).iter(f"{{{PSC_NS}}}chapter")] == [
         BASE_URL + "art/intro.jpg", "https://i.example.org/w.jpg"]
-    report, _ = run(load_config(show), out_dir=tmp_path / "again", use_cache=False)
+    report, _ = run(load_config(show), BuildOptions(out_dir=tmp_path / "again", use_cache=False))
     assert "art/intro.jpg" in report.refs[0].files
     capsys.readouterr()
     assert build(show, out) == 0

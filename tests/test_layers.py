@@ -20,7 +20,7 @@ LAYERS = [
     ("render", ["feedtool.render", "feedtool.render.*"]),
     ("read", ["feedtool.read", "feedtool.read.*"]),
     ("leaves", ["feedtool", "feedtool.model", "feedtool.errors", "feedtool.facts", "feedtool.urls",
-                "feedtool.timecode"]),
+                "feedtool.timecode", "feedtool.namespace"]),
 ]
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import BASE_URL, build, make_episode, make_mp3, run_cli, write_config
 from lxml import etree
 
-from feedtool.build.pipeline import run
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.read.config import load_config
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -172,13 +172,13 @@ def test_a_warm_rebuild_writes_the_changed_page_its_neighbours_and_the_index(tmp
     show = pages_show(tmp_path, count=6, per_page=2)
     out = tmp_path / "public"
     config = load_config(show)
-    run(config, out_dir=out)
-    report, _ = run(config, out_dir=out)
+    run(config, BuildOptions(out_dir=out))
+    report, _ = run(config, BuildOptions(out_dir=out))
     assert report.written == () and report.rebuilt == 0  # nothing changed: nothing written
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
 
     add_episode(show, 3, title="Third, renamed")
-    report, _ = run(config, out_dir=out)
+    report, _ = run(config, BuildOptions(out_dir=out))
     assert report.rebuilt == 1
     # episode 3 is on the home page's second page (6, 5 | 4, 3 | 2, 1)
     assert written_pages(report) == {"0003-ep/index.html", "0002-ep/index.html", "0004-ep/index.html",
@@ -188,11 +188,11 @@ def test_a_warm_rebuild_writes_the_changed_page_its_neighbours_and_the_index(tmp
     assert "Third, renamed" in (out / "0004-ep/index.html").read_text()
 
     add_episode(show, 4, notes="Only the notes changed.")  # neither the title nor the place: the links stay
-    report, _ = run(config, out_dir=out)
+    report, _ = run(config, BuildOptions(out_dir=out))
     assert written_pages(report) == {"0004-ep/index.html", "page/2/index.html"}  # its summary on the index
 
     cold = tmp_path / "cold"
-    run(config, out_dir=cold, use_cache=False)
+    run(config, BuildOptions(out_dir=cold, use_cache=False))
     assert tree_of(out) == tree_of(cold)
 
 
@@ -200,22 +200,22 @@ def test_new_and_removed_episodes_update_neighbours_and_index_pages(tmp_path):
     show = pages_show(tmp_path, count=3, per_page=2)
     out = tmp_path / "public"
     config = load_config(show)
-    run(config, out_dir=out)
+    run(config, BuildOptions(out_dir=out))
     add_episode(show, 4)
-    report, _ = run(config, out_dir=out)
+    report, _ = run(config, BuildOptions(out_dir=out))
     assert written_pages(report) == {"0004-ep/index.html", "0003-ep/index.html", "index.html",
                                      "page/2/index.html"}
     assert '<a rel="next" href="../0004-ep/">' in (out / "0003-ep/index.html").read_text()
 
     (show / "0002-ep.md").unlink()
     (show / "0001-ep.md").unlink()
-    report, _ = run(config, out_dir=out)
+    report, _ = run(config, BuildOptions(out_dir=out))
     assert not (out / "0002-ep").exists() and not (out / "0001-ep").exists() and not (out / "page").exists()
     assert {"0002-ep/index.html", "0001-ep/index.html", "page/2/index.html"} <= set(report.written)
     assert '<a rel="prev"' not in (out / "0003-ep/index.html").read_text()
 
     cold = tmp_path / "cold"
-    run(config, out_dir=cold, use_cache=False)
+    run(config, BuildOptions(out_dir=cold, use_cache=False))
     assert tree_of(out) == tree_of(cold)
 
 

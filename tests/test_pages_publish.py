@@ -6,7 +6,7 @@ from __future__ import annotations
 from conftest import make_episode, run_cli, write_config
 from servers import publish_table
 
-from feedtool.build.pipeline import run
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.publish import publish_show
 from feedtool.read.config import load_config
 
@@ -23,7 +23,7 @@ def test_pages_go_up_after_the_media_and_before_the_feed(tmp_path):
     show = pages_show(tmp_path)
     config = load_config(show)
     out = tmp_path / "public"
-    report, _ = run(config, out_dir=out)
+    report, _ = run(config, BuildOptions(out_dir=out))
     result = publish_show(config, report, out, target=str(tmp_path / "www"))
     uploaded = list(result.uploaded)
     assert uploaded[-1] == "feed.xml"

@@ -8,7 +8,7 @@ import pytest
 from conftest import BASE_URL, build, make_episode, write_config
 from lxml import etree
 
-from feedtool.build.pipeline import run
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.read.config import load_config
 from feedtool.read.transcripts import srt_problems, vtt_problems
 from feedtool.render.ext import PODCAST_NS
@@ -46,7 +46,7 @@ def test_every_transcript_format_is_referenced_and_published(tmp_path):
         {"url": url + ".html", "type": "text/html", "language": "uk"},
         {"url": url + ".txt", "type": "text/plain", "language": "uk"},
     ]
-    report, _ = run(load_config(show), out_dir=tmp_path / "again", use_cache=False)
+    report, _ = run(load_config(show), BuildOptions(out_dir=tmp_path / "again", use_cache=False))
     assert set(report.refs[0].files) == {"media/0001-first.mp3"} | {f"media/0001-first{s}" for s in TRANSCRIPTS}
 
 

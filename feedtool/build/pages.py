@@ -126,13 +126,18 @@ def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict,
     sources = [ref.source for ref in order]
     summaries = {s: fresh[s].page.summary if s in fresh else cached[s].page[1] for s in sources}
     # the episodes whose links and index entries may read differently now: built again, with another summary
-    renamed = {s for s in fresh if (cache.entries.get(s) and (cache.entries[s].page or ())[1:2]) != (summaries[s],)}
+    renamed = {
+        s
+        for s in fresh
+        if s in summaries  # not a scheduled episode: it has no page until it goes live
+        and (cache.entries.get(s) and (cache.entries[s].page or ())[1:2]) != (summaries[s],)
+    }
     written, records = [], {}
     for i, source in enumerate(sources):
         neighbours = (sources[i + 1] if i + 1 < len(sources) else None, sources[i - 1] if i > 0 else None)
         if source in fresh:
             page = fresh[source].page
-            data = _spooled(out_dir, spools, page.spooled)
+            data = page.data if page.spooled is None else _spooled(out_dir, spools, page.spooled)
             nav = _neighbours(site, summaries, neighbours)
             at = page.nav_at
             if _write(out_dir, page_file(page.folder), data[:at] + nav + data[at:] if at >= 0 else data):

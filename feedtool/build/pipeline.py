@@ -1,35 +1,54 @@
-"""Wires the stages: read -> probe -> build model -> render -> write. Gather and validate everything first."""
+"""The build, top to bottom: gather every episode, validate the whole show, then write. Nothing is written
+unless every episode and the channel are valid.
+
+    gather    each episode file -> its <item> and EpisodeRef: from the build cache where none of its files
+              changed, else built afresh (build/episode.py, run by build/items.py)
+    validate  the rules across episodes and on the channel; any error stops the build here
+    write     chapters files, then the feed (build/write.py: atomic), then the cache and the GUID pins
+
+What the feed holds is render_feed(show, [render_item(e) for e in show.episodes]) (render/feed.py) for the Show
+build/show.py makes. A normal build does not keep 10,000 Episodes around for that: a fresh item is rendered
+where its episode is built, an unchanged one is copied from the previous feed, and tests/test_items.py holds
+the result byte-equal to that plain reference.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Iterator, NamedTuple
 
-from feedtool.build.cache import BuildCache, Entry, EpisodeRef, folder_names, signature
-from feedtool.build.pages import PageBuild, episode_page, pages_fingerprint, spool_pages, write_pages
+from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
+from feedtool.build.episode import EpisodeBuild
+from feedtool.build.images import remove_stale_images, write_images
+from feedtool.build.items import item_builder
+from feedtool.build.pages import pages_fingerprint, write_pages
+from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate
 from feedtool.build.pin import pin_guids, pin_podcast_guid
-from feedtool.build.show import build_show, check_episodes, episode_order, make_episode, media_path
-from feedtool.build.write import Piece, StagedFolder, remove_stale, write_feed, write_outputs
-from feedtool.check.rules import channel_findings, item_findings
-from feedtool.errors import FeedtoolError, Finding, error
-from feedtool.facts import TRANSCRIPT_TYPES, is_url
-from feedtool.model import Episode, Show
-from feedtool.read.chapters import chapters_from_notes
+from feedtool.build.show import build_show, check_episodes, episode_order
+from feedtool.build.write import Piece, StagedFolder, clear_abandoned, remove_stale, write_feed, write_outputs
+from feedtool.check.rules import channel_findings
+from feedtool.errors import FeedtoolError, Finding
+from feedtool.facts import is_url
+from feedtool.model import Page, Show
 from feedtool.read.config import Config
-from feedtool.read.episodes import display_path, episode_paths, read_episode
-from feedtool.read.transcripts import check_transcript
-from feedtool.render.chapters import render_chapters
-from feedtool.render.feed import render_feed, render_item_tree
+from feedtool.read.episodes import episode_paths
+from feedtool.render.feed import render_feed
 from feedtool.render.notes import render_footer
 
-log = logging.getLogger(__name__)
 
-PARALLEL_FROM = 48  # below this many episodes to (re)build, a process pool costs more than it saves
+@dataclass(frozen=True)
+class BuildOptions:
+    out_dir: Path | None = None  # default: the config's [build] out_dir
+    strict: bool = False  # warnings stop the build too
+    use_cache: bool = True  # reuse the items of episodes whose files did not change
+    write: bool = True  # False: gather and validate only; nothing is written anywhere (check, tag, dry runs)
+    whole_episodes: bool = False  # Show.episodes holds every Episode (check, tag); everything is built afresh
+    raise_errors: bool = True  # False (check): errors come back among report.warnings instead of raised
+    jobs: int | None = None  # worker processes (default: one per CPU); 1 builds in this process
+    now: datetime | None = None  # build as of this moment (default: the clock): episodes dated later are scheduled
+    record: bool = True  # write new GUIDs into the episode files and podcast:guid into show.toml (not: dry runs)
 
 
 @dataclass(frozen=True)
@@ -41,428 +60,152 @@ class Report:
     written: tuple[str, ...]
     warnings: tuple[Finding, ...]
     pinned: tuple[str, ...] = ()  # files that got a GUID written into them
-    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)
+    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)  # the feed's episodes, newest first
+    scheduled: tuple[EpisodeRef, ...] = ()  # dated after `now`: built and checked, in the feed from their date
+    drafts: int = 0  # episode files marked draft: true, left out
 
 
-class EpisodeBuild(NamedTuple):
-    """One episode, built: everything the feed and the cache need, and the full Episode when asked for.
-
-    A named tuple: ten thousand of them are pickled back from the workers and copied without their item."""
-
-    ref: EpisodeRef
-    item: bytes
-    outputs: dict[str, bytes]
-    findings: tuple[Finding, ...]
-    deps: tuple[tuple[str, int, int], ...]
-    absent: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path stem, suffixes): files that must stay absent
-    episode: Episode | None = None
-    spooled: tuple[int, int, int] | None = None  # where build_episodes put the item: (spool, offset, length)
-    page: PageBuild | None = None  # the episode's web page (spooled after the items), None without [site]
-
-
-def build_episode(
-    config: Config, footer_html: str, path: Path, keep_episode: bool = False, staging: str | None = None
-) -> EpisodeBuild:
-    """Read, probe, merge and render one episode file. Raises FeedtoolError with every problem found.
-
-    staging: a new chapters folder being filled (write.StagedFolder): the chapters file is written there now,
-    by whichever process builds the episode, rather than by the parent once every episode is built."""
-    from feedtool.read.probe import probe_audio  # mutagen costs start-up time a warm rebuild need not pay
-
-    source = read_episode(path, config)
-    where = source.where
-    deps, absent = [str(path)], ()
-    problems = [f for f in source.findings if f.is_error]
-    audio, transcripts = None, []
-    value = source.fields.get("audio")
-    if value and not is_url(value):
-        try:
-            audio_path = media_path(config, value, f"{where}: audio")
-            deps.append(str(audio_path))
-            audio = probe_audio(audio_path, f"{where}: audio '{value}'")
-        except FeedtoolError as e:  # keep going: the episode's other problems belong in the same report
-            problems.extend(as_findings(e))
-        if audio is not None:
-            transcripts, absent = _transcripts_beside(audio.path)
-            deps.extend(map(str, transcripts))
-            problems.extend(f for t in transcripts for f in check_transcript(t))  # cached with the episode
-    alternates = []
-    for spec in source.fields.get("alternates", ()):
-        try:
-            alt_path = media_path(config, spec["file"], f"{where}: alternates")
-            deps.append(str(alt_path))
-            alternates.append(probe_audio(alt_path, f"{where}: alternates '{spec['file']}'"))
-        except FeedtoolError as e:
-            problems.extend(as_findings(e))
-    image = source.fields.get("image")
-    images = [
-        config.root / os.path.normpath(i)
-        for i in [image, *(c.image for c in source.fields.get("chapters", ()))]
-        if i and not is_url(i)
-    ]  # the episode's image and its chapters' images in the show folder
-    deps += [str(i) for i in images]
-    try:
-        episode, findings = make_episode(
-            config, source, audio, tuple(alternates), footer_html, chapters_from_notes(source.notes), tuple(transcripts)
-        )
-    except FeedtoolError as e:
-        raise FeedtoolError(findings=problems + as_findings(e)) from None
-    # make_episode saw no error of its own, but the audio or a field may have had one
-    if problems:
-        raise FeedtoolError(findings=problems)
-    outputs = {}
-    if episode.chapters:
-        outputs[f"chapters/{episode.slug}.json"] = data = render_chapters(episode.chapters, episode.duration)
-        if staging:
-            try:
-                StagedFolder.add_to(staging, f"{episode.slug}.json", data)
-            except OSError as e:  # the output folder, not the episode: say so, and which folder
-                raise FeedtoolError(
-                    f"{os.path.dirname(staging)}: cannot write chapters/{episode.slug}.json: {e.strerror} "
-                    "(check the output folder's free space and permissions)"
-                ) from e
-    files = [
-        p
-        for p in [episode.enclosure.path, *(t.path for t in episode.transcripts), *(a.path for a in episode.alternates)]
-        if p is not None
-    ]
-    files += images
-    ref = EpisodeRef(
-        source=str(path),
-        guid=episode.guid,
-        guid_is_new=episode.guid_is_new,
-        enclosure_url=episode.enclosure.url,
-        season=episode.season,
-        number=episode.number,
-        pub_date=episode.pub_date.isoformat(),
-        timestamp=episode.pub_date.timestamp(),
-        duration=episode.duration,
-        files=tuple(map(config.relative_path, files)),
-    )
-    item, element = render_item_tree(episode)
-    findings += item_findings(config, element, where)  # the check rules, cached with the item
-    page = episode_page(config, episode)
-    return EpisodeBuild(
-        ref=ref,
-        item=item,
-        outputs=outputs,
-        findings=tuple(source.findings) + tuple(findings),
-        deps=tuple(signature(p) for p in deps),
-        absent=absent,
-        episode=episode if keep_episode else None,
-        page=page,
-    )
-
-
-def _transcripts_beside(audio_path: Path) -> tuple[list[Path], tuple[tuple[str, tuple[str, ...]], ...]]:
-    """Transcript files named like the audio, and the names looked for but absent (the cache watches both),
-    as (stem, suffixes)."""
-    stem = str(audio_path)[: -len(audio_path.suffix) or None]
-    folder, base = os.path.split(stem)
-    names = folder_names(folder, _listings)
-    present = [Path(stem + suffix) for suffix in TRANSCRIPT_TYPES if base + suffix in names]
-    absent = tuple(suffix for suffix in TRANSCRIPT_TYPES if base + suffix not in names)
-    return present, ((stem, absent),) if absent else ()
-
-
-def as_findings(e: FeedtoolError) -> list[Finding]:
-    """An error raised with a plain message becomes one finding, so every problem is reported the same way."""
-    if e.findings or not str(e):  # no message: the problem is already among the findings gathered
-        return list(e.findings)
-    return [error("episode/error", "", str(e))]
-
-
-_listings: dict[str, frozenset[str]] = {}  # the folders listed in this build (cleared by build_episodes)
-_worker_args: tuple = ()
-_spool_slot = 0  # which of the build's spool files this process appends its items to
-
-
-def _build_batch_in_worker(paths: list[str]) -> list[EpisodeBuild | tuple[Finding, ...]]:
-    """Build a batch of episodes in this process and append their items to its spool file in one write
-    (a write per episode cost ~30 µs each in a 10,000-episode build, with the other process writing too)."""
-    config, footer_html, keep, staging, spools = _worker_args
-    spool = spools[_spool_slot]
-    results: list[EpisodeBuild | tuple[Finding, ...]] = []
-    items: list[bytes] = []
-    offset = spool.tell()
-    for path in paths:
-        try:
-            result = build_episode(config, footer_html, Path(path), keep, staging)
-        except FeedtoolError as e:
-            results.append(tuple(as_findings(e)))
-            continue
-        results.append(result._replace(item=b"", spooled=(_spool_slot, offset, len(result.item))))
-        items.append(result.item)
-        offset += len(result.item)
-    results, pages = spool_pages(results, _spool_slot, offset)  # the batch's pages after its items
-    try:
-        spool.write(b"".join(items + pages))
-        spool.flush()  # a worker ends with os._exit: nothing may wait in its buffer
-    except OSError as e:  # the output folder's file system, not the episodes: each of them lost its item
-        problem = f"cannot write its item to a temporary file: {e.strerror}"
-        return [
-            (error("build/write", display_path(path), problem, "check the output folder's free space"),)
-            if isinstance(result, EpisodeBuild)
-            else result
-            for path, result in zip(paths, results, strict=True)
-        ]
-    return results
-
-
-def _start_worker(slots) -> None:
-    """In a new worker: claim a spool file of its own, and keep freed memory."""
-    global _spool_slot
-    with slots.get_lock():
-        _spool_slot = slots.value
-        slots.value += 1
-    _keep_freed_memory()
-
-
-def _keep_freed_memory() -> None:
-    """In a worker: let glibc's malloc keep freed memory for the next episode instead of handing it back.
-
-    mutagen copies an embedded cover (often half a megabyte) a dozen times while it walks an ID3 tag. With
-    the default settings each copy lands on fresh pages from the kernel, and the page faults cost a third
-    of the probe of such an episode. Elsewhere than glibc this does nothing.
-    """
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: blocks below 32 MiB come from the heap, not from mmap
-    mallopt(-1, 64 << 20)  # M_TRIM_THRESHOLD: keep up to 64 MiB freed at the top of the heap
-
-
-def build_episodes(
-    config: Config,
-    footer_html: str,
-    paths: list[str],
-    spools: _Spools,
-    keep_episode: bool = False,
-    jobs: int | None = None,
-    staging: str | None = None,
-) -> Iterator[EpisodeBuild | tuple[Finding, ...]]:
-    """Build many episodes, in parallel processes when there are enough of them to pay for it.
-
-    Results come in the order of `paths`, as they are ready. An EpisodeBuild's item is not in it but in one
-    of the spool files, at `spooled` = (file index, offset, length): each process that builds appends to a
-    file of its own, so 60 MB of items never pass through the worker pipes, and the feed is copied from the
-    files by the kernel.
-    """
-    global _worker_args
-    _listings.clear()
-    jobs = jobs or os.cpu_count() or 1
-    parallel = jobs >= 2 and len(paths) >= PARALLEL_FROM and hasattr(os, "fork")
-    _worker_args = (config, footer_html, keep_episode, staging, spools.open(jobs if parallel else 1))
-    # batches of at most 64 episodes: the workers finish within a small batch of each other (with 625 a batch,
-    # one sat idle for up to a second at the end of a 10,000-episode build)
-    size = max(4, min(64, len(paths) // (jobs * 8)))
-    batches = [paths[i : i + size] for i in range(0, len(paths), size)]
-    if not parallel:
-        for batch in batches:
-            yield from _build_batch_in_worker(batch)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    # fork: workers inherit the config, the spool files and the imported libraries: they start in milliseconds
-    context = multiprocessing.get_context("fork")
-    slots = context.Value("i", 0)
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(slots,)) as pool:
-        try:
-            for results in pool.map(_build_batch_in_worker, batches):
-                yield from results
-        except BrokenProcessPool:  # a worker was killed (the out-of-memory killer, a signal) or crashed
-            raise FeedtoolError(
-                "a build process ended abruptly; nothing was written "
-                "(was the machine out of memory, or the process killed? build again)"
-            ) from None
-
-
-class _Spools:
-    """The anonymous files a build's processes append their items to, one each (see build_episodes)."""
-
-    def __init__(self, folder: str | None):
-        self.folder = folder
-        self.files: list[BinaryIO] = []
-
-    def open(self, count: int) -> list[BinaryIO]:
-        self.files += [tempfile.TemporaryFile(dir=self.folder) for _ in range(count - len(self.files))]
-        return self.files
-
-    def __enter__(self) -> _Spools:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for file in self.files:
-            with contextlib.suppress(OSError):  # what is left in a buffer after a failed write: not needed
-                file.close()
-
-
-def run(
-    config: Config,
-    *,
-    out_dir: Path | None = None,
-    strict: bool = False,
-    use_cache: bool = True,
-    keep_episodes: bool = False,
-    dry_run: bool = False,
-    jobs: int | None = None,
-    collect_errors: bool = False,
-    record_show_guid: bool = True,
-) -> tuple[Report, Show]:
-    """Build the show into out_dir. Nothing is written unless every episode and the channel are valid.
-
-    keep_episodes: return the Show with every Episode (check and publish need them); this skips the cache.
-    collect_errors: (feedtool check) never raise for findings: return them all in report.warnings, write nothing.
-    record_show_guid: False for a build at a one-off address (feedtool preview): show.toml is not touched.
-    """
-    out_dir = Path(out_dir or config.build.out_dir)
+def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report, Show]:
+    """Build the show into the output folder (see the module docstring)."""
+    out_dir = Path(options.out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
-    # loads the page templates first: a mistake in one is reported once, before any episode is built
-    fingerprint = config.fingerprint + pages_fingerprint(config, writes=not (dry_run or collect_errors))
-    cache = BuildCache.for_build(config.root, out_dir, fingerprint, config.feed.file_name)
-    if use_cache and not keep_episodes:
+    # the page templates are loaded first: a mistake in one is reported once, before any episode is built
+    fingerprint = config.fingerprint + pages_fingerprint(config, writes=options.write)
+    cache = BuildCache.for_build(config.root, out_dir, fingerprint)
+    if options.use_cache and not options.whole_episodes:
         cache.load()
-    dry_run = dry_run or collect_errors
-    if not dry_run:
+    if options.write:
         out_dir.mkdir(parents=True, exist_ok=True)
-    # Fresh items are spooled to files by the processes that build them, so memory does not grow with the
-    # show. They live in the output folder so the kernel can copy from them into the feed (same file system).
-    with (
-        _Spools(str(out_dir) if out_dir.is_dir() else None) as spools,
-        _open_or_none(feed_path if cache.entries else None) as old,
-        contextlib.nullcontext(None) if dry_run else StagedFolder(out_dir / "chapters") as chapters,
-    ):
-        target = _Target(out_dir, feed_path, spools, old, chapters)
-        return _run(
-            config,
-            cache,
-            target,
-            strict=strict,
-            use_cache=use_cache,
-            keep_episodes=keep_episodes,
-            dry_run=dry_run,
-            jobs=jobs,
-            collect_errors=collect_errors,
-            record_show_guid=record_show_guid,
-        )
-
-
-class _Target(NamedTuple):
-    """Where a build writes, and the previous feed it copies unchanged items from."""
-
-    out_dir: Path
-    feed_path: Path
-    spools: _Spools  # this build's fresh items, spooled by the processes that build them
-    old: BinaryIO | None  # the previous feed
-    chapters: StagedFolder | None  # a new chapters folder being filled, or None
-
-
-def _run(
-    config, cache, target: _Target, *, strict, use_cache, keep_episodes, dry_run, jobs, collect_errors, record_show_guid
-):
-    out_dir, feed_path, spools, old, chapters = target
+        for folder in (out_dir, out_dir / "chapters"):  # what killed builds left behind
+            clear_abandoned(folder)
     footer_html = render_footer(config.show.credits, config.show.funding)
 
-    # Gather: every episode, from the cache where its files did not change, else built afresh.
-    findings: list[Finding] = list(config.warnings)
-    cached: dict[str, Entry] = {}
-    misses: list[str] = []  # strings, not Paths: the parent only passes them on and looks them up
-    paths = episode_paths(config.root)
-    for path in paths:
-        entry = cache.lookup(path)
-        if entry is None:
-            misses.append(path)
-        else:
-            cached[path] = entry
-            findings.extend(entry.findings)
-    fresh: dict[str, EpisodeBuild] = {}
-    staging = chapters.path if chapters else None
-    # Built last file first: in most shows the names count up with the dates, so the items land in the spool
-    # files in the feed's order (newest first) and the feed is copied in long runs, not piece by piece.
-    newest_first = misses[::-1]
-    building = build_episodes(config, footer_html, newest_first, spools, keep_episodes, jobs, staging)
-    built = dict(zip(newest_first, building, strict=True))
-    for path in misses:  # findings in file order, as on a warm rebuild
-        result = built[path]
-        if isinstance(result, EpisodeBuild):
-            fresh[path] = result
-            findings.extend(result.findings)
-        else:
-            findings.extend(result)
+    with contextlib.ExitStack() as stack:
+        # A new chapters folder is filled while the episodes are built and put in place whole at the end.
+        chapters = stack.enter_context(StagedFolder(out_dir / "chapters")) if options.write else None
+        previous = {  # the feed documents of the last build, whose unchanged items are copied
+            name: stack.enter_context(open(out_dir / name, "rb"))
+            for name in cache.documents()
+            if (out_dir / name).is_file()
+        }
 
-    # Validate: across episodes and the channel; abort before the first byte is written.
-    # in file order, whichever came from the cache: the cross-episode findings come out in the same order
-    refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p in cached or p in fresh]
-    # The cross-episode rules read the refs, and the clock for episodes dated ahead: none such, and the
-    # findings of the last build stand while no ref changed. Findings name files relative to the current folder.
-    episode_findings = cache.reuse(
-        "episodes",
-        (os.getcwd(), [tuple(r) for r in refs]),
-        lambda: check_episodes(refs),
-        keep=lambda found: not any(f.rule == "safety/future-date" for f in found),
-    )
-    show, show_findings = build_show(
-        config, refs, tuple(b.episode for b in fresh.values() if b.episode), episode_findings
-    )
-    findings.extend(show_findings)
-    channel = render_feed(show, [])  # rendered once: checked here, written around the items below
-    # The channel rules read the channel and the artwork file (its header, with Pillow)
-    artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
-    findings.extend(
-        cache.reuse(
-            "channel",
-            (b"".join(channel), signature(str(artwork)) if artwork else None),
-            lambda: channel_findings(config, channel),
+        # Gather: every episode, from the cache where its files did not change, else built afresh.
+        paths = episode_paths(config.root)
+        cached: dict[str, Entry] = {}
+        for path in paths:
+            entry = cache.lookup(path)
+            if entry is not None:
+                cached[path] = entry
+        misses = [p for p in paths if p not in cached]
+        builder = item_builder(
+            config,
+            footer_html,
+            len(misses),
+            keep_episodes=options.whole_episodes,
+            staging=chapters.path if chapters else None,
+            jobs=options.jobs,
+            spool_dir=str(out_dir) if out_dir.is_dir() else None,
         )
+        fresh: dict[str, EpisodeBuild] = {}
+        pieces: dict[str, Piece] = {}
+        failed: dict[str, tuple[Finding, ...]] = {}
+        # Built last file first: names mostly count up with the dates, so fresh items come out in the feed's
+        # order (newest first) and the feed is copied in long runs (benchmarks/build_bench.py, cold build).
+        for path, result, piece in stack.enter_context(builder).build(misses[::-1]):
+            if piece is None:
+                failed[path] = result
+            else:
+                fresh[path], pieces[path] = result, piece
+        for path, entry in cached.items():
+            pieces[path] = Piece(path, previous[entry.document], entry.offset, entry.length)
+        findings = list(config.warnings)
+        for path in paths:  # in file order, as on a warm rebuild
+            if path in cached:
+                findings.extend(cached[path].findings)
+            else:
+                findings.extend(failed[path] if path in failed else fresh[path].findings)
+
+        # Validate: across episodes and on the channel; abort before the first byte is written.
+        refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p not in failed]
+        now = (options.now or datetime.now(timezone.utc)).timestamp()
+        live = [r for r in refs if r.timestamp <= now]
+        episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
+        order = episode_order(live)
+        documents = paginate(config, len(order))  # the subscription feed last
+        show, channel, show_findings = _validate_show(config, cache, refs, live, episodes, documents[-1].page)
+        findings += show_findings
+        if options.raise_errors and (any(f.is_error for f in findings) or (options.strict and findings)):
+            raise FeedtoolError(findings=[f for f in findings if f.is_error or options.strict])
+        report = Report(
+            feed_path=feed_path,
+            episodes=len(live),
+            total_duration=sum(r.duration for r in live),
+            rebuilt=len(fresh),
+            written=(),
+            warnings=tuple(findings),
+            refs=tuple(order),
+            scheduled=tuple(sorted((r for r in refs if r.timestamp > now), key=lambda r: r.timestamp)),
+            drafts=sum(1 for found in failed.values() if any(f.rule == "episode/draft" for f in found)),
+        )
+        if not options.write:
+            return report, show
+
+        # Write: per-episode files first, the feed that points at them next; only then may files the old
+        # feed pointed at go (a build killed at any moment leaves a feed whose every file is there).
+        outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
+        if chapters.path:  # a new chapters folder, filled while the episodes were built
+            if outputs:
+                chapters.commit()
+            written = list(outputs)
+        else:
+            written = write_outputs(outputs, out_dir)
+        written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
+        pages_written, pages = write_pages(config, out_dir, order, fresh, cached, builder.spools, cache)
+        written += pages_written  # the web pages, before the feed that links to them
+        positions: dict[str, tuple[str, int, int]] = {}
+        for document in documents:  # archive pages first: each document links only to ones already there
+            head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
+            items = [pieces[r.source] for r in order[document.start : document.stop]]
+            changed, offsets = write_feed(out_dir / document.name, head, items, tail)
+            positions.update((key, (document.name, *where)) for key, where in offsets.items())
+            if changed:
+                written.append(document.name)
+        remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
+        remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
+        remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
+        if options.use_cache and (written or fresh):
+            cache.save(positions, fresh, pages)
+    if not options.record:  # a new GUID is derived the same way by the build that will record it
+        return replace(report, written=tuple(written)), show
+    pinned, problems = pin_guids(r for r in refs if r.guid_is_new)  # scheduled ones too: going live changes nothing
+    show_pinned, show_problems = pin_podcast_guid(config, show.podcast_guid)
+    return replace(
+        report,
+        written=tuple(written),
+        pinned=tuple(pinned + show_pinned),
+        warnings=report.warnings + tuple(problems + show_problems),
+    ), show
+
+
+def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) -> list[bytes]:
+    """An archive page's channel: the show's, with the page's links and its own newest episode's date, so a
+    full page never changes."""
+    newest = datetime.fromisoformat(order[document.start].pub_date)
+    return render_feed(replace(show, page=document.page, last_build_date=newest), [])
+
+
+def _validate_show(config: Config, cache: BuildCache, refs: list, live: list, episodes: list, page: Page | None):
+    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones, as
+    the subscription feed `page`): (Show, the channel's head and tail bytes, findings). The channel's findings
+    depend only on its bytes and the artwork, so those of the last build stand while those are the same (the
+    cross-episode rules take 15 ms for 10,000 episodes: less than telling whether their inputs changed)."""
+    show, findings = build_show(config, live, tuple(episodes), check_episodes(refs))
+    show = replace(show, page=page)
+    channel = render_feed(show, [])  # rendered once: checked here, written around the items
+    artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
+    findings += cache.reuse(
+        "channel",
+        (b"".join(channel), signature(str(artwork)) if artwork else None),  # the rules read the artwork's header
+        lambda: channel_findings(config, channel),
     )
-    if not collect_errors and (any(f.is_error for f in findings) or (strict and findings)):
-        raise FeedtoolError(findings=[f for f in findings if f.is_error or strict])
-    order = episode_order(refs)
-    report = Report(
-        feed_path=feed_path,
-        episodes=len(refs),
-        total_duration=sum(r.duration for r in refs),
-        rebuilt=len(fresh),
-        written=(),
-        warnings=tuple(findings),
-        refs=tuple(order),
-    )
-    if dry_run:
-        return report, show
-
-    # Write: per-episode files first, the feed that points at them last.
-    outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
-    if chapters.path:  # a new chapters folder, filled while the episodes were built
-        if outputs:
-            chapters.commit()
-        written = list(outputs)
-    else:
-        written = write_outputs(outputs, out_dir)
-    remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
-    pages_written, pages = write_pages(config, out_dir, order, fresh, cached, spools.files, cache)
-    written += pages_written
-    head, tail = channel
-    pieces = [
-        Piece(r.source, spools.files[fresh[r.source].spooled[0]], *fresh[r.source].spooled[1:])
-        if r.source in fresh
-        else Piece(r.source, old, cached[r.source].offset, cached[r.source].length)
-        for r in order
-    ]
-    changed, offsets = write_feed(feed_path, head, pieces, tail)
-    if changed:
-        written.append(config.feed.file_name)
-    if use_cache and (changed or fresh or written):
-        cache.save(offsets, fresh, pages)
-    pinned = pin_guids(r for r in order if r.guid_is_new)
-    if record_show_guid:
-        pinned += pin_podcast_guid(config, show.podcast_guid)
-    return replace(report, written=tuple(written), pinned=tuple(pinned)), show
-
-
-def _open_or_none(path: Path | None):
-    return open(path, "rb") if path is not None else contextlib.nullcontext()
+    return show, channel, findings

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
+import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterable, NamedTuple
 
@@ -45,14 +46,17 @@ def _write_and_rename(path: str, chunks: Iterable[bytes], sync: bool, mode: int)
 
 
 def _create_temp(path: str) -> tuple[int, str]:
-    """A new, empty file beside path. Named after this process, unique among live writers; mkstemp's random
-    names only when that name is taken (a crashed run's leftover): a cold build writes thousands of files."""
+    """A new, empty file beside path, named `.<name>.<pid>.tmp`: unique among live writers, and a killed
+    build's leftover is known by its dead pid (clear_abandoned). A file of that name is an earlier process's
+    with the same pid, which is gone: it is replaced."""
     folder, name = os.path.split(path)
     temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), temp
+        return os.open(temp, flags, 0o600), temp
     except FileExistsError:
-        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
+        os.unlink(temp)
+        return os.open(temp, flags, 0o600), temp
 
 
 def same_content(path: Path | str, data: bytes) -> bool:
@@ -168,15 +172,40 @@ class StagedFolder:
 def _remove_abandoned(folder: Path) -> None:
     """Staging folders of builds that were killed (their process is gone)."""
     for entry in folder.parent.glob(f".{folder.name}.*.tmp"):
-        pid = entry.name.removeprefix(f".{folder.name}.").removesuffix(".tmp")
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if _abandoned(entry.name):
             shutil.rmtree(entry, ignore_errors=True)
-        except PermissionError:  # alive, someone else's
-            pass
+
+
+_TEMP_NAME = re.compile(r"\..+\.(\d+)\.tmp")  # .<name>.<pid>.tmp: _create_temp's files, StagedFolder's folders
+
+
+def _abandoned(name: str) -> bool:
+    """Whether `name` is a temp file or folder of ours whose process is gone (a killed build's leftover)."""
+    match = _TEMP_NAME.fullmatch(name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        pass
+    return False
+
+
+def clear_abandoned(folder: Path) -> list[str]:
+    """Remove the temp files and staging folders that killed builds left in `folder`; return their names."""
+    try:
+        names = [e for e in os.scandir(folder) if e.name.startswith(".") and _abandoned(e.name)]
+    except OSError:  # no folder yet
+        return []
+    for entry in names:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+    return [e.name for e in names]
 
 
 def remove_stale(out_dir: Path, folder: str, keep: set[str]) -> list[str]:
@@ -194,12 +223,13 @@ def remove_stale(out_dir: Path, folder: str, keep: set[str]) -> list[str]:
 
 
 class Piece(NamedTuple):
-    """Bytes of the feed to be written: `length` bytes at `offset` of the open file `source`."""
+    """Bytes of the feed to be written: `data` itself, or `length` bytes at `offset` of the open file `source`."""
 
     key: str
-    source: BinaryIO
+    source: BinaryIO | None
     offset: int
     length: int
+    data: bytes | None = None
 
 
 def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tuple[bool, dict[str, tuple[int, int]]]:
@@ -218,18 +248,22 @@ def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tup
     try:
         if _already_there(path, head, pieces, tail, size):
             return False, offsets
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, temp = _create_temp(str(path))
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(head)
                 out.flush()
-                for source, offset, length in _runs(pieces):
-                    _copy_range(source, out, offset, length)
+                for source, offset, length, data in _runs(pieces):
+                    if data is None:
+                        out.flush()  # what was written through the buffer goes first
+                        _copy_range(source, out, offset, length)
+                    else:
+                        out.write(data)
                 out.write(tail)
                 out.flush()
                 os.fsync(out.fileno())
             name = str(path)
-            if not any(p.source.name == name for p in pieces) and same_file_content(temp, path):
+            if not any(p.source and p.source.name == name for p in pieces) and same_file_content(temp, path):
                 os.unlink(temp)  # a rebuild without cache that came out the same
                 return False, offsets
             os.chmod(temp, 0o644)
@@ -252,7 +286,7 @@ def _already_there(path: Path, head: bytes, pieces: list[Piece], tail: bytes, si
         return False
     position, name = len(head), str(path)
     for piece in pieces:
-        if piece.source.name != name or piece.offset != position:
+        if piece.source is None or piece.source.name != name or piece.offset != position:
             return False
         position += piece.length
     with open(path, "rb") as f:
@@ -263,15 +297,15 @@ def _already_there(path: Path, head: bytes, pieces: list[Piece], tail: bytes, si
 
 
 def _runs(pieces: list[Piece]):
-    """Merge pieces that lie back to back in the same file into one copy."""
+    """Merge pieces that lie back to back in the same file into one copy: (source, offset, length, data)."""
     run = None
     for piece in pieces:
-        if run and run[0] is piece.source and run[1] + run[2] == piece.offset:
+        if run and piece.data is None and run[0] is piece.source and run[1] + run[2] == piece.offset:
             run[2] += piece.length
         else:
             if run:
                 yield tuple(run)
-            run = [piece.source, piece.offset, piece.length]
+            run = [piece.source, piece.offset, piece.length, piece.data]
     if run:
         yield tuple(run)
 

@@ -29,7 +29,7 @@ from feedtool.publish.manifest import (
     backup_path,
     pending_json,
 )
-from feedtool.publish.plan import KIND_ORDER, EpisodeChange, LocalFile, Plan, diff_episodes
+from feedtool.publish.plan import KIND_ORDER, LocalFile, Plan, diff_episodes
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,3 @@ def check_rollback_sources(target, plan: Plan) -> None:
             f"{target.name}: cannot roll back: no kept copy of {', '.join(missing[:5])}"
             f"{' and more' if len(missing) > 5 else ''} (publish the version you want instead)"
         )
-
-
-def summarize(changes: tuple[EpisodeChange, ...]) -> dict[str, int]:
-    return {status: sum(1 for c in changes if c.status == status) for status in ("new", "changed", "removed")}

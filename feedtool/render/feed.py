@@ -19,6 +19,7 @@ from feedtool.render.ext import (
     NSMAP,
     ItunesEntryExtension,
     ItunesExtension,
+    PagingExtension,
     PodcastEntryExtension,
     PodcastExtension,
     PscEntryExtension,
@@ -50,7 +51,7 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
             entry.link(href=episode.link)
         entry.description(etree.CDATA(episode.description_html or episode.title))  # as content:encoded
         entry.content(episode.notes_html or episode.title, type="CDATA")
-        entry.guid(episode.guid, permalink=False)
+        entry.guid(episode.guid, permalink=episode.guid_permalink)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
         entry.pubDate(episode.pub_date)
         item = entry.rss_entry()
@@ -73,13 +74,17 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
     feed.register_extension("psc", PscExtension, atom=False)
     feed.itunes.show = show
     feed.podcast.show = show
+    if show.page is not None:
+        feed.register_extension("paging", PagingExtension, atom=False)
+        feed.paging.show = show
+    self_url = show.page.url if show.page else show.feed_url
     try:
         feed.title(show.title)
-        if show.feed_url:
-            feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
+        if self_url:
+            feed.link(href=self_url, rel="self", type="application/rss+xml")
         # feedgen's RSS <link> is the last link set: the show's website, else its home page; never the feed
         feed.link(href=show.link or show.home_url or "./")
-        feed.description(show.description)
+        feed.description(etree.CDATA(show.description))  # sanitised HTML, as the items' descriptions
         feed.language(show.language)
         if show.copyright:
             feed.copyright(show.copyright)

@@ -197,7 +197,7 @@ def render_index_page(site: Site, episodes: Sequence[EpisodeSummary], page: int,
         page_title=show.title if page == 1 else f"{show.title} · page {page}",
         page=page,
         pages=pages,
-        description=plain_summary(html.escape(show.description)),
+        description=plain_summary(show.description),  # sanitised HTML, as in the feed
         canonical=canonical,
         feed_url=show.feed_url or site.feed_path,
         json_ld=_json_ld(_series_data(show, site.feed_path)),
@@ -274,7 +274,7 @@ def _json_ld(data: dict) -> Markup:
 
 def _series_data(show: Show, feed_path: str) -> dict:
     data = {"@context": "https://schema.org", "@type": "PodcastSeries", "name": show.title}
-    data["description"] = show.description
+    data["description"] = plain_summary(show.description, limit=5000)
     if show.home_url and is_url(show.home_url):
         data["url"] = show.home_url
     if show.image_url and is_url(show.image_url):

@@ -15,12 +15,13 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import mutagen
 
-from feedtool.build.pipeline import run
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.errors import AudioError, Finding, UsageError, warning
 from feedtool.facts import is_url
 from feedtool.model import Episode, Show
@@ -62,7 +63,8 @@ class TagReport:
 
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
     """Tag the selected episodes (all when none are named). The whole show must build first."""
-    _, show = run(config, keep_episodes=True, dry_run=True, use_cache=False)
+    # as of the end of time: scheduled episodes are tagged too, before they go live
+    _, show = run(config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc)))
     episodes = select_episodes(show.episodes, selection, config)
     pictures: dict[tuple[Path, int], Picture] = {}
     findings: list[Finding] = []

@@ -1,0 +1,51 @@
+"""read/config.py: show.toml into frozen dataclasses, every problem collected, flags over the file."""
+
+import pytest
+from conftest import BASE_URL, write_config
+
+from feedtool.errors import ConfigError
+from feedtool.read.config import load_config
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    write_config(tmp_path, show={"title": None, "explicit": "yes", "type": "weekly"}, feed={"base_url": "ftp://x"},
+                 extra="[publish]\nfeed_max_age = -1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    places = sorted(f.where.split(":")[-1] for f in caught.value.findings)
+    assert places == ["feed.base_url", "publish.feed_max_age", "show.explicit", "show.title", "show.type"]
+    assert all(f.where.startswith(str(tmp_path / "show.toml")) for f in caught.value.findings)
+
+
+def test_flags_win_over_the_file_and_none_means_not_given(tmp_path):
+    write_config(tmp_path)
+    assert load_config(tmp_path, **{"feed.base_url": None}).feed.base_url == BASE_URL
+    config = load_config(tmp_path, **{"feed.base_url": "https://other.example.org/p/"})
+    assert config.feed.base_url == "https://other.example.org/p/"
+    assert config.feed_url == "https://other.example.org/p/feed.xml"
+
+
+def test_paths_and_urls_are_relative_to_the_show_folder(tmp_path):
+    write_config(tmp_path)
+    config = load_config(tmp_path / "show.toml")
+    assert config.root == tmp_path
+    assert config.relative_path(tmp_path / "media" / "a.mp3") == "media/a.mp3"
+    assert config.url_for("media/a.mp3") == BASE_URL + "media/a.mp3"
+    with pytest.raises(ValueError):
+        config.relative_path("/elsewhere/a.mp3")
+
+
+def test_the_fingerprint_follows_what_shapes_the_output_but_not_the_recorded_guid(tmp_path):
+    write_config(tmp_path)
+    first = load_config(tmp_path).fingerprint
+    write_config(tmp_path, show={"guid": "9b024349-ccf0-5f69-a609-6b82873eab3c"})
+    assert load_config(tmp_path).fingerprint == first  # build writes show.guid itself: no cache invalidation
+    write_config(tmp_path, show={"title": "Another title"})
+    assert load_config(tmp_path).fingerprint != first
+
+
+def test_unknown_keys_are_warnings_with_a_suggestion(tmp_path):
+    write_config(tmp_path, extra="[feeed]\nbase_url = 'x'\n")
+    config = load_config(tmp_path)
+    (finding,) = [f for f in config.warnings if f.rule == "config/unknown"]
+    assert finding.hint == "did you mean 'feed'?"
