@@ -266,5 +266,5 @@ def test_a_serial_lists_its_episodes_from_the_first_and_page_names_are_reserved(
     assert home.index('href="0001-ep/"') < home.index('href="0002-ep/"') < home.index('href="0003-ep/"')
     make_episode(show, "page.md", audio="media/0001.mp3", make_audio=False, number="9")
     assert build(show, out) == 1
-    assert "page.md: the file name 'page' is taken by the web pages' own files (rename the episode file" \
+    assert "page.md: the file name 'page' is taken by the output folder's own files (rename the episode file" \
         in capsys.readouterr().err

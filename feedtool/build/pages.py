@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import NamedTuple
 
-from feedtool.build.show import build_show
+from feedtool.build.show import RESERVED_NAMES, build_show
 from feedtool.build.write import atomic_write, same_content
 from feedtool.errors import FeedtoolError
 from feedtool.model import Episode, EpisodeSummary
@@ -268,7 +268,7 @@ def remove_stale_pages(out_dir: Path, folders: set[str], index_pages: int) -> li
         return removed
     for entry in entries:
         name = entry.name
-        if name in folders or name.startswith(".") or name in (INDEX_FOLDER, "chapters") or not entry.is_dir():
+        if name in folders or name.startswith(".") or name in RESERVED_NAMES or not entry.is_dir():
             continue
         if _is_our_page_folder(entry.path):
             shutil.rmtree(entry.path)

@@ -32,7 +32,8 @@ from feedtool.timecode import whole_seconds
 from feedtool.urls import path_suffix, split_url
 
 EPISODE_GUID_NAMESPACE = uuid.UUID("0d3b2f4e-9a53-5b7c-8f0e-6c1f2a9d4e77")  # feedtool's own, for new_episode_guid
-RESERVED_NAMES = ("page", "chapters", "index.html", "style.css")  # in the output folder beside the episode pages
+# the output folder's own names, beside the episode pages: the index pages, chapters, paged feed, artwork sizes
+RESERVED_NAMES = ("page", "chapters", "archive", "images", "index.html", "style.css")
 
 
 def media_path(config: Config, value: str, where: str) -> Path:
@@ -123,7 +124,7 @@ def make_episode(
             error(
                 "episode/name",
                 where,
-                f"the file name '{source.path.stem}' is taken by the web pages' own files",
+                f"the file name '{source.path.stem}' is taken by the output folder's own files",
                 "rename the episode file (its page's address comes from its name)",
             )
         )
