@@ -472,26 +472,9 @@ def cmd_preview(args) -> int:
     config_path = Path(args.config) if args.config else Path(args.show_dir)
 
     def show(event) -> None:
-        if event.kind == "built":
-            report = event.report
-            _print_findings(report.warnings, quiet=True)
-            more = [f"{len(report.written) - 6} more"] if len(report.written) > 6 else []
-            written = list(report.written[:6]) + more
-            print(
-                f"built {_count(report.episodes, 'episode')} ({report.rebuilt} built afresh): "
-                + (f"wrote {', '.join(written)}" if written else "nothing changed"),
-                flush=True,
-            )
-        elif event.kind == "serving":
-            print(f"serving {event.home_url}  (Ctrl-C stops it)", flush=True)
-            print(f"feed for your podcast app: {event.feed_url}", flush=True)
-        elif event.kind == "changed":
-            print(f"changed: {', '.join(event.paths)}", flush=True)
-        elif event.kind == "failed":
-            _print_findings(event.findings)
-            if event.message:
-                print(f"error: {event.message}", file=sys.stderr)
-            print("error: the build failed; still serving the last good version", file=sys.stderr, flush=True)
+        _print_findings(event.findings, quiet=event.kind == "built")  # a build's warnings: build and check's
+        for line in event.lines():
+            print(line, file=sys.stderr if event.kind == "failed" else sys.stdout, flush=True)
 
     if not args.debug:  # werkzeug logs every request at INFO; --debug shows them
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

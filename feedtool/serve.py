@@ -52,6 +52,24 @@ class Event:
     findings: tuple[Finding, ...] = ()
     message: str = ""
 
+    def lines(self) -> list[str]:
+        """What the command line says about it (findings aside: the CLI prints those its own way)."""
+        if self.kind == "built":
+            written = list(self.report.written)
+            shown = written[:6] + ([f"{len(written) - 6} more"] if len(written) > 6 else [])
+            count = f"{self.report.episodes} episode{'s' * (self.report.episodes != 1)}"
+            return [
+                f"built {count} ({self.report.rebuilt} built afresh): "
+                + (f"wrote {', '.join(shown)}" if shown else "nothing changed")
+            ]
+        if self.kind == "serving":
+            return [f"serving {self.home_url}  (Ctrl-C stops it)", f"feed for your podcast app: {self.feed_url}"]
+        if self.kind == "changed":
+            return [f"changed: {', '.join(self.paths)}"]
+        return ([f"error: {self.message}"] if self.message else []) + [
+            "error: the build failed; still serving the last good version"
+        ]
+
 
 @dataclass
 class _Served:
@@ -224,7 +242,7 @@ def preview(
         state = snapshot(config.root)
         report, config = build_preview(config_path, base_url)
         app.served = _Served(served.out_dir, config.root, config.feed.file_name, published_files(config, report))
-        on_event(Event("built", report=report))
+        on_event(Event("built", report=report, findings=report.warnings))
         thread.start()
         on_event(Event("serving", feed_url=config.feed_url, home_url=base_url))
         while not stop.wait(poll):
@@ -244,7 +262,7 @@ def preview(
             for pinned in report.pinned:  # the GUIDs this build wrote are not a change to build again
                 state.update(snapshot_of(config.root, pinned))
             app.served = _Served(served.out_dir, config.root, config.feed.file_name, published_files(config, report))
-            on_event(Event("built", report=report))
+            on_event(Event("built", report=report, findings=report.warnings))
     finally:
         if thread.is_alive():
             server.shutdown()
