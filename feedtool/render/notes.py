@@ -7,7 +7,9 @@ import re
 from html.parser import HTMLParser
 
 import nh3
-from cmarkgfm.cmark import Options, markdown_to_html_with_extensions
+from cmarkgfm.cmark import Options
+
+from feedtool.render.markdown import markdown_to_html
 
 # What Apple Podcasts, Spotify and the open apps render in show notes; everything else is stripped.
 ALLOWED_TAGS = {"p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i"}
@@ -22,14 +24,14 @@ _cleaner = nh3.Cleaner(
 # <script>, on* attributes and javascript: links do not. Notes are pasted text: a single line break stays one
 # (hardbreaks), and bare URLs become links (the autolink extension: http(s)://, www. and e-mail addresses).
 _MARKDOWN_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SMART | Options.CMARK_OPT_HARDBREAKS
-_EXTENSIONS = ["autolink"]
+_EXTENSIONS = ("autolink",)
 _HEADING = re.compile(r"<(/?)h[1-6]>")
 
 
 def markdown_html(text: str) -> str:
     """cmark's HTML for Markdown, before sanitising: headings become bold paragraphs, since apps do not render
     h1-h6, and line breaks are written `<br>`, as nh3 writes them."""
-    rendered = markdown_to_html_with_extensions(text, options=_MARKDOWN_OPTIONS, extensions=_EXTENSIONS)
+    rendered = markdown_to_html(text, _MARKDOWN_OPTIONS, _EXTENSIONS)
     rendered = _HEADING.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>", rendered)
     return rendered.replace("<br />", "<br>")
 
