@@ -142,6 +142,22 @@ def _build_summary(report, tz) -> list[str]:
     return lines
 
 
+def _out_dir(args, config) -> Path:
+    """The build's output folder (--out, else [build] out_dir), refused when it overlaps the show folder."""
+    from feedtool.errors import ConfigError, error
+    from feedtool.read.paths import output_problem
+
+    out_dir = Path(args.out or config.build.out_dir)
+    problem = output_problem(config.root, out_dir)
+    fix = "choose a folder outside the show folder, e.g. one beside it"
+    if problem and args.out:
+        raise UsageError(f"--out {args.out}: {problem} ({fix})")
+    if problem:
+        where = f"{config.path}:build.out_dir"
+        raise ConfigError(findings=[error("config/value", where, f"'{out_dir}' {problem}", fix)])
+    return out_dir
+
+
 def _print_findings(findings, *, quiet: bool = False) -> None:
     for finding in findings:
         if finding.is_error or not quiet:
@@ -158,7 +174,7 @@ def cmd_build(args) -> int:
     from feedtool.build.pipeline import BuildOptions, run
 
     config = _load_config(args)
-    out_dir = Path(args.out) if args.out else None
+    out_dir = _out_dir(args, config)
     options = BuildOptions(out_dir=out_dir, strict=args.strict, use_cache=not args.no_cache, now=_now(args, config.tz))
     report, _ = run(config, options)
     _print_findings(report.warnings, quiet=args.quiet)
@@ -230,7 +246,7 @@ def cmd_publish(args) -> int:
                     out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedtool-dry-run-")))
                     options = BuildOptions(out_dir=out_dir, use_cache=False, record=False, now=_now(args, config.tz))
                 else:
-                    out_dir = Path(args.out or config.build.out_dir)
+                    out_dir = _out_dir(args, config)
                     options = BuildOptions(out_dir=out_dir, now=_now(args, config.tz))
                 report, _ = run(config, options)
                 _print_findings(report.warnings, quiet=args.quiet)

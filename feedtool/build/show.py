@@ -25,6 +25,7 @@ from feedtool.model import (
 )
 from feedtool.read.config import SUBSCRIBE_LINKS, Config
 from feedtool.read.episodes import EpisodeSource
+from feedtool.read.paths import check_inside, show_file
 from feedtool.read.transcript_text import transcript_text
 from feedtool.render.notes import plain_text, render_markdown, truncate_html
 from feedtool.render.pages import page_path, plain_summary
@@ -37,14 +38,8 @@ RESERVED_NAMES = ("page", "chapters", "archive", "images", "index.html", "style.
 
 
 def media_path(config: Config, value: str, where: str) -> Path:
-    """A file named in an episode file, relative to the show folder, which it may not leave."""
-    relative = os.path.normpath(value)
-    if os.path.isabs(value) or relative == ".." or relative.startswith(".." + os.sep):
-        raise EpisodeError(
-            f"{where}: '{value}' is outside the show folder "
-            "(move the file into the show folder and give its path relative to it)"
-        )
-    return config.root / relative
+    """A file named in an episode file, relative to the show folder, which it may not leave (read.paths)."""
+    return show_file(config.root, value, where)
 
 
 def public_url(config: Config, path: Path) -> str:
@@ -111,6 +106,11 @@ def make_episode(
         config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()), where, findings
     )
     findings += check_chapters(chapters, duration, where)
+    for path in transcripts:  # found beside the audio by listing its folder: a link there may lead anywhere
+        try:
+            check_inside(config.root, path, f"{where}: transcript")
+        except EpisodeError as e:
+            findings.extend(e.findings)
     if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
 
@@ -253,24 +253,50 @@ def _measured_mismatch(where: str, name: str, typed: str, measured: str) -> Find
     )
 
 
-def _local_url(config: Config, value: str, where: str, findings: list[Finding]) -> str | None:
+def _local_url(
+    config: Config, value: str, where: str, findings: list[Finding], *, image: bool = False, missing: str = ""
+) -> str | None:
+    """The public URL of a file in the show folder; with image, the file must be one Pillow can read."""
     try:
         path = media_path(config, value, where)
+        found = path.is_file()
     except EpisodeError as e:
         findings.extend(e.findings or [error("episode/path", where, str(e))])
         return None
-    if not path.is_file():
-        findings.append(
-            error("episode/missing-file", where, f"'{value}' not found", "check the path, relative to the show folder")
-        )
+    except OSError as e:
+        findings.append(error("episode/path", where, f"'{value}' cannot be read: {e.strerror}", "check the path"))
         return None
+    if not found:
+        hint = missing or "check the path, relative to the show folder"
+        findings.append(error("episode/missing-file", where, f"'{value}' not found", hint))
+        return None
+    if image:
+        problem = image_problem(path)
+        if problem:
+            findings.append(error("episode/image", where, f"'{value}' {problem}", "export it again as JPEG or PNG"))
+            return None
     return public_url(config, path)
+
+
+def image_problem(path: Path) -> str | None:
+    """Why the file is not an image, or None: Pillow reads its header (never the pixels)."""
+    from PIL import Image, UnidentifiedImageError  # only shows with local chapter images pay for the import
+
+    try:
+        with Image.open(path):
+            return None
+    except (UnidentifiedImageError, ValueError):
+        return "is not an image"
+    except OSError as e:
+        return f"cannot be read: {e.strerror or e}"
 
 
 def _chapter_images(config: Config, chapters, where: str, findings: list[Finding]) -> tuple[Chapter, ...]:
     """A chapter image in the show folder is published with the episode; the feed and JSON chapters get its URL."""
     return tuple(
-        replace(c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings))
+        replace(
+            c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings, image=True)
+        )
         if c.image and not is_url(c.image)
         else c
         for i, c in enumerate(chapters, start=1)

@@ -7,16 +7,18 @@ came from (`episodes/0003-x.md: audio`, `episodes/show.toml:show.artwork`), so t
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree
 
 from feedtool.check.xml import qualified, tag_name
+from feedtool.errors import FeedtoolError
+from feedtool.read.paths import show_file
 from feedtool.urls import split_url
 
 # The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
@@ -202,8 +204,11 @@ class ShowScope(Scope):
             relative = url
         else:
             return None
-        path = self.config.root / os.path.normpath(relative)
-        return path if path.is_file() else None
+        try:
+            path = show_file(self.config.root, unquote(relative), "")
+            return path if path.is_file() else None
+        except (FeedtoolError, OSError):  # the build reports a path it cannot use
+            return None
 
 
 def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:

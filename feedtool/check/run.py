@@ -11,6 +11,7 @@ from pathlib import Path
 
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.check import server
+from feedtool.check.fetch import format_limit
 from feedtool.check.rules import check_feed, namespaces, unique
 from feedtool.check.server import Target
 from feedtool.check.xml import ATOM_NS, child, parse_feed
@@ -50,9 +51,15 @@ def check_target(
             f"{target}: no such show folder or feed file (give a show folder, a feed file or an http(s) URL)"
         )
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= server.FEED_LIMIT else b""
     except OSError as e:
         raise UsageError(f"{target}: cannot read: {e.strerror}") from e
+    if size > server.FEED_LIMIT:  # read as far as over HTTP, no further
+        limit = format_limit(server.FEED_LIMIT)
+        problem = f"is {size:,} bytes, more than the {limit} check reads"
+        too_large = error("feed/size", target, problem, "apps give up on feeds this large; trim or split it")
+        return Result(target, "file", 0, (too_large,))
     findings, root = check_feed(data, target)
     if online and root is not None:
         selves = [
@@ -68,7 +75,7 @@ def check_target(
 def _check_url(url: str, sample: int | None, timeout: float) -> Result:
     fetched = server.fetch_feed(url, timeout=timeout)
     target = Target(url, url, "feed")
-    if fetched.response is None or fetched.response.status_code >= 400:
+    if fetched.response is None or fetched.response.status_code >= 400 or fetched.cut:  # no whole feed to check
         return Result(url, "url", 0, tuple(server.check_server([target], timeout=timeout, feed=fetched)))
     findings, root = check_feed(fetched.data, url)
     targets = [target] + (feed_targets(root, sample) if root is not None else [])

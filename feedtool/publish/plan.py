@@ -18,10 +18,11 @@ from pathlib import Path, PurePosixPath
 from feedtool.build.paging import ARCHIVE_FOLDER
 from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
-from feedtool.errors import Finding, PublishError, error, warning
+from feedtool.errors import EpisodeError, Finding, PublishError, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
 from feedtool.read.config import Config
+from feedtool.read.paths import show_file
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,11 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
         show_files.add(PurePosixPath(os.path.normpath(artwork)).as_posix())
     show_files |= {PurePosixPath(f).as_posix() for f in channel_files(config)}  # local podcast:trailer files
     for rel in sorted(show_files):
-        found[rel] = (config.root / rel, content_type(rel), media_cache, "asset")
+        try:  # the build refused links that leave the show folder; one may have been made since
+            path = show_file(config.root, rel, f"{config.root / rel}")
+        except EpisodeError as e:
+            raise PublishError(findings=e.findings) from None
+        found[rel] = (path, content_type(rel), media_cache, "asset")
     for path in sorted(_walk(out_dir)):
         rel = path.relative_to(out_dir).as_posix()
         if rel in found:
