@@ -44,6 +44,8 @@ def serve_folder(root: Path, *, ranges: bool = True):
     def app(environ, start_response):
         request = Request(environ)
         path = (root / request.path.lstrip("/")).resolve()
+        if request.path.endswith("/") and path.is_dir():  # a folder's address: its index.html, as servers do
+            path = path / "index.html"
         if not path.is_file() or root.resolve() not in path.parents:
             return Response("not found", 404)(environ, start_response)
         if not ranges:

@@ -145,7 +145,8 @@ def make_episode(
         season=fields.get("season"),
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),
-        link=fields.get("link") or (config.url_for(page) if page else None),  # the episode's page, unless set
+        # the episode's page, unless set; url_for encodes the path (page is encoded already, for relative links)
+        link=fields.get("link") or (config.url_for(source.path.stem + "/") if page else None),
         image_url=(image if is_url(image) else _local_url(config, image, f"{where}: image", findings))
         if image
         else None,

@@ -19,7 +19,7 @@ from lxml import etree
 from feedtool.check.xml import qualified, tag_name
 from feedtool.errors import FeedtoolError
 from feedtool.read.paths import show_file
-from feedtool.urls import split_url
+from feedtool.urls import split_url, unencoded
 
 # The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
 ITEM_FIELDS = {
@@ -133,6 +133,10 @@ class Scope(ABC):
         """Where to report a problem with this URL, or None when another finding already covers its cause."""
         return self.where(element, attr=attr)
 
+    def encoding_where(self, element, attr: str | None, url: str) -> str | None:
+        """Where to report a URL that is not percent-encoded (each file's own name: the element)."""
+        return self.where(element, attr=attr)
+
     def image_path(self, url: str) -> Path | None:
         """A local copy of the image at url, when there is one to read."""
         return None
@@ -190,6 +194,12 @@ class ShowScope(Scope):
             return None  # relative because base_url is missing: config/missing names that fact
         if base and url.startswith(base):
             # every URL under base_url shares its problems: report them once, on the channel
+            return None if self.is_item else f"{self.config.path}:feed.base_url"
+        return self.where(element, attr=attr)
+
+    def encoding_where(self, element, attr: str | None, url: str) -> str | None:
+        base = self.config.feed.base_url
+        if base and url.startswith(base) and unencoded(base):  # base_url's own problem: named once, on it
             return None if self.is_item else f"{self.config.path}:feed.base_url"
         return self.where(element, attr=attr)
 

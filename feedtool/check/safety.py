@@ -21,13 +21,15 @@ from feedtool.check.psp import TAGS
 from feedtool.check.xml import PODCAST_TAG, tag_name, text
 from feedtool.errors import Finding, error, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
-from feedtool.urls import split_url
+from feedtool.urls import split_url, unencoded
 
 # Names reserved for examples and tests (RFC 2606, RFC 6761): a feed pointing at them points nowhere.
 PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net", "localhost")
 PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org", ".example.net")
 
 URL_TEXT = ("link", "itunes:new-feed-url", "url")  # elements whose text is a URL (url: inside <image>)
+# elements whose URL names a file: a '#' or a '?' in the middle of a file name there is a naming mistake
+FILE_TAGS = {"enclosure", "itunes:image", "url", "podcast:transcript", "podcast:chapters", "podcast:source"}
 URL_ATTRS = {"enclosure": "url", "itunes:image": "href", "atom:link": "href"}
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "style", "link", "meta", "base"}
 NOTES = ("description", "content:encoded")
@@ -58,6 +60,20 @@ def placeholder(url: str) -> bool:
 def urls(scope: Scope) -> list[Finding]:
     found = []
     for element, attr, url in url_fields(scope):
+        problem = unencoded(url, file=tag_name(element) in FILE_TAGS)
+        if problem:
+            where = scope.encoding_where(element, attr, url)
+            if where:
+                found.append(
+                    error(
+                        "safety/url",
+                        where,
+                        f"'{url}' has {problem}, not percent-encoded",
+                        "percent-encode it (a space is %20, '#' %23, '?' %3F); "
+                        "feedtool build encodes the files of the show folder itself",
+                    )
+                )
+            continue
         parts = split_url(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             where = scope.url_where(element, attr, url)

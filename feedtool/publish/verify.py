@@ -12,6 +12,7 @@ from requests.adapters import HTTPAdapter, Retry
 from feedtool import __version__
 from feedtool.errors import Finding, error, warning
 from feedtool.publish.manifest import FileEntry
+from feedtool.urls import encode_path
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class HttpVerifier:
         self.session = session or http_session()
 
     def url_for(self, rel: str) -> str:
-        return self.base + rel
+        return self.base + encode_path(rel)
 
     def check(self, rel: str, entry: FileEntry, local: Path | None = None) -> list[Finding]:
         """Problems with the file as served: errors stop the publish before the feed, warnings are reported."""

@@ -26,6 +26,7 @@ from feedtool.read.tag_config import (  # noqa: F401  (the Podcasting 2.0 tables
     doc,
     validate_tags,
 )
+from feedtool.urls import encode_path
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class Config:
         if self.feed.feed_url:
             return self.feed.feed_url
         if self.feed.base_url:
-            return self.feed.base_url.rstrip("/") + "/" + self.feed.file_name
+            return self.url_for(self.feed.file_name)
         return None
 
     @property
@@ -200,9 +201,10 @@ class Config:
         return os.path.join(str(self.root), "")
 
     def url_for(self, relative_path: str) -> str:
-        """The public URL of a file published at relative_path (relative when base_url is not set yet)."""
-        base = self.feed.base_url
-        return base.rstrip("/") + "/" + relative_path if base else relative_path
+        """The public URL of a file published at relative_path (relative when base_url is not set yet), each
+        segment percent-encoded (urls.encode_path): `media/0177 Легіон.mp3` -> `media/0177%20%D0%9B….mp3`."""
+        base, path = self.feed.base_url, encode_path(relative_path)
+        return base.rstrip("/") + "/" + path if base else path
 
 
 TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig, "site": SiteConfig}

@@ -30,6 +30,7 @@ from feedtool.read.episodes import display_path
 from feedtool.render.notes import render_footer
 from feedtool.tag.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
 from feedtool.tag.formats import FORMATS
+from feedtool.urls import decode_path
 
 log = logging.getLogger(__name__)
 
@@ -211,9 +212,9 @@ def local_file(config: Config, url: str) -> Path | None:
     """The show-folder file behind a public URL that build made (None for a file elsewhere on the web)."""
     base = config.feed.base_url.rstrip("/")
     if base and url.startswith(base + "/"):
-        return config.root / url[len(base) + 1 :]
+        return config.root / decode_path(url[len(base) + 1 :])
     if not base and not is_url(url):
-        return config.root / url
+        return config.root / decode_path(url)
     return None
 
 
