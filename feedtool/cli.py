@@ -7,11 +7,13 @@ import contextlib
 import logging
 import sys
 import tempfile
+import traceback
 from datetime import datetime
 from pathlib import Path
 
 from feedtool import __version__
 from feedtool.errors import ExitStatus, FeedtoolError, UsageError
+from feedtool.facts import is_digits
 
 log = logging.getLogger("feedtool")
 
@@ -340,7 +342,7 @@ def _add_check(commands) -> None:
 
 
 def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    if not is_digits(value) or int(value) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not a positive whole number")
     return int(value)
 
@@ -517,8 +519,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except FeedtoolError as e:
-        if args.debug:
-            raise
+        if args.debug:  # the traceback as well as the message; the exit status stays the error's own
+            traceback.print_exc()
         if e.findings:
             _print_findings(e.findings)
             errors = sum(1 for f in e.findings if f.is_error)

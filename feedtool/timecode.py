@@ -2,7 +2,7 @@
 the moments producers write (episode dates, --now)."""
 
 import re
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 TIMECODE = re.compile(r"^(?:(?:(?P<h>\d+):)?(?P<m>\d{1,2}):)?(?P<s>\d{1,2}(?:[.,]\d+)?)$")
 
@@ -71,4 +71,9 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+    parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+    try:
+        parsed.astimezone(UTC)  # feeds and apps compare instants: one past the year 9999 in UTC has none
+    except (OverflowError, ValueError):
+        raise ValueError(f"'{text}' is outside the years 1 to 9999 in UTC (give the real date)") from None
+    return parsed

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import shutil
 
+import feedparser
 import pytest
-from conftest import DATA, build, make_episode, make_mp3, write_config
+from conftest import DATA, build, make_episode, make_mp3, run_cli, write_config
+from servers import publish_table, run_publish
 
 
 @pytest.fixture
@@ -68,7 +70,10 @@ def test_unknown_field_suggests_the_right_one(built, capsys):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("number", "twelve", "number: 'twelve' is not a positive whole number (write e.g. 177)"),
+    ("number", "twelve", "number: 'twelve' is not a positive whole number (write it with the digits 0-9, e.g. 177)"),
+    ("season", "²", "season: '²' is not a positive whole number (write it with the digits 0-9, e.g. 177)"),
+    ("date", "9999-12-31T23:30:00-05:00",
+     "date: '9999-12-31T23:30:00-05:00' is outside the years 1 to 9999 in UTC (give the real date)"),
     ("season", "0", "season: '0' is not a positive whole number"),
     ("explicit", "maybe", "explicit: 'maybe' is not true or false (write true or false)"),
     ("type", "special", "type: 'special' is not an episode type (use full, trailer or bonus)"),
@@ -290,3 +295,52 @@ def test_audio_and_front_matter_problems_of_one_file_come_together(built, capsys
     err = fails_with(capsys, show, out, before, "type: 'special' is not an episode type", "audio file not found",
                      "0002-two.md: title: missing", "date: '2024-13-01' is not a date", "error: 4 errors")
     assert "date: missing" not in err
+
+
+def test_an_image_name_longer_than_file_systems_allow(built, capsys):
+    show, out, before = built
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", image=f"art/{'a' * 300}.jpg")
+    fails_with(capsys, show, out, before, "0002-two.md: image: '" + "a" * 39 + "…' is a name of 304 bytes, longer "
+               "than file systems allow (255) (rename the file or folder)")
+
+
+@pytest.mark.parametrize(("key", "value"), [("description", "A show\\u0007 the tests build."),
+                                            ("owner_name", "Fixture\\u001bOwner")])
+def test_a_control_character_in_show_toml_is_named_by_file_and_key(built, capsys, key, value):
+    show, out, before = built
+    text = (show / "show.toml").read_text()
+    start = text.index(f"{key} = ")
+    end = text.index("\n", start)
+    (show / "show.toml").write_text(text[:start] + f'{key} = "{value}"' + text[end:])
+    char = "U+0007" if "0007" in value else "U+001B"
+    fails_with(capsys, show, out, before, f"show.toml:show.{key}: contains the control character {char}, which XML "
+               "cannot carry (delete that invisible character; in TOML it may be written as an escape such as "
+               "\\u0007)")
+
+
+def test_a_date_whose_zone_offset_had_seconds_is_written_in_utc(tmp_path):
+    """Kyiv kept local mean time, +02:02:04, until 1924: RFC 2822 has no seconds in an offset, so such a date is
+    written as the same instant in UTC (not rounded, which would move it), and check finds nothing wrong."""
+    show = tmp_path / "show"
+    write_config(show, show={"timezone": "Europe/Kyiv"})
+    make_episode(show, date="1920-01-15T08:00:00")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    feed = (out / "feed.xml").read_bytes()
+    assert feed.count(b"<pubDate>Thu, 15 Jan 1920 05:57:56 +0000</pubDate>") == 2  # the item and the channel
+    parsed = feedparser.parse(feed)
+    assert parsed.bozo == 0 and parsed.entries[0].published_parsed[:6] == (1920, 1, 15, 5, 57, 56)
+    assert run_cli("check", out / "feed.xml") == 0
+
+
+def test_debug_adds_a_traceback_but_keeps_the_exit_status(tmp_path):
+    show = tmp_path / "show"
+    write_config(show, extra=publish_table())
+    make_episode(show)
+    target = tmp_path / "no-such-parent" / "www"  # cannot be created: publish fails with exit status 3
+    plain = run_publish(show, "--out", tmp_path / "public", "--to", target)
+    debug = run_publish(show, "--out", tmp_path / "public", "--to", target, debug=True)
+    assert (plain.returncode, debug.returncode) == (3, 3), debug.stderr
+    message = f"error: {target}: not a folder (create the web server's document root first)"
+    assert plain.stderr.endswith(message + "\n") and "Traceback" not in plain.stderr
+    assert "Traceback (most recent call last)" in debug.stderr and debug.stderr.endswith(message + "\n")

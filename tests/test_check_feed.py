@@ -46,7 +46,9 @@ CASES = [
     ("apple/episode-type", "<itunes:episodeType>full", "<itunes:episodeType>teaser"),
     ("apple/episode-number", "<itunes:episode>3<", "<itunes:episode>0<"),
     ("apple/serial-episode", "<itunes:episode>3</itunes:episode>", ""),  # with itunes:type serial, below
+    ("apple/episode-number", "<itunes:episode>3<", "<itunes:episode>²<"),
     ("apple/season-number", "<itunes:season>1<", "<itunes:season>one<"),
+    ("apple/season-number", "<itunes:season>1<", "<itunes:season>¹<"),
     ("apple/category", 'text="Politics"', 'text="Politcs"'),
     ("apple/category", 'text="News"', 'text="News &amp; Politics"'),
     ("apple/category", 'text="Technology"', 'text="Tech"'),
@@ -61,6 +63,7 @@ CASES = [
     ("apple/whitespace", "<title>Episode 3</title>", "<title> Episode 3</title>"),
     ("apple/enclosure", 'media/3.mp3" length="12345"', 'media/3.mp3"'),
     ("apple/enclosure", 'length="12345"', 'length="12 kB"'),
+    ("apple/enclosure", 'length="12345"', 'length="¹²³"'),
     ("apple/enclosure-type", 'length="12345" type="audio/mpeg"', 'length="12345" type="audio/x-m4a"'),
     ("apple/enclosure-type", 'media/3.mp3" length="12345" type="audio/mpeg"', 'media/3.ogg" length="12345" type="audio/ogg"'),
     ("apple/enclosure-type", 'media/3.mp3"', 'media/3?format=mp3"'),
@@ -144,6 +147,7 @@ CASES = [
     ("safety/duplicate-enclosure", "media/2.mp3", "media/3.mp3"),
     ("safety/duplicate-number", "<itunes:episode>2<", "<itunes:episode>3<"),
     ("safety/future-date", DATE3, f"{FUTURE}</pubDate>\n      <itunes"),
+    ("safety/future-date", DATE3, "Fri, 31 Dec 9999 23:30:00 -0500</pubDate>\n      <itunes"),
     ("safety/order", "Thu, 01 Feb 2024", "Sat, 01 Jun 2024"),
     ("safety/order", "<itunes:episode>2<", "<itunes:episode>7<"),
 ]

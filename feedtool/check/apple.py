@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from feedtool.check.context import Scope
 from feedtool.check.xml import ITUNES_TAG, child, children, qualified, text
 from feedtool.errors import Finding, error, warning
-from feedtool.facts import MIME_TYPES
+from feedtool.facts import MIME_TYPES, is_digits
 from feedtool.urls import path_suffix, split_url
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def values(scope: Scope) -> list[Finding]:
     for name, rule in (("itunes:episode", "apple/episode-number"), ("itunes:season", "apple/season-number")):
         element = scope.child(name)
         value = (text(element) or "").strip() if element is not None else None
-        if value is not None and not (value.isdigit() and int(value) > 0):
+        if value is not None and not (is_digits(value) and int(value) > 0):
             found.append(
                 error(rule, scope.where(element), f"'{value}' is not a positive whole number", "Apple takes 1, 2, 3…")
             )
@@ -401,7 +401,7 @@ def enclosure(scope: Scope) -> list[Finding]:
         if element.get(name) is None
     ]
     length = element.get("length")
-    if length is not None and not length.strip().isdigit():
+    if length is not None and not is_digits(length.strip()):
         found.append(
             error(
                 "apple/enclosure",

@@ -18,6 +18,7 @@ from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, 
 from feedtool.check.safety import ItemKey, check_items
 from feedtool.check.xml import ITUNES_NS, child, parse_feed, text
 from feedtool.errors import Finding, error
+from feedtool.facts import is_digits
 from feedtool.read.config import Config
 
 CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
@@ -95,7 +96,7 @@ def item_key(item, label: str) -> ItemKey:
 
 def _whole(element) -> int | None:
     value = (text(element) or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
 # --- a show folder ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from feedtool.check.rules import check_feed, namespaces, unique
 from feedtool.check.server import Target
 from feedtool.check.xml import ATOM_NS, child, parse_feed
 from feedtool.errors import ERROR, INFO, WARNING, ConfigError, ExitStatus, Finding, UsageError, error
+from feedtool.facts import is_digits
 from feedtool.model import Show
 from feedtool.read.config import Config, load_config
 from feedtool.read.episodes import display_path
@@ -143,7 +144,7 @@ def feed_targets(root, sample: int | None) -> list[Target]:
                     enclosure.get("url"),
                     f"/rss/channel/item[{index}]/enclosure/@url",
                     "media",
-                    int(length) if length.isdigit() else None,
+                    int(length) if is_digits(length) else None,
                     enclosure.get("type"),
                 )
             )

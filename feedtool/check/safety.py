@@ -273,7 +273,10 @@ def check_items(
     limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
     for key in keys if future else ():
         if key.timestamp is not None and key.timestamp > limit:
-            when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            try:
+                when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            except (OverflowError, ValueError, OSError):  # a feed's date past the year 9999 in UTC
+                when = "after the year 9999"
             found.append(
                 warning(
                     "safety/future-date",

@@ -18,6 +18,7 @@ import requests
 from feedtool.check.apple import check_artwork
 from feedtool.check.fetch import Client, Fetched, format_limit, read_body
 from feedtool.errors import Finding, error, info, warning
+from feedtool.facts import is_digits
 
 # Client and read_body: the importer reads feeds with them too
 __all__ = ["Client", "Fetched", "Target", "check_server", "fetch_feed", "read_body", "skipped"]
@@ -162,7 +163,7 @@ def _check_media(client: Client, target: Target) -> list[Finding]:
 
 
 def _length(target: Target, served: str | None, header: str) -> list[Finding]:
-    if target.length is not None and served is not None and served.isdigit() and int(served) != target.length:
+    if target.length is not None and served is not None and is_digits(served) and int(served) != target.length:
         return [
             error(
                 "server/length",

@@ -11,6 +11,7 @@ from requests.adapters import HTTPAdapter, Retry
 
 from feedtool import __version__
 from feedtool.errors import Finding, error, warning
+from feedtool.facts import is_digits
 from feedtool.publish.manifest import FileEntry
 from feedtool.urls import encode_path
 
@@ -80,7 +81,7 @@ class HttpVerifier:
             return [error("publish/http", url, f"HEAD answered {head.status_code}, not 200", hint)]
         found = []
         length = head.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) != entry.size:
+        if length is not None and is_digits(length) and int(length) != entry.size:
             found.append(
                 error(
                     "publish/http",

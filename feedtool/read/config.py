@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedtool.errors import ConfigError, Finding, error, warning
+from feedtool.facts import XML_ILLEGAL
 from feedtool.read.tag_config import (  # noqa: F401  (the Podcasting 2.0 tables: documented there)
     LocationConfig,
     PublisherConfig,
@@ -319,6 +320,22 @@ def _check_type(value, tp) -> bool:
     return isinstance(value, tp)
 
 
+def _xml_characters(value, where: str) -> list[Finding]:
+    """A text value (or list of them) holding a character XML cannot carry: the feed could not be written."""
+    for text in value if isinstance(value, list) else [value]:
+        bad = XML_ILLEGAL.search(text) if isinstance(text, str) else None
+        if bad:
+            return [
+                error(
+                    "config/value",
+                    where,
+                    f"contains the control character U+{ord(bad.group()):04X}, which XML cannot carry",
+                    "delete that invisible character; in TOML it may be written as an escape such as \\u0007",
+                )
+            ]
+    return []
+
+
 def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
     """Build a cls from a TOML table, recording every wrong type and unknown key in findings."""
     if not isinstance(data, dict):
@@ -336,6 +353,7 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
         if not _check_type(value, tp):
             findings.append(error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}"))
             continue
+        findings += _xml_characters(value, f"{where}:{name}")
         if _table_class(tp):
             value = _read_table(_table_class(tp), value, where, name, findings)
             if value is None:

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
+from feedtool.facts import XML_ILLEGAL, is_digits
 from feedtool.model import Chapter, Person
 from feedtool.read import tag_values
 from feedtool.timecode import parse_moment, parse_timecode
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
-# Characters XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -324,8 +323,8 @@ def _kind(value) -> str:
 
 def _positive_int(value, config=None) -> int:
     text = _text(value)
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"'{text}' is not a positive whole number (write e.g. 177)")
+    if not is_digits(text) or int(text) < 1:
+        raise ValueError(f"'{text}' is not a positive whole number (write it with the digits 0-9, e.g. 177)")
     return int(text)
 
 

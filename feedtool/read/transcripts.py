@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from feedtool.errors import Finding, error
+from feedtool.facts import is_digits
 from feedtool.read.episodes import display_path
 
 MAX_PROBLEMS = 10  # a file in the wrong format would otherwise report every line
@@ -166,7 +167,7 @@ def srt_problems(text: str) -> list[tuple]:
     for start, block in _blocks(text):
         count += 1
         head = block[0].strip()
-        if not head.isdigit():
+        if not is_digits(head):
             problems.append(
                 (
                     start,

@@ -23,7 +23,7 @@ import mutagen
 
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.errors import AudioError, Finding, UsageError, warning
-from feedtool.facts import is_url
+from feedtool.facts import is_digits, is_url
 from feedtool.model import Episode, Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import display_path
@@ -100,7 +100,7 @@ def select_episodes(episodes: tuple[Episode, ...], selection, config: Config) ->
             for e in episodes
             if (path.exists() and path.resolve() == Path(e.source).resolve())
             or wanted in (e.source.name, e.source.stem)
-            or (wanted.isdigit() and e.number == int(wanted))
+            or (is_digits(wanted) and e.number == int(wanted))
         ]
         if not match:
             raise UsageError(
