@@ -18,6 +18,7 @@ from feedtool.facts import is_digits
 log = logging.getLogger("feedtool")
 
 DEFAULT_SHOW = "episodes"
+STAGING_HELP = "a rehearsal, as [feed] staging = true: placeholder domains allowed, the feed marked not for directories"
 
 
 def _show_argument(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _show_argument(build)
     _common(build, "out", "base-url", "now")
+    build.add_argument("--staging", action="store_true", help=STAGING_HELP)
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
     build.add_argument("--no-pages", action="store_true", help="write no web pages (as [site] enabled = false)")
@@ -105,6 +107,7 @@ def _load_config(args):
         "feed.base_url": getattr(args, "base_url", None),
         "build.offline": getattr(args, "offline", None) or None,  # the flag can only turn it on
         "site.enabled": False if getattr(args, "no_pages", False) else None,  # the flag can only turn it off
+        "feed.staging": getattr(args, "staging", None) or None,  # the flag sets it; its absence keeps the file's
     }
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
 
@@ -217,6 +220,7 @@ def _publish_parser(commands) -> None:
     )
     _common(publish, "out", "base-url", "now")
     publish.add_argument("--dry-run", action="store_true", help="build and print the plan; upload nothing")
+    publish.add_argument("--staging", action="store_true", help=STAGING_HELP)
     publish.add_argument(
         "--force",
         action="store_true",
@@ -522,10 +526,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:  # the traceback as well as the message; the exit status stays the error's own
             traceback.print_exc()
         if e.findings:
-            _print_findings(e.findings)
+            _print_findings(e.findings, quiet=args.quiet and not e.strict)
             errors = sum(1 for f in e.findings if f.is_error)
             warnings = len(e.findings) - errors
-            strict = f", {_count(warnings, 'warning')} (--strict)" if warnings else ""
+            strict = f", {_count(warnings, 'warning')} (--strict)" if warnings and e.strict else ""
             print(f"error: {_count(errors, 'error')}{strict}; nothing was written", file=sys.stderr)
         else:
             print(f"error: {e}", file=sys.stderr)

@@ -135,6 +135,7 @@ CASES = [
     ("safety/placeholder", f'<enclosure url="{HOST}', '<enclosure url="https://cdn.example.com/'),
     ("safety/placeholder", 'href="https://www.feedtool-fixtures.net/3">link', 'href="https://example.org/">link'),
     ("safety/enclosure-length", 'length="12345"', 'length="0"'),
+    ("safety/staging", "<podcast:medium>", "<podcast:block>yes</podcast:block><podcast:medium>"),
     ("safety/notes-html", "<p>Notes of episode 3 with", "<table><tr><td>Notes of episode 3 with</td></tr></table><p>"),
     ("safety/notes-script", "<p>Notes of episode 3.</p>", "<p onclick=\"steal()\">Notes of episode 3.</p>"),
     ("safety/notes-script", "<p>Notes of episode 3 with", "<script>alert(1)</script><p>with"),

@@ -135,7 +135,10 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         show, channel, show_findings = _validate_show(config, cache, refs, live, episodes, documents[-1].page)
         findings += show_findings
         if options.raise_errors and (any(f.is_error for f in findings) or (options.strict and findings)):
-            raise FeedtoolError(findings=[f for f in findings if f.is_error or options.strict])
+            # Warnings travel with the errors (one may explain an error), but not "the feed has no episodes" when
+            # episodes failed: that is their consequence, not news.
+            shown = [f for f in findings if not (failed and f.rule == "apple/episodes")]
+            raise FeedtoolError(findings=shown, strict=options.strict)
         report = Report(
             feed_path=feed_path,
             episodes=len(live),

@@ -374,7 +374,13 @@ def build_show(
         image_url = (
             show_config.artwork
             if is_url(show_config.artwork)
-            else _local_url(config, show_config.artwork, f"{config.path}:show.artwork", findings)
+            else _local_url(
+                config,
+                show_config.artwork,
+                f"{config.path}:show.artwork",
+                findings,
+                missing="put the show's cover there, a square JPEG or PNG of 1400 to 3000 px, or fix the path",
+            )
         )
     feed_url = config.feed_url
     # where the show folder is published, and the home page build writes there ([site]); known with base_url
@@ -428,6 +434,8 @@ def build_show(
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )
+    if config.feed.staging:  # a rehearsal: no directory may list it, whatever the show's own blocks say
+        show = replace(show, block=True, platform_blocks=((None, True),))
     return show, findings
 
 

@@ -90,6 +90,10 @@ CHANNEL_FIELDS = {
 }
 
 
+# An attribute whose value comes from another config key than its element's
+CHANNEL_ATTRIBUTE_FIELDS = {("podcast:locked", "owner"): "show.owner_email"}
+
+
 @dataclass
 class Scope(ABC):
     """The channel or one item of a feed, as the rules see it."""
@@ -137,6 +141,15 @@ class Scope(ABC):
         """Where to report a URL that is not percent-encoded (each file's own name: the element)."""
         return self.where(element, attr=attr)
 
+    @property
+    def rehearsal(self) -> bool:
+        """The feed says it is not for directories ([feed] staging; podcast:block yes): placeholders are fine."""
+        return False
+
+    def cause(self, url: str) -> str:
+        """The value a producer wrote that gave url its problem (in a show folder: base_url for the URLs under it)."""
+        return url
+
     def image_path(self, url: str) -> Path | None:
         """A local copy of the image at url, when there is one to read."""
         return None
@@ -151,6 +164,11 @@ class FeedScope(Scope):
     """A scope in a feed file or a feed fetched from a URL: findings point at XPaths."""
 
     base: str = "/rss/channel"
+    blocked: bool = False  # the channel has podcast:block yes for every directory
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.blocked
 
     def where(self, element, child: str | None = None, attr: str | None = None) -> str:
         steps = []
@@ -184,6 +202,10 @@ class ShowScope(Scope):
             node = node.getparent()
         fields = ITEM_FIELDS if self.is_item else CHANNEL_FIELDS
         name = fields.get(top or "", top or ("episode" if self.is_item else "show"))
+        if not self.is_item and (top, attr) in CHANNEL_ATTRIBUTE_FIELDS:
+            name = CHANNEL_ATTRIBUTE_FIELDS[top, attr]
+        if not self.is_item and top == "podcast:block" and self.config.feed.staging:
+            name = "feed.staging"  # the rehearsal's block, not one the producer listed in block_platforms
         if not self.is_item and top == "podcast:guid" and not self.config.show.guid:
             name = "feed.feed_url"  # derived from the feed URL until build records it
         return f"{self.prefix}{name}"
@@ -202,6 +224,14 @@ class ShowScope(Scope):
         if base and url.startswith(base) and unencoded(base):  # base_url's own problem: named once, on it
             return None if self.is_item else f"{self.config.path}:feed.base_url"
         return self.where(element, attr=attr)
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.config.feed.staging
+
+    def cause(self, url: str) -> str:
+        base = self.config.feed.base_url
+        return base if base and url.startswith(base) else url
 
     def guid_recorded(self) -> bool:
         return bool(self.config.show.guid)
@@ -228,6 +258,15 @@ def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:
         show_type=channel_scope.show_type,
         now=channel_scope.now,
         base=f"/rss/channel/item[{index}]",
+        blocked=channel_scope.rehearsal,
+    )
+
+
+def blocked_everywhere(channel) -> bool:
+    """podcast:block yes, without an id naming one platform: the feed asks every directory not to list it."""
+    return any(
+        (element.text or "").strip().lower() == "yes" and element.get("id") is None
+        for element in channel.findall(qualified("podcast:block"))
     )
 
 

@@ -14,12 +14,13 @@ from datetime import datetime
 
 from feedtool.check import apple, psp, safety
 from feedtool.check.apple import parse_rfc2822
-from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, show_type_of
+from feedtool.check.context import FeedScope, Scope, ShowScope, blocked_everywhere, item_scope_for, show_type_of
 from feedtool.check.safety import ItemKey, check_items
 from feedtool.check.xml import ITUNES_NS, child, parse_feed, text
-from feedtool.errors import Finding, error
-from feedtool.facts import is_digits
+from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.facts import is_digits, is_url
 from feedtool.read.config import Config
+from feedtool.read.paths import show_file
 
 CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
 ITEM_RULES = apple.ITEM_RULES + psp.ITEM_RULES + safety.ITEM_RULES
@@ -62,7 +63,9 @@ def check_feed(data: bytes, where: str, *, now: datetime | None = None) -> tuple
         return findings, None
     findings += namespaces(root, where)
     channel = root.find("channel")
-    scope = FeedScope(element=channel, is_item=False, show_type=show_type_of(channel))
+    scope = FeedScope(
+        element=channel, is_item=False, show_type=show_type_of(channel), blocked=blocked_everywhere(channel)
+    )
     if now is not None:
         scope.now = now
     findings += run_rules(scope, CHANNEL_RULES)
@@ -110,9 +113,22 @@ def missing_facts(config: Config) -> frozenset[str]:
     return frozenset(places)
 
 
-def _keep(findings: list[Finding], config: Config) -> list[Finding]:
-    suppressed = missing_facts(config)
+def _keep(findings: list[Finding], config: Config, also: frozenset[str] = frozenset()) -> list[Finding]:
+    suppressed = missing_facts(config) | also
     return [f for f in findings if f.where not in suppressed]
+
+
+def _unusable_artwork(config: Config) -> frozenset[str]:
+    """show.artwork, when it names a file the build cannot use (it says so in the producer's words): the feed
+    then has no itunes:image, which the channel rules would report again in feed terms."""
+    artwork = config.show.artwork
+    if not artwork or is_url(artwork):
+        return frozenset()
+    try:
+        usable = show_file(config.root, artwork, "").is_file()
+    except (FeedtoolError, OSError):
+        usable = False
+    return frozenset() if usable else frozenset({f"{config.path}:show.artwork"})
 
 
 def item_findings(config: Config, item, where: str) -> list[Finding]:
@@ -137,7 +153,8 @@ def channel_findings(config: Config, channel: list[bytes]) -> list[Finding]:
     scope = ShowScope(
         element=root.find("channel"), is_item=False, show_type=config.show.type, prefix=f"{config.path}:", config=config
     )
-    return _keep(namespaces(root, str(config.path)) + run_rules(scope, CHANNEL_RULES), config)
+    found = namespaces(root, str(config.path)) + run_rules(scope, CHANNEL_RULES)
+    return _keep(found, config, _unusable_artwork(config))
 
 
 def ref_findings(refs) -> list[Finding]:
@@ -155,4 +172,4 @@ def ref_findings(refs) -> list[Finding]:
         )
         for r in refs
     ]
-    return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}", future=False)
+    return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}", future=False, episode_files=True)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from feedtool.check.context import Scope
 from feedtool.check.psp import TAGS
 from feedtool.check.xml import PODCAST_TAG, tag_name, text
-from feedtool.errors import Finding, error, warning
+from feedtool.errors import Finding, error, info, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
 from feedtool.urls import split_url, unencoded
 
@@ -87,14 +87,25 @@ def urls(scope: Scope) -> list[Finding]:
                     )
                 )
         elif placeholder(url):
-            found.append(
-                error(
-                    "safety/placeholder",
-                    scope.where(element, attr=attr),
-                    f"'{url}' points at a placeholder domain",
-                    "replace it with the real URL",
+            where = scope.url_where(element, attr, url)  # under base_url: named once, as feed.base_url
+            if where and scope.rehearsal:
+                found.append(
+                    info(
+                        "safety/placeholder",
+                        where,
+                        f"'{scope.cause(url)}' points at a placeholder domain",
+                        "fine for a rehearsal; set the real URL before the show goes public",
+                    )
                 )
-            )
+            elif where:
+                found.append(
+                    error(
+                        "safety/placeholder",
+                        where,
+                        f"'{scope.cause(url)}' points at a placeholder domain",
+                        "replace it with the real URL, or set staging = true under [feed] to rehearse",
+                    )
+                )
     return found
 
 
@@ -236,7 +247,22 @@ def _html_fields(scope: Scope, elements: list, script_rule: str, html_rule: str)
     return found
 
 
-CHANNEL_RULES = (urls, channel_html)
+def rehearsal(scope: Scope) -> list[Finding]:
+    """A feed marked as a rehearsal says so on every check, so it is not mistaken for the public one."""
+    element = scope.child("podcast:block")
+    if not scope.rehearsal or element is None:
+        return []
+    return [
+        info(
+            "safety/staging",
+            scope.where(element),
+            "the feed is a rehearsal: it tells every directory not to list it (itunes:block, podcast:block)",
+            "remove staging from [feed] when the show goes public",
+        )
+    ]
+
+
+CHANNEL_RULES = (urls, channel_html, rehearsal)
 ITEM_RULES = (urls, enclosure_length, notes)
 
 
@@ -256,10 +282,17 @@ Locate = Callable[[ItemKey, str], str]
 
 
 def check_items(
-    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False, future: bool = True
+    keys: list[ItemKey],
+    at: Locate,
+    *,
+    now: datetime | None = None,
+    document_order: bool = False,
+    future: bool = True,
+    episode_files: bool = False,
 ) -> list[Finding]:
     """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future (unless `future` is
-    False: a build schedules such episodes instead), a sensible order."""
+    False: a build schedules such episodes instead), a sensible order. episode_files: the keys are episode
+    files (labels are their names), so a fix can name the line to edit."""
     if not keys:
         return [
             warning(
@@ -269,7 +302,7 @@ def check_items(
                 "publish at least one; Apple accepts a show only with an episode",
             )
         ]
-    found = _duplicates(keys, at)
+    found = _duplicates(keys, at, episode_files)
     limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
     for key in keys if future else ():
         if key.timestamp is not None and key.timestamp > limit:
@@ -288,7 +321,7 @@ def check_items(
     return found + _order(keys, at, document_order)
 
 
-def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
+def _duplicates(keys: list[ItemKey], at: Locate, episode_files: bool = False) -> list[Finding]:
     found = []
     for rule, field, label, value_of in (
         ("safety/duplicate-guid", "guid", "GUID", lambda k: k.guid),
@@ -311,14 +344,14 @@ def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
         for value, group in groups.items():
             for duplicate in group[1:]:
                 shown = value[1] if isinstance(value, tuple) else value
-                found.append(
-                    error(
-                        rule,
-                        at(duplicate, field),
-                        f"{label} {shown} is also used by {group[0].label}",
-                        f"give each episode its own {label}; apps treat repeats as one episode",
+                fix = f"give each episode its own {label}; apps treat repeats as one episode"
+                if episode_files and field == "guid":  # most often a file copied as a template, guid: and all
+                    fix = (
+                        f"if this file was copied from {group[0].label}, delete its guid: line; "
+                        "the next build records a new GUID for it"
                     )
-                )
+                message = f"{label} {shown} is also used by {group[0].label}"
+                found.append(error(rule, at(duplicate, field), message, fix))
     return found
 
 

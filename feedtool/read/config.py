@@ -108,6 +108,11 @@ class FeedConfig:
         "0: one feed with every episode",
         0,
     )
+    staging: bool = doc(
+        "a rehearsal: the feed tells every directory not to list it (itunes:block, podcast:block), and a "
+        "placeholder or test domain in base_url is allowed",
+        False,
+    )
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,7 @@ def load_config(path: Path, **overrides) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)") from e
+        raise ConfigError(findings=[_toml_problem(str(e), raw.decode("utf-8"), where)]) from e
     overridden = frozenset(key for key, value in overrides.items() if value is not None)
     for key in overridden:
         table, name = key.split(".")
@@ -260,9 +265,8 @@ def load_config(path: Path, **overrides) -> Config:
         findings += _validate_publish(tables["publish"], where)
     if tables["site"] is not None:
         findings += _validate_site(tables["site"], where)
-    errors = [f for f in findings if f.is_error]
-    if errors:
-        raise ConfigError(findings=errors)
+    if any(f.is_error for f in findings):
+        raise ConfigError(findings=findings)  # the warnings too: `unknown setting 'titel'` explains an error
     if _repeats(tables["show"].credits, tables["show"].description):
         findings.append(
             warning(
@@ -281,6 +285,22 @@ def load_config(path: Path, **overrides) -> Config:
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
     return Config(
         path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
+    )
+
+
+def _toml_problem(message: str, text: str, where: str) -> Finding:
+    """tomllib's "Illegal character '\\n' (at line 2, column 11)" as a finding at that line, quoting it."""
+    match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", message)
+    if not match:
+        return error("config/toml", where, f"invalid TOML: {message}", "see https://toml.io for the syntax")
+    problem, line, column = match[1], int(match[2]), int(match[3])
+    lines = text.split("\n")
+    quoted = lines[line - 1].strip()[:60] if line <= len(lines) else ""
+    return error(
+        "config/toml",
+        f"{where}:{line}",
+        f"invalid TOML: {problem} at column {column}" + (f": {quoted!r}" if quoted else ""),
+        "close every quote and [table], write key = value; see https://toml.io",
     )
 
 

@@ -72,13 +72,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         if data is None:
             data = yaml.load(front, Loader=_front_matter_loader()) if front.strip() else {}
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 2}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise EpisodeError(
-            f"{where}{line}: front matter is not valid YAML: {problem} "
-            "(check the indentation and quote values that contain ': ')"
-        ) from e
+        raise EpisodeError(_yaml_problem(e, front, where)) from e
     if not isinstance(data, dict):
         raise EpisodeError(f"{where}:2: front matter must be 'key: value' lines (see README, Episode files)")
 
@@ -257,6 +251,33 @@ def _flat_front_matter(front: str) -> dict | None:
         else:  # `key:`
             data[match["key"]] = ""
     return data
+
+
+# PyYAML's words for the usual mistakes -> the producer's
+_YAML_CONTEXTS = {
+    "while scanning a quoted scalar": "the quote that opens this value is never closed",
+    "while parsing a flow sequence": "the '[' list that starts here is not closed with ']'",
+    "while parsing a flow mapping": "the '{' that starts here is not closed with '}'",
+}
+
+
+def _yaml_problem(e, front: str, where: str) -> str:
+    """The line where the bad value starts (PyYAML's problem mark is where it gave up, often lines later),
+    quoted, and what is wrong with it."""
+    context = getattr(e, "context", None)
+    mark = getattr(e, "context_mark" if context in _YAML_CONTEXTS else "problem_mark", None)
+    problem = _YAML_CONTEXTS.get(context or "") or getattr(e, "problem", None) or str(e).splitlines()[0]
+    if problem.startswith("mapping values are not allowed"):
+        problem = "a ': ' inside a value"
+    if mark is None:
+        return f"{where}: front matter is not valid YAML: {problem} (check the indentation and quote values)"
+    lines = front.split("\n")
+    quoted = lines[mark.line].strip() if mark.line < len(lines) else ""
+    quoted = quoted if len(quoted) <= 60 else quoted[:59] + "…"
+    return (
+        f"{where}:{mark.line + 2}: front matter is not valid YAML: {problem}: {quoted!r} "
+        "(check the indentation and the quotes; put a value that contains ': ' in quotes)"
+    )
 
 
 def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
