@@ -5,8 +5,8 @@ none is there, and `If-Match: <ETag>` replaces one only if it is still the one r
 `<prefix>/.feedtool/lock`, holding who took it and until when:
 
 - take it: PUT If-None-Match: * . Another publish holds it (412): refused, naming since when and until when;
-- a lock past its expiry (its publish died) is taken over with PUT If-Match: <its ETag>, so of two publishes
-  that find it expired only one gets it;
+- a lock past its expiry, or whose publish ran on this machine and is gone (killed), is taken over with PUT
+  If-Match: <its ETag>, so of two publishes that find it so only one gets it;
 - a long publish keeps its lock: each write, once half the time is gone, renews it with If-Match (a renewal
   that fails means another publish took the lock over: this one stops);
 - release: DELETE, after checking that the object is still ours.
@@ -48,7 +48,7 @@ class S3Lock:
         if held is None:  # released between our attempt and our look: try once more
             self._put(IfNoneMatch="*")
             return
-        if _expired(held):
+        if _expired(held) or _dead(held):
             try:
                 self._put(IfMatch=etag)  # only if nobody took it over since we read it
                 return
@@ -129,6 +129,19 @@ def _expired(held: dict) -> bool:
         return datetime.fromisoformat(held["expires"]) <= datetime.now(UTC)
     except (KeyError, TypeError, ValueError):
         return True  # no expiry we can read: a lock nobody can vouch for
+
+
+def _dead(held: dict) -> bool:
+    """Whether the lock's publish ran on this machine and its process is gone (killed): no need to wait."""
+    if held.get("host") != socket.gethostname() or not isinstance(held.get("pid"), int):
+        return False
+    try:
+        os.kill(held["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        pass
+    return False
 
 
 def _field(held: dict | None, name: str) -> str:
