@@ -38,15 +38,17 @@ S3_CREDENTIALS = {
 
 
 @contextlib.contextmanager
-def serve_folder(root: Path, *, ranges: bool = True):
-    """A threaded werkzeug web server over root (HEAD, conditional and range requests); yields its base URL."""
+def serve_folder(root: Path, *, ranges: bool = True, serve_state: bool = False):
+    """A threaded werkzeug web server over root (HEAD, conditional and range requests); yields its base URL.
+    Like a server set up as README says, it does not serve /.feedtool/ (unless serve_state)."""
 
     def app(environ, start_response):
         request = Request(environ)
         path = (root / request.path.lstrip("/")).resolve()
         if request.path.endswith("/") and path.is_dir():  # a folder's address: its index.html, as servers do
             path = path / "index.html"
-        if not path.is_file() or root.resolve() not in path.parents:
+        hidden = not serve_state and request.path.startswith("/.feedtool/")
+        if hidden or not path.is_file() or root.resolve() not in path.parents:
             return Response("not found", 404)(environ, start_response)
         if not ranges:
             return Response(path.read_bytes(), mimetype=send_file(path, environ).mimetype)(environ, start_response)

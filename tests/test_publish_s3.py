@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
+import subprocess
 import threading
 import time
 
+import requests
 from conftest import make_episode, make_mp3, run_cli, write_config
 from mutagen.id3 import ID3
 from servers import S3_CREDENTIALS, publish_table, run_publish
@@ -235,3 +239,27 @@ def test_a_lock_taken_over_during_a_publish_stops_it(s3):
     assert "x.json" not in objects(s3)
     target.close()
     assert json.loads(body(s3, ".feedtool/lock")) == {"host": "another"}  # not ours to delete
+
+
+def test_the_s3_state_is_not_public_while_the_media_are(tmp_path, s3):
+    """acl = public-read makes what the feed points at public; the state objects get no ACL, so an anonymous
+    request is refused (moto, like S3, enforces object ACLs on anonymous requests)."""
+    show = s3_show(tmp_path, s3, verify_http=False)
+    assert publish(show, s3) == 0
+    base = f"{s3.endpoint}/{s3.bucket}/show/"
+    assert requests.get(base + "feed.xml", timeout=10).status_code == 200
+    assert requests.get(base + ".feedtool/manifest.json", timeout=10).status_code == 403
+
+
+def test_a_lock_left_by_a_killed_publish_on_this_machine_is_taken_over_at_once(tmp_path, s3, capsys):
+    child = subprocess.Popen(["true"])  # a process that has ended: its pid is free
+    child.wait()
+    dead = {"owner": "x", "host": socket.gethostname(), "pid": child.pid, "taken": "2099-01-01T00:00:00+00:00",
+            "expires": "2099-01-01T01:00:00+00:00"}
+    s3.client.put_object(Bucket=s3.bucket, Key="show/.feedtool/lock", Body=json.dumps(dead).encode())
+    show = s3_show(tmp_path, s3, verify_http=False)
+    assert publish(show, s3) == 0, capsys.readouterr().err
+    alive = {**dead, "pid": os.getpid()}  # this very process: alive, so the lock holds until it expires
+    s3.client.put_object(Bucket=s3.bucket, Key="show/.feedtool/lock", Body=json.dumps(alive).encode())
+    assert publish(show, s3) == 3
+    assert "another publish is running here" in capsys.readouterr().err

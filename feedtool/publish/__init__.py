@@ -121,6 +121,7 @@ def publish_show(
             raise PublishError(findings=errors)
         verifier = _verifier(config)
         uploaded, warnings = apply_plan(target, state, plan, verifier, progress)
+        warnings += verifier.state_exposed() if verifier else []
     finally:
         target.close()
     return _notify(
@@ -158,6 +159,7 @@ def rollback_show(
         check_rollback_sources(target, plan)
         verifier = _verifier(config)
         uploaded, warnings = apply_plan(target, state, plan, verifier, progress)
+        warnings += verifier.state_exposed() if verifier else []
     finally:
         target.close()
     return _notify(config, plan, uploaded, _state_warnings(state) + tuple(warnings), verifier is not None, finished)
