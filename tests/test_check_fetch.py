@@ -6,7 +6,6 @@ client without the redirect rule (before the fix) sends nothing to a link-local 
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import socket
 import threading
@@ -14,6 +13,7 @@ import time
 
 import pytest
 from check_feeds import FEED
+from servers import trickling_server
 from werkzeug.wrappers import Response
 
 from feedtool.check import server
@@ -42,46 +42,6 @@ def loopback_only(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
     yield tried
     assert tried == [], f"the client tried to connect to {tried}"
-
-
-@contextlib.contextmanager
-def trickling_server(*, headers_too: bool = False, interval: float = 0.2):
-    """A server that sends one byte every `interval` seconds: of a body it announced with a Content-Length,
-    or (headers_too) of an endless header line. Yields its URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def answer(connection):
-        with connection:
-            with contextlib.suppress(OSError):
-                connection.recv(65536)
-                if headers_too:
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-                else:
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-                                       b"Content-Length: 100000\r\n\r\n<rss version=\"2.0\">")
-                while not stop.wait(interval):
-                    connection.sendall(b"a")
-
-    def accept():
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
 
 
 def timed(call, budget: float):

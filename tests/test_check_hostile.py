@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -27,7 +25,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from servers import serve_app
+from servers import serve_app, trickling_server
 from werkzeug.wrappers import Request, Response
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,40 +190,6 @@ def hostile_server(payloads):
 
     with serve_app(app) as base:
         yield base
-
-
-@contextlib.contextmanager
-def trickling_server(*, headers_too: bool):
-    """One byte every 0.2 s: of a body announced as 100,000 bytes, or of an endless header line."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def answer(connection):
-        with connection, contextlib.suppress(OSError):
-            connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: " if headers_too else
-                               b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000"
-                               b"\r\n\r\n<rss")
-            while not stop.wait(0.2):
-                connection.sendall(b"a")
-
-    def accept():
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                connection, _ = listener.accept()
-                threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
 
 
 HTTP_CASES = {
