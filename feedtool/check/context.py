@@ -257,7 +257,7 @@ def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:
         is_item=True,
         show_type=channel_scope.show_type,
         now=channel_scope.now,
-        base=f"/rss/channel/item[{index}]",
+        base=f"{channel_scope.base}/item[{index}]",
         blocked=channel_scope.rehearsal,
     )
 

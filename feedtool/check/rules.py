@@ -56,28 +56,46 @@ def namespaces(root, where: str) -> list[Finding]:
     return found
 
 
-def check_feed(data: bytes, where: str, *, now: datetime | None = None) -> tuple[list[Finding], object]:
-    """Every rule over the feed bytes. Returns (findings, root); root is None when the bytes are no feed."""
+def check_feed(data: bytes, where: str, *, now: datetime | None = None, pages=None) -> tuple[list[Finding], object]:
+    """Every rule over the feed bytes. Returns (findings, root); root is None when the bytes are no feed.
+
+    pages: for a paged feed (RFC 5005), pages(root) gives its other documents as (where, root or None, findings
+    of reading it) (check/pages.py): each gets the document rules, and their items join the cross-episode rules
+    (a GUID repeated on another page is a duplicate too)."""
     root, findings = parse_feed(data, where)
     if root is None:
         return findings, None
-    findings += namespaces(root, where)
+    keys: list[ItemKey] = []
+    findings += _document_rules(root, where, "/rss/channel", now, keys)
+    for page, page_root, read in pages(root) if pages else ():
+        findings += read
+        if page_root is not None:
+            findings += _document_rules(page_root, page, f"{page}: /rss/channel", now, keys)
+    findings += check_items(
+        keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=now, document_order=True
+    )
+    return findings, root
+
+
+def _document_rules(root, where: str, base: str, now: datetime | None, keys: list[ItemKey]) -> list[Finding]:
+    """The rules over one feed document; its items' keys are added to `keys` for the cross-episode rules."""
+    findings = namespaces(root, where)
     channel = root.find("channel")
     scope = FeedScope(
-        element=channel, is_item=False, show_type=show_type_of(channel), blocked=blocked_everywhere(channel)
+        element=channel,
+        is_item=False,
+        show_type=show_type_of(channel),
+        blocked=blocked_everywhere(channel),
+        base=base,
     )
     if now is not None:
         scope.now = now
     findings += run_rules(scope, CHANNEL_RULES)
-    keys = []
     for index, item in enumerate(channel.findall("item"), start=1):
         item_scope = item_scope_for(scope, item, index)
         findings += run_rules(item_scope, ITEM_RULES)
         keys.append(item_key(item, item_scope.base))
-    findings += check_items(
-        keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=scope.now, document_order=True
-    )
-    return findings, root
+    return findings
 
 
 def item_key(item, label: str) -> ItemKey:

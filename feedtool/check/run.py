@@ -12,6 +12,7 @@ from pathlib import Path
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.check import server
 from feedtool.check.fetch import format_limit
+from feedtool.check.pages import PageFollower
 from feedtool.check.rules import check_feed, namespaces, unique
 from feedtool.check.server import Target
 from feedtool.check.xml import ATOM_NS, child, parse_feed
@@ -63,7 +64,8 @@ def check_target(
         problem = f"is {size:,} bytes, more than the {limit} check reads"
         too_large = error("feed/size", target, problem, "apps give up on feeds this large; trim or split it")
         return Result(target, "file", 0, (too_large,))
-    findings, root = check_feed(data, target)
+    pages = PageFollower(target, folder=path.parent, online=online, timeout=timeout)
+    findings, root = check_feed(data, target, pages=pages)
     if online and root is not None:
         selves = [
             link.get("href")
@@ -73,7 +75,7 @@ def check_target(
         feed = [Target(selves[0], "/rss/channel/atom:link/@href", "feed")] if selves else []
         sample, note = _sampled(sample, _count(root), target)
         findings += note + server.check_server(feed + feed_targets(root, sample), timeout=timeout)
-    return Result(target, "file", _count(root), tuple(findings))
+    return Result(target, "file", _count(root) + pages.items, tuple(findings))
 
 
 def _check_url(url: str, sample: int | None, timeout: float) -> Result:
@@ -81,12 +83,13 @@ def _check_url(url: str, sample: int | None, timeout: float) -> Result:
     target = Target(url, url, "feed")
     if fetched.response is None or fetched.response.status_code >= 400 or fetched.cut:  # no whole feed to check
         return Result(url, "url", 0, tuple(server.check_server([target], timeout=timeout, feed=fetched)))
-    findings, root = check_feed(fetched.data, url)
+    pages = PageFollower(fetched.url or url, timeout=timeout)
+    findings, root = check_feed(fetched.data, url, pages=pages)
     sample, note = _sampled(sample, _count(root), url)
     findings += note
     targets = [target] + (feed_targets(root, sample) if root is not None else [])
     findings += server.check_server(targets, timeout=timeout, feed=fetched)
-    return Result(url, "url", _count(root), tuple(findings))
+    return Result(url, "url", _count(root) + pages.items, tuple(findings))
 
 
 def _check_show(path: Path, online: bool, sample: int | None, timeout: float, base_url=None, now=None) -> Result:
