@@ -173,7 +173,7 @@ def test_every_feed_rule_has_a_breaking_case():
     import re
     from pathlib import Path
     source = "".join(p.read_text() for p in Path("feedtool/check").glob("*.py")
-                     if p.name not in ("server.py", "run.py"))
+                     if p.name not in ("server.py", "run.py", "pages.py"))  # their rules: test_check_server, _pages
     used = set(re.findall(r'"((?:apple|psp|safety|feed)/[a-z0-9-]+)"', source)) - {"apple/artwork-size",
                                                                                     "apple/artwork-format",
                                                                                     "apple/artwork-color"}
