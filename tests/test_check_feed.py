@@ -202,7 +202,7 @@ def test_wrong_weekday_and_duration_are_named():
 
 
 def test_apple_categories_are_the_19_and_91_apple_lists():
-    from feedtool.check.apple import APPLE_CATEGORIES
+    from feedtool.check.categories import APPLE_CATEGORIES
     assert len(APPLE_CATEGORIES) == 19
     assert sum(len(subs) for subs in APPLE_CATEGORIES.values()) == 91
     for category, subs in APPLE_CATEGORIES.items():

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from feedtool.check.apple import check_artwork
+from feedtool.check.artwork import check_artwork
 from feedtool.check.fetch import Client, Fetched, format_limit, read_body
 from feedtool.errors import Finding, error, info, warning
 from feedtool.facts import is_digits
