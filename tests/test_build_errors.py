@@ -74,6 +74,8 @@ def test_unknown_field_suggests_the_right_one(built, capsys):
     ("type", "special", "type: 'special' is not an episode type (use full, trailer or bonus)"),
     ("date", "2024-13-01", "date: '2024-13-01' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)"),
     ("date", "2024-01-01T10:00:00+25:00", "date: '2024-01-01T10:00:00+25:00' is not a date"),
+    ("date", "9999-12-31T23:30:00-05:00", "date: '9999-12-31T23:30:00-05:00' is out of range (use a date between"),
+    ("image", "x" * 300 + ".jpg", f"image: '{'x' * 300}.jpg' cannot be read: File name too long (check the path"),
     ("title", ["a", "list"], "title: expected text, got a list"),
     ("link", "www.no-scheme.net", "link: 'www.no-scheme.net' is not an http(s) URL"),
 ])

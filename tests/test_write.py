@@ -182,3 +182,31 @@ def test_a_killed_builds_temp_files_are_cleared_by_the_next_build(show, tmp_path
     assert build(show, out) == 0
     assert not any(p.exists() for p in leftovers) and not (out / f".chapters.{dead}.tmp").exists()
     assert live.exists()
+
+
+class Killed(BaseException):
+    """A SIGKILL stand-in: nothing in the build catches it."""
+
+
+def test_a_new_guid_in_the_live_feed_stays_when_the_build_dies_right_after_the_feed(show, tmp_path, monkeypatch):
+    """An episode without a GUID gets one on its build; if the build is killed once its feed is in place, the
+    feed (served from the output folder) already shows that GUID: the next build must not make another."""
+    import feedparser
+    from conftest import make_episode
+
+    from feedtool.build import pipeline
+
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01", guid=None)
+    out = tmp_path / "public"
+
+    def killed(*args):
+        raise Killed
+
+    monkeypatch.setattr(pipeline, "remove_stale", killed)  # the step after the feed
+    with pytest.raises(Killed):
+        build(show, out)
+    seen = feedparser.parse((out / "feed.xml").read_bytes()).entries[0].guid
+    monkeypatch.undo()
+    assert build(show, out) == 0
+    assert feedparser.parse((out / "feed.xml").read_bytes()).entries[0].guid == seen
+    assert f"guid: {seen}" in (show / "0002-two.md").read_text()

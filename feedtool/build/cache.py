@@ -52,7 +52,7 @@ class Entry(NamedTuple):
 def signature(path: str) -> tuple[str, int, int]:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except OSError:  # absent, or a name the file system refuses: the episode is built afresh and says why
         return (path, -1, -1)
     return (path, st.st_size, st.st_mtime_ns)
 

@@ -4,7 +4,8 @@ unless every episode and the channel are valid.
     gather    each episode file -> its <item> and EpisodeRef: from the build cache where none of its files
               changed, else built afresh (build/episode.py, run by build/items.py)
     validate  the rules across episodes and on the channel; any error stops the build here
-    write     chapters files, then the feed (build/write.py: atomic), then the cache and the GUID pins
+    write     chapters files and the new GUIDs (into the episode files), then the feed (build/write.py: atomic),
+              then the cache and the show's podcast:guid
 
 What the feed holds is render_feed(show, [render_item(e) for e in show.episodes]) (render/feed.py) for the Show
 build/show.py makes. A normal build does not keep 10,000 Episodes around for that: a fresh item is rendered
@@ -140,6 +141,9 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             written = list(outputs)
         else:
             written = write_outputs(outputs, out_dir)
+        # New GUIDs go into their episode files before the feed that shows them: one an app may have seen is
+        # never replaced by another, even when the build dies right after the feed (tests/test_build_kill.py).
+        pinned = pin_guids(r for r in order if r.guid_is_new)
         head, tail = channel
         changed, offsets = write_feed(feed_path, head, [pieces[r.source] for r in order], tail)
         if changed:
@@ -147,7 +151,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         if options.use_cache and (changed or fresh or written):
             cache.save(offsets, fresh)
-    pinned = pin_guids(r for r in order if r.guid_is_new) + pin_podcast_guid(config, show.podcast_guid)
+    pinned += pin_podcast_guid(config, show.podcast_guid)
     return replace(report, written=tuple(written), pinned=tuple(pinned)), show
 
 

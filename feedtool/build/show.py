@@ -206,9 +206,13 @@ def _local_url(config: Config, value: str, where: str, findings: list[Finding]) 
     except EpisodeError as e:
         findings.extend(e.findings or [error("episode/path", where, str(e))])
         return None
-    if not path.is_file():
+    try:
+        problem = None if path.is_file() else "not found"
+    except OSError as e:  # a name too long for the file system, say
+        problem = f"cannot be read: {e.strerror}"
+    if problem:
         findings.append(
-            error("episode/missing-file", where, f"'{value}' not found", "check the path, relative to the show folder")
+            error("episode/missing-file", where, f"'{value}' {problem}", "check the path, relative to the show folder")
         )
         return None
     return public_url(config, path)

@@ -7,7 +7,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -348,6 +348,10 @@ def _date(value, config) -> datetime:
         raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=config.tz)
+    try:  # 9999-12-31T23:30-05:00 is in year 10000 in UTC, where apps (and Python) convert dates to
+        parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"'{text}' is out of range (use a date between the years 1 and 9999 in UTC)") from None
     return parsed
 
 

@@ -6,6 +6,7 @@ whose files did not change; render_feed puts the channel around them.
 
 from __future__ import annotations
 
+import html
 from typing import Iterable
 
 from feedgen.entry import FeedEntry
@@ -48,8 +49,10 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
         entry.title(episode.title)
         if episode.link:
             entry.link(href=episode.link)
-        entry.description(etree.CDATA(episode.description_html or episode.title))  # as content:encoded
-        entry.content(episode.notes_html or episode.title, type="CDATA")
+        # Apps read both as HTML: without notes, the title stands in, escaped (a title may say <script> or ]]>)
+        title_html = html.escape(episode.title, quote=False)
+        entry.description(etree.CDATA(episode.description_html or title_html))  # as content:encoded
+        entry.content(episode.notes_html or title_html, type="CDATA")
         entry.guid(episode.guid, permalink=False)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
         entry.pubDate(episode.pub_date)
