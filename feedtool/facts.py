@@ -26,6 +26,9 @@ TRANSCRIPT_TYPES = {  # extension -> (MIME type, rel); the Podcast Index transcr
     ".txt": ("text/plain", None),
 }
 
+# Characters XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from feedtool.build.write import atomic_write
+from feedtool.build.write import atomic_write, clear_abandoned
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,12 @@ def insert_front_matter_field(text: str, key: str, value: str) -> str:
 
 def pin_guids(refs: Iterable) -> list[str]:
     """Write each new GUID into its episode file. Returns the files changed."""
-    pinned = []
+    pinned, cleared = [], set()
     for ref in refs:
         path = Path(ref.source)
+        if path.parent not in cleared:  # a pin killed before its rename left a temp file, and is redone now
+            clear_abandoned(path.parent)
+            cleared.add(path.parent)
         try:
             text = path.read_bytes().decode("utf-8")
             mode = os.stat(path).st_mode & 0o777
@@ -59,6 +62,7 @@ def pin_podcast_guid(config, guid: str | None) -> list[str]:
         return []
     import tomlkit  # only the first build of a show needs it
 
+    clear_abandoned(config.path.parent)  # a killed pin's temp file, as in pin_guids
     try:
         document = tomlkit.parse(config.path.read_text("utf-8"))
         show = document.setdefault("show", tomlkit.table())

@@ -23,7 +23,7 @@ from feedtool.model import (
     Transcript,
 )
 from feedtool.read.config import Config
-from feedtool.read.episodes import EpisodeSource
+from feedtool.read.episodes import EpisodeSource, zoned
 from feedtool.render.notes import render_markdown, truncate_html
 from feedtool.urls import path_suffix, split_url
 
@@ -150,10 +150,9 @@ def _tag_date(tags, config: Config) -> datetime | None:
     if not tags or not tags.date or len(tags.date) < 10:
         return None
     try:
-        parsed = datetime.fromisoformat(tags.date)
-    except ValueError:
+        return zoned(datetime.fromisoformat(tags.date), config.tz)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=config.tz)
 
 
 def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str, findings: list[Finding]):

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedtool.errors import ConfigError, Finding, error, warning
+from feedtool.facts import XML_ILLEGAL
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,17 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
             value = [v for v in items if v is not None]
         elif isinstance(value, str):
             value = value.strip()
+        texts = value if isinstance(value, list) else [value]
+        bad = next((m for v in texts if isinstance(v, str) and (m := XML_ILLEGAL.search(v))), None)
+        if bad:  # TOML's \u escapes can write them; no feed can carry them
+            findings.append(
+                error(
+                    "config/xml-character",
+                    f"{where}:{name}",
+                    f"contains the control character U+{ord(bad.group()):04X}, which XML cannot carry",
+                    "delete that invisible character or its \\u escape",
+                )
+            )
         values[key] = value
     missing = [
         f.name

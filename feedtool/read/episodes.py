@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
+from feedtool.facts import XML_ILLEGAL
 from feedtool.model import Chapter, Person
 from feedtool.timecode import parse_timecode
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
-# Characters XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -346,12 +345,21 @@ def _date(value, config) -> datetime:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=config.tz)
-    try:  # 9999-12-31T23:30-05:00 is in year 10000 in UTC, where apps (and Python) convert dates to
-        parsed.astimezone(timezone.utc)
+    try:
+        return zoned(parsed, config.tz)
     except OverflowError:
         raise ValueError(f"'{text}' is out of range (use a date between the years 1 and 9999 in UTC)") from None
+
+
+def zoned(parsed: datetime, tz) -> datetime:
+    """A date with its zone: `tz` when it has none. Raises OverflowError for one outside years 1-9999 in UTC
+    (9999-12-31T23:30-05:00 is in year 10000 there, where apps and Python convert dates to)."""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    in_utc = parsed.astimezone(timezone.utc)
+    offset = parsed.utcoffset()
+    if offset.seconds % 60 or offset.microseconds:  # local mean time of old dates (Kyiv 1920: +02:02:04):
+        return in_utc  # RFC 2822 offsets have no seconds, so the same moment is written in UTC
     return parsed
 
 

@@ -25,6 +25,7 @@ from feedtool.render.ext import (
     PscEntryExtension,
     PscExtension,
 )
+from feedtool.render.notes import truncate_html
 
 _CLOSE_CHANNEL = b"  </channel>\n</rss>\n"
 
@@ -49,9 +50,10 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
         entry.title(episode.title)
         if episode.link:
             entry.link(href=episode.link)
-        # Apps read both as HTML: without notes, the title stands in, escaped (a title may say <script> or ]]>)
+        # Apps read both as HTML: without notes, the title stands in, escaped (a title may say <script> or ]]>),
+        # and in the description cut to Apple's limit as the notes would be
         title_html = html.escape(episode.title, quote=False)
-        entry.description(etree.CDATA(episode.description_html or title_html))  # as content:encoded
+        entry.description(etree.CDATA(episode.description_html or truncate_html(title_html)))  # as content:encoded
         entry.content(episode.notes_html or title_html, type="CDATA")
         entry.guid(episode.guid, permalink=False)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
