@@ -4,8 +4,9 @@ folder, and warm builds after episodes were retitled, added (some without a GUID
 stripped of chapters. After every kill
 - the output folder's feed is the previous complete feed or the new one, byte for byte (or, for a first build,
   none yet); every chapters file the live feed points at is there, whole;
-- the next build succeeds, leaves no `.*.tmp` file or folder behind (output folder, cache folder, show folder),
-  and its chapters folder holds exactly the files its feed points at.
+- the next build succeeds with the feed a build from scratch (--no-cache) makes, leaves no `.*.tmp` file or
+  folder behind (output folder, cache folder, show folder), and its chapters folder holds exactly the files its
+  feed points at.
 
 Half of the kills land at a random moment of a whole build; the other half just after the feed's temp file
 appears or just after the new feed is renamed into place (the moments when files come and go).
@@ -29,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from lxml import etree
 from servers import ROOT, subprocess_env
 
@@ -176,6 +178,8 @@ def test_build_killed_at_random_moments(generated_show, tmp_path):
         assert new != old, context
         assert live in (old, new), f"{context}: the feed is neither the previous one nor the new one"
         outcomes["previous feed" if live == old else "new feed"] += 1
+        assert run_cli("-q", "build", show, "--out", tmp_path / "reference", "--no-cache") == 0, context
+        assert new == (tmp_path / "reference" / "feed.xml").read_bytes(), f"{context}: differs from a build from scratch"
         chapters = assert_chapters_there(out, new, context)
         assert {f"chapters/{p.name}" for p in (out / "chapters").iterdir()} == chapters, context
         assert leftovers(out, show) == [], context
