@@ -4,6 +4,7 @@
     python3 benchmarks/build_bench.py                 # N = 1,000 and 10,000
     python3 benchmarks/build_bench.py -n 2000 --naive # also time a naive pipeline of the same libraries
     python3 benchmarks/build_bench.py -n 10000 --naive --rounds 3 --workdir /tmp/bench   # the README's figures
+    python3 benchmarks/build_bench.py -n 10000 --pages --rounds 3 --workdir /tmp/bench   # web pages vs feed only
 
 Each episode has realistic ID3v2.4 tags (title, artist, album, track, date, genre, a ~300-character
 comment), cover art on every tenth, six chapters on every second, and ~2 KB of Markdown notes. The audio
@@ -158,6 +159,48 @@ def set_aside(out: Path) -> None:
         out.rename(out.with_name(f"{out.name}.old-{os.getpid()}-{time.monotonic_ns()}"))
 
 
+def bench_pages(count: int, workdir: Path, rounds: int = 1) -> dict[str, list[tuple[float, float]]]:
+    """The same show built with its web pages and without (--no-pages), each into its own folder (with its
+    own cache), cold, warm and one changed; the two kinds alternate, and which goes first alternates by round."""
+    show = workdir / f"show-{count}"
+    if not show.exists():
+        t = time.perf_counter()
+        generate(show, count)
+        print(f"  generated {count} episodes in {time.perf_counter() - t:.1f} s", flush=True)
+    kinds = {
+        "feed only": ["--no-pages", "--out", str(workdir / f"public-{count}-feed")],
+        "with pages": ["--out", str(workdir / f"public-{count}-pages")],
+    }
+    build = [sys.executable, "-m", "feedtool", "-q", "build", str(show)]
+    results: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    changed = show / "00007-episode-7.md"
+    for round_ in range(rounds):
+        order = list(kinds) if round_ % 2 == 0 else list(kinds)[::-1]
+        for kind in order:
+            set_aside(Path(kinds[kind][-1]))
+        shutil.rmtree(show / ".feedtool", ignore_errors=True)
+        for step in ("cold build", "warm rebuild, nothing changed", "warm rebuild, one episode changed"):
+            if step.endswith("one episode changed"):
+                title = f'title: "Episode 7 (corrected {round_})"'
+                changed.write_text(re.sub(r"^title: .*$", title, changed.read_text(), count=1, flags=re.M))
+            for kind in order:
+                results[f"{step}, {kind}"].append(timed(build + kinds[kind], ROOT))
+    return results
+
+
+def print_page_targets(results: dict[str, list[tuple[float, float]]]) -> None:
+    """Issue 13's targets, as ratios within this run: pages add at most 100 % cold, 50 % one changed."""
+    print("  issue 13's targets (pages against feed only, best of each):")
+    for step, limit in (("cold build", 1.0), ("warm rebuild, one episode changed", 0.5)):
+        feed, pages = min(results[f"{step}, feed only"])[0], min(results[f"{step}, with pages"])[0]
+        added = pages / feed - 1
+        verdict = "met" if added <= limit else "missed"
+        figures = f"{feed:.2f} s -> {pages:.2f} s"
+        print(f"    {step:34s} +{added * 100:5.1f} % (limit +{limit * 100:.0f} %): {figures}, {verdict}")
+    peak = max(rss for name, runs in results.items() if "pages" in name for _, rss in runs)
+    print(f"    {'peak memory with pages':34s} < 143 MiB (150 MB): {peak:.0f} MiB, {'met' if peak < 143 else 'missed'}")
+
+
 def bench(count: int, naive: bool, workdir: Path, rounds: int = 1) -> dict[str, list[tuple[float, float]]]:
     """Each measurement `rounds` times, the rounds one after another (cold, warm, warm, naive; again), so that
     a slow minute of this shared machine spreads over all of them. Returns every (seconds, MiB) measured."""
@@ -192,6 +235,9 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=1, help="measure each this many times, interleaved; the best counts (default 1)"
     )
+    parser.add_argument(
+        "--pages", action="store_true", help="build with the web pages and without (--no-pages), side by side"
+    )
     args = parser.parse_args()
     counts = args.n or [1000, 10000]
     compile_feedtool(ROOT)
@@ -204,7 +250,10 @@ def main() -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         for count in counts:
             print(f"N = {count}", flush=True)
-            results = bench(count, args.naive, workdir, args.rounds)
+            if args.pages:
+                results = bench_pages(count, workdir, args.rounds)
+            else:
+                results = bench(count, args.naive, workdir, args.rounds)
             for name, runs in results.items():
                 seconds, rss = min(runs)
                 if name.startswith("feed size"):
@@ -212,6 +261,8 @@ def main() -> int:
                     continue
                 every = f"   (of {', '.join(f'{s:.2f}' for s, _ in runs)})" if len(runs) > 1 else ""
                 print(f"  {name:36s} {seconds:8.2f} s   peak {max(r for _, r in runs):6.0f} MiB{every}", flush=True)
+            if args.pages:
+                print_page_targets(results)
             if count == 10000 and args.naive:
                 print_targets({name: (min(runs)[0], max(r for _, r in runs)) for name, runs in results.items()})
         for old in workdir.glob("public-*.old-*"):  # at the very end: not before the next cold build

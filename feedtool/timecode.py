@@ -1,6 +1,8 @@
-"""Conversions between float seconds (the model's unit) and the time formats of tags, notes and feeds."""
+"""Conversions between float seconds (the model's unit) and the time formats of tags, notes and feeds, and
+the moments producers write (episode dates, --now)."""
 
 import re
+from datetime import date, datetime, time, timezone, tzinfo
 
 TIMECODE = re.compile(r"^(?:(?:(?P<h>\d+):)?(?P<m>\d{1,2}):)?(?P<s>\d{1,2}(?:[.,]\d+)?)$")
 
@@ -57,3 +59,31 @@ def format_clock(seconds: float) -> str:
     """
     total = whole_seconds(seconds)
     return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def parse_moment(text: str, tz: tzinfo) -> datetime:
+    """A moment as producers write it: YYYY-MM-DD (midnight), or ISO 8601 with or without an offset (then `tz`
+    applies). Raises ValueError with the formats to use."""
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), time(0))
+        else:
+            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
+    try:
+        return in_zone(parsed, tz)
+    except OverflowError:
+        raise ValueError(f"'{text}' is out of range (use a date between the years 1 and 9999 in UTC)") from None
+
+
+def in_zone(parsed: datetime, tz: tzinfo) -> datetime:
+    """A moment with its zone: `tz` when it has none. Raises OverflowError for one outside years 1-9999 in UTC
+    (9999-12-31T23:30-05:00 is in year 10000 there, where apps and Python convert dates to)."""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    in_utc = parsed.astimezone(timezone.utc)
+    offset = parsed.utcoffset()
+    if offset.seconds % 60 or offset.microseconds:  # local mean time of old dates (Kyiv 1920: +02:02:04):
+        return in_utc  # RFC 2822 offsets have no seconds, so the same moment is written in UTC
+    return parsed

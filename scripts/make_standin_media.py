@@ -35,8 +35,9 @@ def paragraphs() -> list[str]:
     notes = [p.strip() for p in text.split("\n\n") if p.strip()]
     import tomllib
 
-    credits = tomllib.loads((SHOW / "show.toml").read_text("utf-8"))["show"]["credits"]
-    return notes + [credits.strip()]
+    # the reading ends with the show's description, as the series' episodes end with their standing credit
+    about = tomllib.loads((SHOW / "show.toml").read_text("utf-8"))["show"]["description"]
+    return notes + [about.strip()]
 
 
 def speak(text: str, path: Path) -> float:

@@ -31,6 +31,9 @@ ITEM = """\
       <podcast:alternateEnclosure type="audio/ogg" length="9999" title="Ogg">
         <podcast:source uri="{host}media/{n}.ogg"/>
       </podcast:alternateEnclosure>
+      <podcast:socialInteract protocol="activitypub" uri="https://social.feedtool-fixtures.net/@host/{n}" accountId="@host" priority="1"/>
+      <podcast:txt purpose="release">2024-01-15T08:00:00Z</podcast:txt>
+      <podcast:license url="https://www.feedtool-fixtures.net/license">fixture-license-{n}</podcast:license>
     </item>
 """
 DATES = {3: "Fri, 01 Mar 2024 08:00:00 +0000", 2: "Thu, 01 Feb 2024 08:00:00 +0000",
@@ -70,6 +73,21 @@ xmlns:content="http://purl.org/rss/1.0/modules/content/">
     <podcast:location geo="geo:50.45,30.52">Kyiv</podcast:location>
     <podcast:license>cc-by-4.0</podcast:license>
     <podcast:medium>podcast</podcast:medium>
+    <podcast:trailer pubdate="Mon, 01 Jan 2024 08:00:00 +0000" url="{HOST}media/trailer.mp3" length="23456" type="audio/mpeg" season="1">Season one</podcast:trailer>
+    <podcast:txt purpose="verify">S6lpp-7ZCn8-dZfGc-OoyaG</podcast:txt>
+    <podcast:updateFrequency rrule="FREQ=WEEKLY;BYDAY=TU">Every Tuesday</podcast:updateFrequency>
+    <podcast:podroll>
+      <podcast:remoteItem feedGuid="917393e3-1b1e-5cef-ace4-edaa54e1f810" feedUrl="https://www.feedtool-fixtures.net/pc20.xml"/>
+    </podcast:podroll>
+    <podcast:value type="lightning" method="keysend" suggested="0.00000005000">
+      <podcast:valueRecipient name="Host" type="node" address="02d5c1bf8b94" split="95"/>
+      <podcast:valueRecipient name="Hosting" type="node" address="03ae9f91a0cb" split="5" fee="true"/>
+    </podcast:value>
+    <podcast:images srcset="{HOST}cover.jpg 1400w, {HOST}images/cover-600w.jpg 600w"/>
+    <podcast:block id="google">yes</podcast:block>
+    <podcast:publisher>
+      <podcast:remoteItem medium="publisher" feedGuid="003af0a0-6a45-55cf-b765-68e3d349551a" feedUrl="https://www.feedtool-fixtures.net/publisher.xml"/>
+    </podcast:publisher>
 {"".join(ITEM.format(n=n, host=HOST, date=DATES[n]) for n in (3, 2, 1))}\
   </channel>
 </rss>

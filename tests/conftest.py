@@ -21,6 +21,9 @@ from mutagen.mp4 import MP4, MP4Cover
 from feedtool.cli import main
 
 DATA = Path(__file__).parent / "data"
+# A frozen copy of the shipped show (episodes/ as the project ships it): the tests' exact expectations are about
+# this copy, so a producer who adds episode #178 or sets base_url in episodes/ breaks no test.
+SHIPPED = DATA / "shipped-show"
 BASE_URL = "https://media.feedtool-fixtures.net/show/"
 
 # Property tests (tests/test_build_properties.py): a bounded run by default (CI), the same examples every time
@@ -155,6 +158,13 @@ def make_episode(show_dir: Path, name: str = "0001-first.md", notes: str = "Firs
     return path
 
 
+def shipped_copy(tmp_path: Path, name: str = "episodes") -> Path:
+    """A copy of the frozen shipped show to build, check or tag without touching the repository."""
+    show = tmp_path / name
+    shutil.copytree(SHIPPED, show)
+    return show
+
+
 def many_episodes(show_dir: Path, count: int = 60) -> None:
     """Enough episodes for the parallel builder (build/items.py PARALLEL_FROM); every second one has chapters."""
     make_mp3(show_dir / "media/shared.mp3")
@@ -181,6 +191,13 @@ def run_cli(*argv: str) -> int:
 def build(show_dir: Path, out: Path | None = None, *extra: str) -> int:
     out = out or show_dir.parent / "public"
     return run_cli("build", show_dir, "--out", out, *extra)
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver's address for every test module (it is one server a session): not "localhost", which
+    the safety rules rightly call a placeholder domain."""
+    return ("127.0.0.1", 0)
 
 
 # --- publish: an S3-compatible server (moto) per test module, a fresh bucket per test (see servers.py) ---

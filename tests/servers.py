@@ -1,5 +1,6 @@
 """Real servers on 127.0.0.1 for the publish tests: a web server in front of a folder, an S3-compatible server
-(moto's server mode, reached by boto3 over HTTP), and helpers to run `feedtool publish` as a subprocess."""
+(moto's server mode, reached by boto3 over HTTP), and helpers to run `feedtool publish` as a subprocess; and
+`feedtool preview` in a thread for the preview and browser tests."""
 
 from __future__ import annotations
 
@@ -7,16 +8,22 @@ import contextlib
 import json
 import logging
 import os
+import queue
+import re
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
+import requests
 from werkzeug.serving import make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
+
+from feedtool.serve import preview
 
 # The servers here and pytest-httpserver run on werkzeug, whose request log would land in the CLI's stderr.
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -43,6 +50,13 @@ def serve_folder(root: Path, *, ranges: bool = True):
             return Response(path.read_bytes(), mimetype=send_file(path, environ).mimetype)(environ, start_response)
         return send_file(path, environ, conditional=True)(environ, start_response)
 
+    with serve_app(app) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_app(app):
+    """A threaded werkzeug server on a free loopback port running the WSGI app; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -74,10 +88,12 @@ def s3_environment(tmp_path: Path) -> dict[str, str]:
             "AWS_SHARED_CREDENTIALS_FILE": str(empty), "AWS_EC2_METADATA_DISABLED": "true"}
 
 
-def publish_table(**values) -> str:
-    """A [publish] table for show.toml; by default no Podcast Index ping and no HTTP checks."""
+def publish_table(pages: bool = False, **values) -> str:
+    """A [publish] table for show.toml; by default no Podcast Index ping and no HTTP checks, and no web pages
+    (these tests count the media and feed files they publish; tests/test_pages_publish.py has the pages)."""
     values = {"podcastindex": False, "verify_http": False, **values}
-    return "\n[publish]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    site = "" if pages else "\n[site]\nenabled = false\n"
+    return "\n[publish]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()) + site
 
 
 def publish_command(*args, debug: bool = False) -> list[str]:
@@ -109,3 +125,58 @@ def s3_bucket(endpoint: str, tmp_path: Path, monkeypatch) -> SimpleNamespace:
     bucket = f"show-{uuid.uuid4().hex[:10]}"
     client.create_bucket(Bucket=bucket)
     return SimpleNamespace(client=client, bucket=bucket, endpoint=endpoint, env=env, target=f"s3://{bucket}/show")
+
+
+# --- feedtool preview in a thread, on a free loopback port ---------------------------------------------------
+
+class Preview:
+    """A preview running in a thread: its events, its address, and a way to wait for the next build."""
+
+    def __init__(self, show: Path):
+        self.show = show
+        self.events: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.url = ""
+
+    def _run(self):
+        try:
+            preview(self.show, host="127.0.0.1", port=0, on_event=self.events.put, stop=self.stop, poll=0.1)
+        except BaseException as e:  # noqa: B036 - handed to the test
+            self.error = e
+            self.events.put(None)
+
+    def next(self, *kinds: str, timeout: float = 30):
+        """The next event of one of these kinds (others are skipped)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if event is None:
+                raise AssertionError(f"the preview stopped: {self.error!r}")
+            if event.kind in kinds:
+                return event
+        raise AssertionError(f"no {kinds} event within {timeout} s")
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=10, **kwargs)
+
+
+@contextlib.contextmanager
+def running_preview(show: Path):
+    server = Preview(show)
+    server.thread.start()
+    try:
+        server.next("built")
+        serving = server.next("serving")
+        server.url = serving.home_url
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", server.url)
+        assert serving.feed_url == server.url + "feed.xml"
+        yield server
+    finally:
+        server.stop.set()
+        server.thread.join(timeout=10)
+        assert not server.thread.is_alive()

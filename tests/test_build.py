@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import feedparser
 import podcastparser
@@ -20,6 +19,7 @@ from conftest import (
     make_mp3,
     many_episodes,
     run_cli,
+    shipped_copy,
     write_config,
 )
 
@@ -152,6 +152,49 @@ def test_new_episode_gets_a_guid_written_into_its_file_once(tmp_path):
     assert (out / "feed.xml").read_bytes() == before
 
 
+def test_a_guid_that_cannot_be_recorded_is_the_same_on_every_build(tmp_path, monkeypatch, capsys):
+    """A read-only show folder (a CI cache, a mounted share): the new episode's GUID cannot be written into its
+    file. It must not change from build to build, or every app would download the episode again."""
+    import errno
+
+    from feedtool.build import pin
+
+    show = tmp_path / "show"
+    write_config(show)
+    path = make_episode(show, guid=None)
+    real_write = pin.atomic_write
+
+    def read_only(*args, **kwargs):  # tests run as root, for whom no file is read-only: the OS error is simulated
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pin, "atomic_write", read_only)
+    feeds = []
+    for out in (tmp_path / "a", tmp_path / "b"):
+        assert build(show, out) == 0
+        feeds.append((out / "feed.xml").read_bytes())
+    assert feeds[0] == feeds[1]
+    guid = re.search(rb'<guid isPermaLink="false">([^<]+)</guid>', feeds[0]).group(1).decode()
+    err = capsys.readouterr().err
+    assert (f"warning: {path}: guid: cannot record its new GUID {guid} in the file: Read-only file system "
+            f"(add guid: {guid} to its front matter; until then every build derives the same GUID from the file "
+            "name, so do not rename it)") in err
+    assert "guid:" not in path.read_text()
+    monkeypatch.setattr(pin, "atomic_write", real_write)
+    assert build(show, tmp_path / "c") == 0  # writable again: the same GUID is recorded
+    assert re.search(r"^guid: (\S+)$", path.read_text(), re.MULTILINE).group(1) == guid
+
+
+def test_a_one_off_address_records_no_podcast_guid(show, tmp_path, capsys):
+    config = show / "show.toml"
+    before = config.read_bytes()
+    assert build(show, tmp_path / "a", "--base-url", "https://staging.feedtool-fixtures.net/") == 0
+    assert config.read_bytes() == before
+    assert ("info: " + str(config) + ":show.guid: not recorded: this build is for an address given on the command "
+            "line") in capsys.readouterr().err
+    assert build(show, tmp_path / "b") == 0
+    assert f'guid = "{podcast_guid(BASE_URL + "feed.xml")}"' in config.read_text()
+
+
 def test_notes_are_sanitised_and_the_same_in_description_and_content(tmp_path):
     show = tmp_path / "show"
     write_config(show)
@@ -198,6 +241,55 @@ def test_standing_credits_and_funding_follow_every_episode(tmp_path):
     assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Support us</podcast:funding>' in xml
 
 
+def test_channel_text_is_sanitised_like_the_notes_and_check_agrees(tmp_path, capsys):
+    show = tmp_path / "show"
+    extra = ('\n[[show.funding]]\ntext = "Give <script>alert(1)</script>&lt;img src=x onerror=y&gt;now"\n'
+             'url = "https://donate.feedtool-fixtures.net/"\n')
+    write_config(show, show={"description": "A *fine* show.<style>p{}</style><script>steal()</script> "
+                                            "[Site](https://www.feedtool-fixtures.net/) <a onclick='x()'>here</a>"})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    xml = (out / "feed.xml").read_text()
+    channel = xml.split("<item>")[0]
+    assert ('<description><![CDATA[<p>A <em>fine</em> show. <a href="https://www.feedtool-fixtures.net/">Site</a> '
+            '<a>here</a></p>]]></description>') in channel
+    assert '<podcast:funding url="https://donate.feedtool-fixtures.net/">Give now</podcast:funding>' in channel
+    assert "<p>Give now – <a" in xml  # the appeal line in the notes, cleaned the same way
+    for active in ("<script", "steal", "<style", "onclick", "onerror", "&lt;img"):
+        assert active not in xml
+    fp = feedparser.parse(xml)
+    assert fp.bozo == 0 and "steal" not in fp.feed.description
+    capsys.readouterr()
+    assert run_cli("check", out / "feed.xml") == 0
+    assert "channel-" not in capsys.readouterr().out
+
+
+def test_a_description_of_markup_alone_is_an_error(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, show={"description": "<script>alert(1)</script>"})
+    make_episode(show)
+    assert build(show) == 1
+    assert "show.description: has no text once the markup apps do not render is removed" in capsys.readouterr().err
+
+
+def test_credits_that_repeat_the_description_stay_out_and_unset_appeals_too(tmp_path, capsys):
+    show = tmp_path / "show"
+    extra = '\n[[show.funding]]\ntext = "Check the link"\nurl = ""\n'
+    write_config(show, show={"description": "We make a show. About things.", "credits": "We make a **show**."})
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("[feed]", extra + "\n[feed]"))
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "show.credits: repeats show.description word for word; left out of the episode notes" in err
+    assert "show.funding[0].url: not set" in err  # the appeal without its link is still named
+    xml = (out / "feed.xml").read_text()
+    assert "We make a <strong>show</strong>" not in xml and "Check the link" not in xml
+    assert build(show, out, "--strict") == 1
+
+
 def test_chapters_from_notes_timestamps(tmp_path):
     show = tmp_path / "show"
     write_config(show)
@@ -241,18 +333,21 @@ def test_version_and_help(capsys):
     assert run_cli() == 2
 
 
-def test_audio_hosted_elsewhere_needs_length_and_duration(tmp_path, capsys):
+def test_audio_hosted_elsewhere_is_measured_or_needs_length_and_duration(tmp_path, capsys):
+    """A URL nothing answers at (a closed port on loopback): an error, unless length and duration are typed,
+    which are then used unchecked with a warning. Measuring a URL that answers: tests/test_remote.py."""
     show = tmp_path / "show"
     write_config(show)
-    url = "https://cdn.elsewhere-host.net/ep1.mp3"
+    url = "http://127.0.0.1:9/ep1.mp3"
     make_episode(show, audio=url, make_audio=False)
     out = tmp_path / "public"
     assert build(show, out) == 1
     err = capsys.readouterr().err
-    assert "0001-first.md: length: missing for audio given as a URL" in err
-    assert "0001-first.md: duration: missing for audio given as a URL" in err
+    assert f"0001-first.md: audio '{url}': cannot reach the server" in err
     make_episode(show, audio=url, make_audio=False, length="123456", duration="01:02:03")
     assert build(show, out) == 0
+    err = capsys.readouterr().err
+    assert "the typed length and duration are used unchecked" in err
     _, pp = parse_both(out / "feed.xml")
     assert pp["episodes"][0]["enclosures"] == [{"url": url, "file_size": 123456, "mime_type": "audio/mpeg"}]
     assert pp["episodes"][0]["total_time"] == 3723
@@ -288,8 +383,7 @@ def test_date_without_offset_uses_the_show_timezone(tmp_path):
 
 
 def test_shipped_show_builds_with_named_missing_facts(tmp_path, capsys):
-    shipped = tmp_path / "episodes"
-    shutil.copytree(Path(__file__).parent.parent / "episodes", shipped)
+    shipped = shipped_copy(tmp_path)
     assert build(shipped, tmp_path / "public") == 0
     err = capsys.readouterr().err
     for fact in ("show.link", "show.owner_name", "show.owner_email", "show.copyright", "show.funding[0].url",

@@ -3,10 +3,10 @@ generated show (benchmarks/build_bench.py): cold builds over the last output, fi
 folder, and warm builds after episodes were retitled, added (some without a GUID), deleted, or given or
 stripped of chapters. After every kill
 - the output folder's feed is the previous complete feed or the new one, byte for byte (or, for a first build,
-  none yet); every chapters file the live feed points at is there, whole;
+  none yet); every file the live feed points at (chapters, episode pages, media) is there, chapters whole;
 - the next build succeeds with the feed a build from scratch (--no-cache) makes, leaves no `.*.tmp` file or
-  folder behind (output folder, cache folder, show folder), and its chapters folder holds exactly the files its
-  feed points at.
+  folder behind (output folder, cache folder, show folder), and its chapters files and episode pages are
+  exactly those of its episodes.
 
 Half of the kills land at a random moment of a whole build; the other half just after the feed's temp file
 appears or just after the new feed is renamed into place (the moments when files come and go).
@@ -39,7 +39,6 @@ from benchmarks.build_bench import generate
 EPISODES = int(os.environ.get("FEEDTOOL_KILL_EPISODES", 300))
 KILLS = int(os.environ.get("FEEDTOOL_KILL_COUNT", 10))
 SEED = int(os.environ.get("FEEDTOOL_KILL_SEED", time.time_ns() % 1_000_000))
-PODCAST_CHAPTERS = "{https://podcastindex.org/namespace/1.0}chapters"
 BASE = "https://media.uacrisis.org/bench/"  # build_bench's base_url
 
 
@@ -54,18 +53,26 @@ def read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-def referenced_chapters(feed: bytes) -> set[str]:
+def referenced_files(feed: bytes) -> set[str]:
+    """The paths, below base_url, of every file the feed points at (a page's folder as its index.html)."""
     root = etree.fromstring(feed, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
-    return {e.get("url").removeprefix(BASE) for e in root.iter(PODCAST_CHAPTERS)}
+    urls = [value for element in root.iter() for name, value in element.items() if name in URL_ATTRIBUTES]
+    urls += [element.text for element in root.iter("link") if element.text]
+    return {u.removeprefix(BASE) + ("index.html" if u.endswith("/") else "") for u in urls if u.startswith(BASE)}
 
 
-def assert_chapters_there(out: Path, feed: bytes, context: str) -> set[str]:
-    """Every chapters file the feed points at is in the output folder, whole (JSON that parses)."""
-    names = referenced_chapters(feed)
+URL_ATTRIBUTES = {"url", "href", "uri"}
+
+
+def assert_files_there(show: Path, out: Path, feed: bytes, context: str) -> set[str]:
+    """Every file the feed points at is there, in the output folder or the show folder (media, artwork);
+    chapters files whole (JSON that parses). Returns their paths."""
+    names = referenced_files(feed)
     for name in names:
-        path = out / name
+        path = out / name if (out / name).is_file() else show / name
         assert path.is_file(), f"{context}: the feed points at {name}, which is not there"
-        json.loads(path.read_bytes())
+        if name.startswith("chapters/"):
+            json.loads(path.read_bytes())
     return names
 
 
@@ -171,17 +178,21 @@ def test_build_killed_at_random_moments(generated_show, tmp_path):
         context = f"seed {SEED}, cycle {cycle}, {kind} build ({', '.join(done)}) killed {how}"
         live = read(out / "feed.xml")
         if live is not None:
-            assert_chapters_there(out, live, context)
+            assert_files_there(show, out, live, context)
 
         complete_build(context)
         new = read(out / "feed.xml")
         assert new != old, context
         assert live in (old, new), f"{context}: the feed is neither the previous one nor the new one"
-        outcomes["previous feed" if live == old else "new feed"] += 1
+        outcomes["left the previous feed" if live == old else "left the new feed"] += 1
+        outcomes["finished before the kill"] += process.returncode == 0
         assert run_cli("-q", "build", show, "--out", tmp_path / "reference", "--no-cache") == 0, context
         assert new == (tmp_path / "reference" / "feed.xml").read_bytes(), f"{context}: differs from a build from scratch"
-        chapters = assert_chapters_there(out, new, context)
-        assert {f"chapters/{p.name}" for p in (out / "chapters").iterdir()} == chapters, context
+        linked = assert_files_there(show, out, new, context)
+        chapters = {f"chapters/{p.name}" for p in (out / "chapters").iterdir()}
+        assert chapters == {name for name in linked if name.startswith("chapters/")}, f"{context}: stale chapters"
+        pages = {f"{p.name}/index.html" for p in out.iterdir() if p.is_dir() and re.match(r"\d{5}-", p.name)}
+        assert pages == {f"{p.stem}/index.html" for p in show.glob("*.md")} and pages <= linked, f"{context}: pages"
         assert leftovers(out, show) == [], context
     print(f"\n{KILLS} builds of {EPISODES}+ episodes killed (seed {SEED}): "
-          + ", ".join(f"{n} left the {what}" for what, n in sorted(outcomes.items())))
+          + ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())))

@@ -5,6 +5,7 @@ import os
 from conftest import make_episode, write_config
 
 from feedtool.build.cache import BuildCache
+from feedtool.build.pages import pages_fingerprint
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.errors import warning
 from feedtool.read.config import load_config
@@ -20,7 +21,8 @@ def built(tmp_path):
 
 
 def loaded(config, out):
-    return BuildCache.for_build(config.root, out, config.fingerprint, config.feed.file_name).load()
+    # as the pipeline makes it: the config's fingerprint and the web pages' templates
+    return BuildCache.for_build(config.root, out, config.fingerprint + pages_fingerprint(config)).load()
 
 
 def test_an_unchanged_episode_is_found(tmp_path):
@@ -46,14 +48,15 @@ def test_a_changed_file_a_new_transcript_or_a_lost_output_is_a_miss(tmp_path):
 
 def test_another_config_or_an_edited_feed_empties_the_cache(tmp_path):
     config, show, out, episode = built(tmp_path)
-    assert not BuildCache.for_build(config.root, out, "other", config.feed.file_name).load().entries
+    assert not BuildCache.for_build(config.root, out, "other").load().entries
     with open(out / "feed.xml", "ab") as feed:
         feed.write(b"\n")
     assert not loaded(config, out).entries
 
 
-def test_findings_are_reused_only_for_the_same_inputs(tmp_path):
-    cache = BuildCache(tmp_path / "index", "f", tmp_path / "feed.xml")
+def test_findings_are_reused_only_for_the_same_inputs_and_survive_a_save(tmp_path):
+    (tmp_path / "feed.xml").write_text("<rss/>")
+    cache = BuildCache(tmp_path / "index", "f", tmp_path)
     calls = []
 
     def compute():
@@ -64,6 +67,6 @@ def test_findings_are_reused_only_for_the_same_inputs(tmp_path):
     assert len(calls) == 1
     cache.reuse("name", ("a", 2), compute)
     assert len(calls) == 2
-    cache.reuse("other", 1, compute, keep=lambda found: False)
-    cache.reuse("other", 1, compute, keep=lambda found: False)
-    assert len(calls) == 4
+    cache.save({}, {})
+    again = BuildCache(tmp_path / "index", "f", tmp_path).load()
+    assert again.reuse("name", ("a", 2), compute) == [warning("rule/x", "here", "found")] and len(calls) == 2

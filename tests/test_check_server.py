@@ -20,11 +20,6 @@ MEDIA = bytes(range(256)) * 48 + bytes(57)  # 12345 bytes, the length the fixtur
 assert len(MEDIA) == 12345
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)  # not "localhost": the safety rules rightly call that a placeholder
-
-
 def serve(data: bytes, mime: str, *, ranges: bool = True, validators: bool = True):
     """A handler that answers like a good static file server: HEAD, byte ranges, ETag, conditional GET."""
     def handler(request):

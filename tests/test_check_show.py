@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-from conftest import BASE_URL, build, cover_jpeg, make_episode, run_cli, write_config
+from conftest import BASE_URL, build, cover_jpeg, make_episode, run_cli, shipped_copy, write_config
 from PIL import Image
 
 from feedtool.check.rules import check_feed
@@ -32,9 +32,10 @@ def check(show_dir: Path):
     return list(check_target(str(show_dir)).findings)
 
 
-def test_the_shipped_show_checks_clean_apart_from_the_missing_producer_facts(monkeypatch, capsys):
-    monkeypatch.chdir(REPO)
-    before = sorted(p.relative_to(REPO) for p in (REPO / "episodes").rglob("*"))
+def test_the_shipped_show_checks_clean_apart_from_the_missing_producer_facts(tmp_path, monkeypatch, capsys):
+    shipped_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)  # `feedtool check` with no argument checks ./episodes
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "episodes").rglob("*"))
     findings = check(Path("episodes"))
     assert [f.where.split(":", 1)[1] for f in findings if f.rule == "config/missing"] == SHIPPED_MISSING
     assert [(f.rule, f.where) for f in findings if f.rule != "config/missing"] == [
@@ -43,7 +44,7 @@ def test_the_shipped_show_checks_clean_apart_from_the_missing_producer_facts(mon
     assert run_cli("check") == 0
     assert capsys.readouterr().out.splitlines()[-1] == "checked episodes: 1 episode; 0 errors, 8 warnings, 0 notes"
     assert run_cli("check", "--strict") == 1
-    assert sorted(p.relative_to(REPO) for p in (REPO / "episodes").rglob("*")) == before  # check writes nothing
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "episodes").rglob("*")) == before  # check writes nothing
 
 
 def test_a_complete_show_checks_clean_and_so_does_the_feed_build_writes(show, tmp_path):
@@ -126,7 +127,7 @@ def test_build_refuses_a_duplicate_guid_and_names_both_files(show, tmp_path, cap
         "(give each episode its own GUID; apps treat repeats as one episode)")
 
 
-def test_build_refuses_a_placeholder_link_but_only_warns_about_the_future(show, tmp_path, capsys):
+def test_build_refuses_a_placeholder_link_even_in_a_scheduled_episode(show, tmp_path, capsys):
     episode = make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2098-01-01",
                            link="https://www.example.com/episode-2")
     assert build(show, tmp_path / "public") == 1
@@ -136,8 +137,9 @@ def test_build_refuses_a_placeholder_link_but_only_warns_about_the_future(show, 
             "(replace it with the real URL)") in err
     (episode).write_text(episode.read_text().replace("www.example.com", "www.feedtool-fixtures.net"))
     assert build(show, tmp_path / "public") == 0
-    assert (f"warning: {where}: date: is in the future (2098-01-01 00:00 UTC) (apps list it now, or hide it until "
-            "then; publish it when it is due)") in capsys.readouterr().err.splitlines()
+    captured = capsys.readouterr()
+    assert "is in the future" not in captured.err  # the build schedules it: not in the feed until its date
+    assert "1 scheduled: #2 goes live Wed 2098-01-01 00:00 UTC" in captured.out
 
 
 def test_per_episode_findings_come_back_from_the_cache(show, tmp_path, capsys):
@@ -202,8 +204,9 @@ def test_check_reports_every_problem_even_when_an_episode_cannot_be_built(tmp_pa
     assert re.search(r"date: '2024-13-01' is not a date", str(found[0]))
 
 
-def test_online_checks_need_the_base_url_the_shipped_show_lacks(monkeypatch, capsys):
-    monkeypatch.chdir(REPO)
+def test_online_checks_need_the_base_url_the_shipped_show_lacks(tmp_path, monkeypatch, capsys):
+    shipped_copy(tmp_path)
+    monkeypatch.chdir(tmp_path)  # this is the one test that would reach out to a base_url a producer set
     assert run_cli("check", "--online") == 0
     assert ("  info: feed.base_url: server checks skipped: the feed's URLs are relative "
             "(set feed.base_url to check the server) [server/skipped]") in capsys.readouterr().out.splitlines()
@@ -225,31 +228,10 @@ def test_cross_episode_findings_come_back_from_the_cache_until_a_ref_changes(sho
 def test_an_episode_dated_ahead_is_reported_by_every_build(show, tmp_path, capsys):
     make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2999-01-01")
     out = tmp_path / "public"
-    for _ in range(2):  # the future-date rule reads the clock: its findings are never reused
+    for _ in range(2):  # scheduled by the clock on every build, cache or not
         assert build(show, out) == 0
-        assert "is in the future (2999-01-01" in capsys.readouterr().err
-
-
-def test_the_cache_reuses_findings_only_for_the_same_inputs(tmp_path):
-    from feedtool.build.cache import BuildCache
-    from feedtool.errors import warning
-
-    feed = tmp_path / "feed.xml"
-    feed.write_text("<rss/>")
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return [warning("safety/order", "a.md: number", "episode 1 is dated after episode 2", "check")]
-
-    first = BuildCache(tmp_path / "index", "fp", feed)
-    found = first.reuse("episodes", ("a.md", 1), compute)
-    first.reuse("kept-not", ("x",), compute, keep=lambda found: False)
-    first.save({}, {})
-    again = BuildCache(tmp_path / "index", "fp", feed).load()
-    assert again.reuse("episodes", ("a.md", 1), compute) == found and len(calls) == 2
-    assert again.reuse("episodes", ("a.md", 2), compute) == found and len(calls) == 3
-    assert again.reuse("kept-not", ("x",), compute) == found and len(calls) == 4
+        assert "1 scheduled: #2 goes live Tue 2999-01-01 00:00 UTC" in capsys.readouterr().out
+    assert b"0002-two" not in (out / "feed.xml").read_bytes()
 
 
 def test_replaced_artwork_is_checked_again_by_a_warm_build(show, tmp_path, capsys):

@@ -12,7 +12,7 @@ def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
     from feedtool.read.episodes import _front_matter_loader
 
     documents = [
-        (Path(__file__).parent.parent / "episodes" / "0177-ukraine-foreign-legion.md").read_text().split("---")[1],
+        (Path(__file__).parent / "data" / "shipped-show" / "0177-ukraine-foreign-legion.md").read_text().split("---")[1],
         "number: 0177\ntitle: No\nexplicit: true\ndate: 2022-03-06T10:00:00+02:00\nseason: 1.0\n",
         "a: &x [1, 2]\nb: *x\nc: {d: e, f: [g, ~]}\nk: |\n  block\n  text\nl: >\n  folded\n  text\n",
         "x: [a, {b: c}]\n? complex\n: value\n'quoted': \"esc\\taped \\u00e9\"\nempty:\nnull: null\n",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import feedparser
 import podcastparser
-from conftest import build, make_episode, make_mp3, write_config
+from conftest import SHIPPED, build, make_episode, make_mp3, shipped_copy, write_config
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -33,8 +33,7 @@ def compare_tree(out: Path, case: str, update: bool) -> None:
 
 
 def test_shipped_show(tmp_path, update_golden):
-    show = tmp_path / "episodes"
-    shutil.copytree(ROOT / "episodes", show)
+    show = shipped_copy(tmp_path)
     out = tmp_path / "public"
     assert build(show, out) == 0
     compare_tree(out, "shipped", update_golden)
@@ -47,7 +46,7 @@ def test_shipped_show(tmp_path, update_golden):
     assert episode["enclosures"][0]["file_size"] == (show / "media/0177-ukraine-foreign-legion.mp3").stat().st_size
     assert len(episode["chapters"]) == 5
     # the shipped folder is not modified by building it: every identifier is already recorded
-    assert sorted(p.read_bytes() for p in (ROOT / "episodes").glob("*.*") if p.is_file()) == \
+    assert sorted(p.read_bytes() for p in SHIPPED.glob("*.*") if p.is_file()) == \
         sorted(p.read_bytes() for p in show.glob("*.*") if p.is_file())
 
 
@@ -77,3 +76,13 @@ href = "https://www.feedtool-fixtures.net/host"
     out = tmp_path / "public"
     assert build(show, out) == 0
     compare_tree(out, "full", update_golden)
+
+
+def test_the_repositorys_own_show_builds(tmp_path):
+    """README's first command builds episodes/ as it is in this checkout, whatever a producer has put there; the
+    exact expectations above are about the frozen copy (tests/data/shipped-show)."""
+    show = tmp_path / "episodes"
+    shutil.copytree(ROOT / "episodes", show, ignore=shutil.ignore_patterns(".feedtool"))
+    out = tmp_path / "public"
+    assert build(show, out, "--base-url", "http://127.0.0.1:8000/") == 0  # an address of this machine, not theirs
+    assert feedparser.parse((out / "feed.xml").read_bytes()).bozo == 0

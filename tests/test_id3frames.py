@@ -206,7 +206,7 @@ def test_tags_ending_around_the_first_read_read_alike(tmp_path, monkeypatch):
 def test_shipped_and_fixture_audio_read_alike(tmp_path):
     from pathlib import Path
 
-    shipped = Path(__file__).parent.parent / "episodes" / "media"
+    shipped = Path(__file__).parent / "data" / "shipped-show" / "media"
     for path in [AUDIO, *shipped.glob("*.mp3")]:
         assert facts(path, lean=True) == facts(path, lean=False)
 

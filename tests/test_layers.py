@@ -20,7 +20,7 @@ LAYERS = [
     ("render", ["feedtool.render", "feedtool.render.*"]),
     ("read", ["feedtool.read", "feedtool.read.*"]),
     ("leaves", ["feedtool", "feedtool.model", "feedtool.errors", "feedtool.facts", "feedtool.urls",
-                "feedtool.timecode"]),
+                "feedtool.timecode", "feedtool.namespace"]),
 ]
 
 
@@ -90,3 +90,35 @@ def test_the_layer_rules_catch_what_they_forbid():
     assert layer_of("feedtool.render.feed") < layer_of("feedtool.read.config") < layer_of("feedtool.model")
     graph = imports()
     assert "feedtool.build.pipeline" in graph["feedtool.check.run"]  # the orchestration sits above the pipeline
+
+
+def test_every_library_feedtool_imports_is_declared():
+    """A fresh `pip install .` must bring every library feedtool imports (the s3 extra: boto3's)."""
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    declared = {_name(d) for d in project["dependencies"] + project["optional-dependencies"]["s3"]}
+    distributions = packages_distributions()
+    missing = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                tops = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                tops = [(node.module or "").split(".")[0]]
+            else:
+                continue
+            for top in tops:
+                if top in sys.stdlib_module_names or top == "feedtool":
+                    continue
+                if not {_name(d) for d in distributions.get(top, [top])} & declared:
+                    missing.append(f"{path.relative_to(PACKAGE.parent)}: {top}")
+    assert sorted(set(missing)) == []
+
+
+def _name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower().replace("_", "-")

@@ -30,7 +30,8 @@ def test_without_write_nothing_is_written_anywhere(new_show, tmp_path):
 
 def test_a_writing_build_pins_what_it_decided(new_show, tmp_path):
     report, _ = run(load_config(new_show), BuildOptions(out_dir=tmp_path / "out"))
-    assert sorted(report.written) == ["chapters/0001-first.json", "feed.xml"]
+    assert sorted(report.written) == ["0001-first/index.html", "chapters/0001-first.json", "feed.xml", "index.html",
+                                      "style.css"]
     assert sorted(report.pinned) == [str(new_show / "0001-first.md"), str(new_show / "show.toml")]
 
 

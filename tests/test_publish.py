@@ -283,3 +283,31 @@ def test_a_failed_upload_leaves_the_old_feed_and_a_rerun_completes(tmp_path, cap
     assert (www / "feed.xml").read_bytes() == (tmp_path / "public/feed.xml").read_bytes()
     assert (www / "media/0001-ep.mp3").read_bytes() == (show / "media/0001-ep.mp3").read_bytes()
     assert not (www / ".feedtool/pending.json").exists()
+
+
+def hashes(*folders):
+    import hashlib
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in folders if folder.exists() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_dry_run_changes_nothing_anywhere(tmp_path):
+    """Not the show (no GUID or podcast:guid recorded, no cache), not the output folder, not the target."""
+    show = make_show(tmp_path)
+    out, www = tmp_path / "public", tmp_path / "www"
+    before = hashes(tmp_path)
+    assert publish(show, www, "--dry-run") == 0  # a target that does not exist yet
+    assert hashes(tmp_path) == before and not www.exists() and not out.exists()
+
+    assert publish(show, www) == 0
+    make_episode(show, "0003-ep.md", audio="media/0003-ep.mp3", date="2024-03-15T08:00:00+00:00")
+    assert publish(show, www) == 0  # a second version: there is one to roll back to
+    # a new episode without a GUID, and no podcast:guid recorded: a real publish would record both
+    make_episode(show, "0004-ep.md", audio="media/0004-ep.mp3", date="2024-04-15T08:00:00+00:00", guid=None)
+    config = show / "show.toml"
+    config.write_text("\n".join(line for line in config.read_text().splitlines() if not line.startswith("guid")))
+    before = hashes(tmp_path)
+    assert publish(show, www, "--dry-run") == 0
+    assert hashes(tmp_path) == before
+    assert publish(show, www, "--rollback", "--dry-run") == 0
+    assert hashes(tmp_path) == before

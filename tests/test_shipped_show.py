@@ -4,23 +4,19 @@ feed, the JSON chapters file and the MP3 are one and the same list."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import run_cli, shipped_copy
 from lxml import etree
 from mutagen.id3 import ID3
 
 from feedtool.render.ext import PSC_NS
 
-SHOW = Path(__file__).parent.parent / "episodes"
 AUDIO = "media/0177-ukraine-foreign-legion.mp3"
 
 
 def copy_of_the_show(tmp_path) -> Path:
-    show = tmp_path / "episodes"
-    shutil.copytree(SHOW, show, ignore=shutil.ignore_patterns(".feedtool"))
-    return show
+    return shipped_copy(tmp_path)
 
 
 def test_shipped_chapters_are_equal_in_feed_json_and_mp3(tmp_path):

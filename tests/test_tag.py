@@ -350,8 +350,8 @@ def test_invalid_show_is_not_tagged(tmp_path, capsys):
 
 def test_unrecorded_guid_and_remote_audio_are_warned_about(tmp_path, capsys):
     show, audio = new_show(tmp_path, "mp3", guid=None)
-    make_episode(show, "0009-remote.md", audio="https://cdn.uif-media.net/9.mp3", length="1000", duration="60",
-                 date="2024-03-01")
+    make_episode(show, "0009-remote.md", audio="http://127.0.0.1:9/9.mp3", length="1000", duration="60",
+                 date="2024-03-01")  # a closed port: no request leaves the machine
     assert run_cli("tag", show) == 0
     err = capsys.readouterr().err.replace(str(show) + "/", "")
     assert err.splitlines() == [

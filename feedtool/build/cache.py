@@ -21,7 +21,8 @@ from feedtool.errors import Finding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: findings include the feedtool check rules; 3: absent files as (stem, suffixes)
+FORMAT = 6  # 2: findings include the check rules; 3: absent files as (stem, suffixes); 4: trailer; 5: paged;
+# 6: web pages
 
 
 class EpisodeRef(NamedTuple):
@@ -37,16 +38,19 @@ class EpisodeRef(NamedTuple):
     timestamp: float
     duration: float
     files: tuple[str, ...]  # show-folder files the feed points at (audio, transcripts, images), relative
+    trailer: tuple | None = None  # (title, size, MIME type) of an episode of type trailer: a podcast:trailer
 
 
 class Entry(NamedTuple):
     deps: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns) of every file the episode was built from
     absent: tuple[tuple[str, tuple[str, ...]], ...]  # (stem, suffixes): stem + suffix must still not exist
     ref: EpisodeRef
-    offset: int  # where the episode's <item> sits in the previous feed file
+    document: str  # the feed document its <item> was written to last time (feed.xml, archive/page-3.xml)
+    offset: int  # where the <item> sits in that file
     length: int
     outputs: tuple[str, ...]  # files this episode adds to the output folder (its chapters JSON)
     findings: tuple[Finding, ...]
+    page: tuple | None = None  # build/pages.PageRecord of the episode's web page, as plain values
 
 
 def signature(path: str) -> tuple[str, int, int]:
@@ -71,46 +75,54 @@ def folder_names(folder: str, listed: dict[str, frozenset[str]]) -> frozenset[st
 
 
 class BuildCache:
-    def __init__(self, index: Path, fingerprint: str, feed: Path, entries: dict[str, Entry] | None = None):
+    def __init__(self, index: Path, fingerprint: str, out_dir: Path, entries: dict[str, Entry] | None = None):
         self.index = index
         self.fingerprint = fingerprint
-        self.feed = feed
-        self._out_dir = os.path.dirname(feed) or "."
+        self._out_dir = str(out_dir)
         self.entries = entries or {}
         self._listings: dict[str, frozenset[str]] = {}
         self._reused: dict[str, tuple[str, tuple]] = {}  # name -> (digest of its inputs, findings as tuples)
         self._raw: dict[str, tuple] = {}  # the loaded index's entries, as marshal gave them
+        self.pages: dict | None = None  # the home page's pages: {"layout": digest, "digests": {file: digest}}
 
     @classmethod
-    def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str, feed_name: str) -> "BuildCache":
+    def for_build(cls, root: Path, out_dir: Path, config_fingerprint: str) -> "BuildCache":
         out_key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:12]
         index = root / ".feedtool" / f"build-{out_key}.cache"
         fingerprint = f"{FORMAT}:{__version__}:{config_fingerprint}"
-        return cls(index, fingerprint, out_dir / feed_name)
+        return cls(index, fingerprint, out_dir)
+
+    def documents(self) -> set[str]:
+        """The feed documents the loaded entries' items sit in."""
+        return {entry.document for entry in self.entries.values()}
 
     def load(self) -> "BuildCache":
-        """Read the index; any mismatch (other version, other config, feed file changed) starts empty."""
+        """Read the index; any mismatch (other version, other config, a feed document changed) starts empty."""
         try:
             data = marshal.loads(self.index.read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
             return self
         if not isinstance(data, dict) or data.get("fingerprint") != self.fingerprint:
             return self
-        if tuple(data.get("feed", ())) != signature(str(self.feed)):
-            return self  # the feed was edited or removed by someone else: its bytes are no cache
+        documents = data.get("documents") or {}
+        if any(tuple(sig) != signature(os.path.join(self._out_dir, name)) for name, sig in documents.items()):
+            return self  # a feed document was edited or removed by someone else: its bytes are no cache
         self._reused = data.get("reused") or {}
+        self.pages = data.get("pages")
         self._raw = data["entries"]  # kept: save() writes unchanged entries back as they came
         self.entries = {
             source: Entry(
                 deps,
                 absent,
                 EpisodeRef(*ref),
+                document,
                 offset,
                 length,
                 outputs,
                 tuple(Finding(*f) for f in findings) if findings else (),
+                page,
             )
-            for source, (deps, absent, ref, offset, length, outputs, findings) in self._raw.items()
+            for source, (deps, absent, ref, document, offset, length, outputs, findings, page) in self._raw.items()
         }
         return self
 
@@ -134,47 +146,52 @@ class BuildCache:
             folder, name = os.path.split(os.path.join(self._out_dir, output))
             if name not in folder_names(folder, self._listings):
                 return None
+        if entry.page and entry.page[0] not in folder_names(self._out_dir, self._listings):
+            return None  # its web page's folder is gone: build the episode again to write it
         return entry
 
-    def reuse(self, name: str, inputs, compute, keep=lambda found: True) -> list[Finding]:
+    def reuse(self, name: str, inputs, compute) -> list[Finding]:
         """Findings that depend on nothing but `inputs` (marshal-able values): those of the last build when
-        the inputs are the same, else compute(). keep(found) False: do not reuse these next time."""
+        the inputs are the same, else compute()."""
         digest = hashlib.blake2b(marshal.dumps(inputs), digest_size=16).hexdigest()
         stored = self._reused.get(name)
         if stored is not None and stored[0] == digest:
             return [Finding(*f) for f in stored[1]]
         found = compute()
-        if keep(found):
-            self._reused[name] = (digest, tuple(_plain(found)))
-        else:
-            self._reused.pop(name, None)
+        self._reused[name] = (digest, tuple(_plain(found)))
         return found
 
-    def save(self, positions: dict[str, tuple[int, int]], fresh: dict) -> None:
-        """Record every episode of the feed just written: positions = {source: (offset, length)} of its item;
-        fresh = the episodes built this time (episode.EpisodeBuild: deps, absent, ref, outputs as {name: data},
-        findings); the others come from the loaded index."""
+    def save(self, positions: dict[str, tuple[str, int, int]], fresh: dict, pages: dict | None = None) -> None:
+        """Record every episode of the feed documents just written: positions = {source: (document, offset,
+        length)} of its item; fresh = the episodes built this time (episode.EpisodeBuild: deps, absent, ref,
+        outputs as {name: data}, findings); the others come from the loaded index. pages = {source: the
+        record of its web page} (build/pages.py)."""
+        pages = pages or {}
         shared: dict[tuple, tuple] = {}  # one object per suffix list: marshal writes it once, refers to it after
         entries = {}
-        for source, (offset, length) in positions.items():
+        for source, (document, offset, length) in positions.items():
             e = fresh.get(source)
             if e is None:
-                entries[source] = self._raw[source][:3] + (offset, length) + self._raw[source][5:]
+                entries[source] = self._raw[source][:3] + (document, offset, length) + self._raw[source][6:8]
+                entries[source] += (_page(pages.get(source)),)
             else:
                 entries[source] = (
                     e.deps,
                     tuple((stem, shared.setdefault(suffixes, suffixes)) for stem, suffixes in e.absent),
                     tuple(e.ref),
+                    document,
                     offset,
                     length,
                     tuple(e.outputs),
                     tuple(_plain(e.findings)),
+                    _page(pages.get(source)),
                 )
         data = {
             "fingerprint": self.fingerprint,
             "reused": self._reused,
-            "feed": signature(str(self.feed)),
+            "documents": {d: signature(os.path.join(self._out_dir, d)) for d in {p[0] for p in positions.values()}},
             "entries": entries,
+            "pages": self.pages,
         }
         try:
             self.index.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +202,13 @@ class BuildCache:
             atomic_write(self.index, [marshal.dumps(data)])
         except OSError as e:  # a read-only show folder only costs speed
             log.warning("%s: cannot save the build cache: %s", self.index, e.strerror)
+
+
+def _page(record) -> tuple | None:
+    """A page record in plain tuples for marshal (one loaded from the index is one already)."""
+    if record is None or type(record) is tuple:
+        return record
+    return tuple(tuple(v) if isinstance(v, tuple) else v for v in record)
 
 
 def _plain(findings):

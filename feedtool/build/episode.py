@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feedtool.build.cache import EpisodeRef, folder_names, signature
+from feedtool.build.pages import PageBuild, episode_page
 from feedtool.build.show import make_episode, media_path
 from feedtool.build.write import StagedFolder
 from feedtool.check.rules import item_findings
-from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.errors import WARNING, FeedtoolError, Finding, error, info
 from feedtool.facts import TRANSCRIPT_TYPES, is_url
 from feedtool.model import Episode
 from feedtool.read.chapters import chapters_from_notes
@@ -34,6 +35,7 @@ class EpisodeBuild(NamedTuple):
     deps: tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns) of every file it was built from
     absent: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path stem, suffixes): files that must stay absent
     episode: Episode | None = None
+    page: PageBuild | None = None  # its web page ([site]); build/items.py spools its bytes after the items
 
 
 def build_episode(
@@ -54,7 +56,9 @@ def build_episode(
 
     source = read_episode(path, config)
     where = source.where
-    deps, absent = [str(path)], ()
+    if source.fields.get("draft"):
+        raise FeedtoolError(findings=draft_findings(source))
+    deps, absent, remote_findings = [str(path)], (), []
     problems = [f for f in source.findings if f.is_error]
     audio, transcripts = None, []
     value = source.fields.get("audio")
@@ -69,6 +73,15 @@ def build_episode(
             transcripts, absent = _transcripts_beside(audio.path, listings)
             deps.extend(map(str, transcripts))
             problems.extend(f for t in transcripts for f in check_transcript(t))  # cached with the episode
+    elif value:  # audio given as a URL: measured over HTTP, or as measured before (read/remote.py)
+        from feedtool.read.remote import measure_url  # requests and mutagen: only for a show that needs them
+
+        deps.append(value)  # not a file: the build cache never reuses the episode, so each build asks once
+        typed = "length" in source.fields and "duration" in source.fields
+        audio, remote_findings = measure_url(
+            value, f"{where}: audio '{value}'", config.root, offline=config.build.offline, typed=typed
+        )
+        problems.extend(f for f in remote_findings if f.is_error)
     alternates = []
     for spec in source.fields.get("alternates", ()):
         try:
@@ -120,6 +133,9 @@ def build_episode(
         timestamp=episode.pub_date.timestamp(),
         duration=episode.duration,
         files=tuple(map(config.relative_path, files)),
+        trailer=(episode.title, episode.enclosure.size_bytes, episode.enclosure.mime_type)
+        if episode.episode_type == "trailer"
+        else None,
     )
     item, element = render_item_tree(episode)
     findings += item_findings(config, element, where)  # the check rules, cached with the item
@@ -127,11 +143,19 @@ def build_episode(
         ref=ref,
         item=item,
         outputs=outputs,
-        findings=tuple(source.findings) + tuple(findings),
+        findings=tuple(source.findings) + tuple(remote_findings) + tuple(findings),
         deps=tuple(signature(p) for p in deps),
         absent=absent,
         episode=episode if keep_episode else None,
+        page=episode_page(config, episode),
     )
+
+
+def draft_findings(source) -> list[Finding]:
+    """A draft stays out of the feed whatever its date, and its problems do not stop the build: they are
+    warnings until draft: true is removed."""
+    left_out = info("episode/draft", f"{source.where}: draft", "left out of the feed", "remove draft: true to publish")
+    return [left_out] + [Finding(f.rule, WARNING, f.where, f.message, f.hint) for f in source.findings]
 
 
 def _transcripts_beside(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from feedtool.build.episode import EpisodeBuild, as_findings, build_episode
+from feedtool.build.pages import spool_pages
 from feedtool.build.write import Piece
 from feedtool.errors import FeedtoolError, Finding, error
 from feedtool.read.config import Config
@@ -41,6 +42,7 @@ class SerialBuilder:
 
     def __init__(self, config: Config, footer_html: str, keep_episodes: bool = False, staging: str | None = None):
         self.args = (config, footer_html, keep_episodes, staging)
+        self.spools: list[BinaryIO] = []  # none: the pages' bytes stay in their EpisodeBuild too
 
     def __enter__(self) -> SerialBuilder:
         return self
@@ -163,8 +165,10 @@ def _build_batch(paths: list[str]) -> list[tuple[str, EpisodeBuild | tuple[Findi
         results.append((path, built._replace(item=b""), (slot, offset, len(built.item))))
         items.append(built.item)
         offset += len(built.item)
+    builds, pages = spool_pages([r[1] for r in results], slot, offset)  # the batch's pages after its items
+    results = [(path, built, spooled) for (path, _, spooled), built in zip(results, builds, strict=True)]
     try:
-        spool.write(b"".join(items))
+        spool.write(b"".join(items + pages))
         spool.flush()  # a worker ends with os._exit: nothing may wait in its buffer
     except OSError as e:  # the output folder's file system, not the episodes: each of them lost its item
         problem = f"cannot write its item to a temporary file: {e.strerror}"

@@ -6,14 +6,13 @@ the feed URL once and kept in show.toml, so it survives a later change of URL (P
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Iterable
 
 from feedtool.build.write import atomic_write, clear_abandoned
-
-log = logging.getLogger(__name__)
+from feedtool.errors import Finding, info, warning
+from feedtool.read.episodes import display_path
 
 
 def insert_front_matter_field(text: str, key: str, value: str) -> str:
@@ -31,9 +30,10 @@ def insert_front_matter_field(text: str, key: str, value: str) -> str:
     raise ValueError("no closing front matter line")
 
 
-def pin_guids(refs: Iterable) -> list[str]:
-    """Write each new GUID into its episode file. Returns the files changed."""
-    pinned, cleared = [], set()
+def pin_guids(refs: Iterable) -> tuple[list[str], list[Finding]]:
+    """Write each new GUID into its episode file. Returns the files changed, and a warning for each file that
+    could not be: its GUID stays the derived one (build/show.py new_episode_guid) until a build can record it."""
+    pinned, problems, cleared = [], [], set()
     for ref in refs:
         path = Path(ref.source)
         if path.parent not in cleared:  # a pin killed before its rename left a temp file, and is redone now
@@ -44,23 +44,36 @@ def pin_guids(refs: Iterable) -> list[str]:
             mode = os.stat(path).st_mode & 0o777
             atomic_write(path, [insert_front_matter_field(text, "guid", ref.guid).encode("utf-8")], mode=mode)
         except (OSError, ValueError) as e:
-            log.warning(
-                "%s: could not write its new GUID %s into the file: %s (add guid: %s yourself)",
-                path,
-                ref.guid,
-                e,
-                ref.guid,
+            problems.append(
+                warning(
+                    "build/guid-not-recorded",
+                    f"{display_path(path)}: guid",
+                    f"cannot record its new GUID {ref.guid} in the file: {getattr(e, 'strerror', None) or e}",
+                    f"add guid: {ref.guid} to its front matter; until then every build derives the same GUID "
+                    "from the file name, so do not rename it",
+                )
             )
             continue
         pinned.append(str(path))
-    return pinned
+    return pinned, problems
 
 
-def pin_podcast_guid(config, guid: str | None) -> list[str]:
-    """Record the derived podcast:guid in show.toml, keeping the file's comments and layout."""
+def pin_podcast_guid(config, guid: str | None) -> tuple[list[str], list[Finding]]:
+    """Record the derived podcast:guid in show.toml, keeping the file's comments and layout; never one derived
+    from an address given for this run only (`--base-url`)."""
     if not guid or config.show.guid:
-        return []
-    import tomlkit  # only the first build of a show needs it
+        return [], []
+    where = f"{display_path(config.path)}:show.guid"
+    if config.one_off_address:
+        return [], [
+            info(
+                "build/guid-not-recorded",
+                where,
+                f"not recorded: this build is for an address given on the command line ({guid} belongs to it)",
+                "build with base_url set in show.toml to record the show's podcast:guid",
+            )
+        ]
+    import tomlkit  # only a show's first build needs it: its import is 3 % of a warm rebuild (build_bench.py)
 
     clear_abandoned(config.path.parent)  # a killed pin's temp file, as in pin_guids
     try:
@@ -70,6 +83,12 @@ def pin_podcast_guid(config, guid: str | None) -> list[str]:
         show["guid"].comment("podcast:guid, derived from the feed URL once; keep it when the URL changes")
         atomic_write(config.path, [tomlkit.dumps(document).encode("utf-8")], mode=os.stat(config.path).st_mode & 0o777)
     except (OSError, ValueError) as e:
-        log.warning("%s: could not record guid = %r under [show]: %s (add it yourself)", config.path, guid, e)
-        return []
-    return [str(config.path)]
+        return [], [
+            warning(
+                "build/guid-not-recorded",
+                where,
+                f"cannot record the show's podcast:guid {guid}: {getattr(e, 'strerror', None) or e}",
+                f'add guid = "{guid}" under [show]',
+            )
+        ]
+    return [str(config.path)], []

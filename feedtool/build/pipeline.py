@@ -4,8 +4,7 @@ unless every episode and the channel are valid.
     gather    each episode file -> its <item> and EpisodeRef: from the build cache where none of its files
               changed, else built afresh (build/episode.py, run by build/items.py)
     validate  the rules across episodes and on the channel; any error stops the build here
-    write     chapters files and the new GUIDs (into the episode files), then the feed (build/write.py: atomic),
-              then the cache and the show's podcast:guid
+    write     chapters files, then the feed (build/write.py: atomic), then the cache and the GUID pins
 
 What the feed holds is render_feed(show, [render_item(e) for e in show.episodes]) (render/feed.py) for the Show
 build/show.py makes. A normal build does not keep 10,000 Episodes around for that: a fresh item is rendered
@@ -16,20 +15,23 @@ the result byte-equal to that plain reference.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
+from feedtool.build.images import remove_stale_images, write_images
 from feedtool.build.items import item_builder
+from feedtool.build.pages import pages_fingerprint, write_pages
+from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order
 from feedtool.build.write import Piece, StagedFolder, clear_abandoned, remove_stale, write_feed, write_outputs
 from feedtool.check.rules import channel_findings
 from feedtool.errors import FeedtoolError, Finding
 from feedtool.facts import is_url
-from feedtool.model import Show
+from feedtool.model import Page, Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import episode_paths
 from feedtool.render.feed import render_feed
@@ -45,6 +47,8 @@ class BuildOptions:
     whole_episodes: bool = False  # Show.episodes holds every Episode (check, tag); everything is built afresh
     raise_errors: bool = True  # False (check): errors come back among report.warnings instead of raised
     jobs: int | None = None  # worker processes (default: one per CPU); 1 builds in this process
+    now: datetime | None = None  # build as of this moment (default: the clock): episodes dated later are scheduled
+    record: bool = True  # write new GUIDs into the episode files and podcast:guid into show.toml (not: dry runs)
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,18 @@ class Report:
     written: tuple[str, ...]
     warnings: tuple[Finding, ...]
     pinned: tuple[str, ...] = ()  # files that got a GUID written into them
-    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)  # newest first
+    refs: tuple[EpisodeRef, ...] = field(default=(), repr=False)  # the feed's episodes, newest first
+    scheduled: tuple[EpisodeRef, ...] = ()  # dated after `now`: built and checked, in the feed from their date
+    drafts: int = 0  # episode files marked draft: true, left out
 
 
 def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report, Show]:
     """Build the show into the output folder (see the module docstring)."""
     out_dir = Path(options.out_dir or config.build.out_dir)
     feed_path = out_dir / config.feed.file_name
-    cache = BuildCache.for_build(config.root, out_dir, config.fingerprint, config.feed.file_name)
+    # the page templates are loaded first: a mistake in one is reported once, before any episode is built
+    fingerprint = config.fingerprint + pages_fingerprint(config, writes=options.write)
+    cache = BuildCache.for_build(config.root, out_dir, fingerprint)
     if options.use_cache and not options.whole_episodes:
         cache.load()
     if options.write:
@@ -75,7 +83,11 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
     with contextlib.ExitStack() as stack:
         # A new chapters folder is filled while the episodes are built and put in place whole at the end.
         chapters = stack.enter_context(StagedFolder(out_dir / "chapters")) if options.write else None
-        previous_feed = stack.enter_context(open(feed_path, "rb")) if cache.entries else None
+        previous = {  # the feed documents of the last build, whose unchanged items are copied
+            name: stack.enter_context(open(out_dir / name, "rb"))
+            for name in cache.documents()
+            if (out_dir / name).is_file()
+        }
 
         # Gather: every episode, from the cache where its files did not change, else built afresh.
         paths = episode_paths(config.root)
@@ -105,7 +117,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             else:
                 fresh[path], pieces[path] = result, piece
         for path, entry in cached.items():
-            pieces[path] = Piece(path, previous_feed, entry.offset, entry.length)
+            pieces[path] = Piece(path, previous[entry.document], entry.offset, entry.length)
         findings = list(config.warnings)
         for path in paths:  # in file order, as on a warm rebuild
             if path in cached:
@@ -115,19 +127,25 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
 
         # Validate: across episodes and on the channel; abort before the first byte is written.
         refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p not in failed]
-        show, channel, show_findings = _validate_show(config, cache, refs, [b.episode for b in fresh.values()])
+        now = (options.now or datetime.now(timezone.utc)).timestamp()
+        live = [r for r in refs if r.timestamp <= now]
+        episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
+        order = episode_order(live)
+        documents = paginate(config, len(order))  # the subscription feed last
+        show, channel, show_findings = _validate_show(config, cache, refs, live, episodes, documents[-1].page)
         findings += show_findings
         if options.raise_errors and (any(f.is_error for f in findings) or (options.strict and findings)):
             raise FeedtoolError(findings=[f for f in findings if f.is_error or options.strict])
-        order = episode_order(refs)
         report = Report(
             feed_path=feed_path,
-            episodes=len(refs),
-            total_duration=sum(r.duration for r in refs),
+            episodes=len(live),
+            total_duration=sum(r.duration for r in live),
             rebuilt=len(fresh),
             written=(),
             warnings=tuple(findings),
             refs=tuple(order),
+            scheduled=tuple(sorted((r for r in refs if r.timestamp > now), key=lambda r: r.timestamp)),
+            drafts=sum(1 for found in failed.values() if any(f.rule == "episode/draft" for f in found)),
         )
         if not options.write:
             return report, show
@@ -141,32 +159,48 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             written = list(outputs)
         else:
             written = write_outputs(outputs, out_dir)
-        # New GUIDs go into their episode files before the feed that shows them: one an app may have seen is
-        # never replaced by another, even when the build dies right after the feed (tests/test_build_kill.py).
-        pinned = pin_guids(r for r in order if r.guid_is_new)
-        head, tail = channel
-        changed, offsets = write_feed(feed_path, head, [pieces[r.source] for r in order], tail)
-        if changed:
-            written.append(config.feed.file_name)
+        written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
+        pages_written, pages = write_pages(config, out_dir, order, fresh, cached, builder.spools, cache)
+        written += pages_written  # the web pages, before the feed that links to them
+        positions: dict[str, tuple[str, int, int]] = {}
+        for document in documents:  # archive pages first: each document links only to ones already there
+            head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
+            items = [pieces[r.source] for r in order[document.start : document.stop]]
+            changed, offsets = write_feed(out_dir / document.name, head, items, tail)
+            positions.update((key, (document.name, *where)) for key, where in offsets.items())
+            if changed:
+                written.append(document.name)
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
-        if options.use_cache and (changed or fresh or written):
-            cache.save(offsets, fresh)
-    pinned += pin_podcast_guid(config, show.podcast_guid)
-    return replace(report, written=tuple(written), pinned=tuple(pinned)), show
+        remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
+        remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
+        if options.use_cache and (written or fresh):
+            cache.save(positions, fresh, pages)
+    if not options.record:  # a new GUID is derived the same way by the build that will record it
+        return replace(report, written=tuple(written)), show
+    pinned, problems = pin_guids(r for r in refs if r.guid_is_new)  # scheduled ones too: going live changes nothing
+    show_pinned, show_problems = pin_podcast_guid(config, show.podcast_guid)
+    return replace(
+        report,
+        written=tuple(written),
+        pinned=tuple(pinned + show_pinned),
+        warnings=report.warnings + tuple(problems + show_problems),
+    ), show
 
 
-def _validate_show(config: Config, cache: BuildCache, refs: list[EpisodeRef], episodes: list) -> tuple:
-    """The cross-episode rules and the channel: (Show, the channel's head and tail bytes, findings).
+def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) -> list[bytes]:
+    """An archive page's channel: the show's, with the page's links and its own newest episode's date, so a
+    full page never changes."""
+    newest = datetime.fromisoformat(order[document.start].pub_date)
+    return render_feed(replace(show, page=document.page, last_build_date=newest), [])
 
-    Both sets of findings depend only on what they read, so those of the last build stand while it is the
-    same (the cross-episode rules also read the clock for episodes dated ahead: not reused when there are any)."""
-    episode_findings = cache.reuse(
-        "episodes",
-        (os.getcwd(), [tuple(r) for r in refs]),  # findings name files relative to the current folder
-        lambda: check_episodes(refs),
-        keep=lambda found: not any(f.rule == "safety/future-date" for f in found),
-    )
-    show, findings = build_show(config, refs, tuple(e for e in episodes if e), episode_findings)
+
+def _validate_show(config: Config, cache: BuildCache, refs: list, live: list, episodes: list, page: Page | None):
+    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones, as
+    the subscription feed `page`): (Show, the channel's head and tail bytes, findings). The channel's findings
+    depend only on its bytes and the artwork, so those of the last build stand while those are the same (the
+    cross-episode rules take 15 ms for 10,000 episodes: less than telling whether their inputs changed)."""
+    show, findings = build_show(config, live, tuple(episodes), check_episodes(refs))
+    show = replace(show, page=page)
     channel = render_feed(show, [])  # rendered once: checked here, written around the items
     artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
     findings += cache.reuse(

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from feedtool.build.tags import channel_tags, episode_tags
 from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url, podcast_guid
@@ -22,10 +23,17 @@ from feedtool.model import (
     Show,
     Transcript,
 )
-from feedtool.read.config import Config
-from feedtool.read.episodes import EpisodeSource, zoned
-from feedtool.render.notes import render_markdown, truncate_html
+from feedtool.read.config import SUBSCRIBE_LINKS, Config
+from feedtool.read.episodes import EpisodeSource
+from feedtool.read.transcript_text import transcript_text
+from feedtool.render.notes import plain_text, render_markdown, truncate_html
+from feedtool.render.pages import page_path, plain_summary
+from feedtool.timecode import in_zone, whole_seconds
 from feedtool.urls import path_suffix, split_url
+
+EPISODE_GUID_NAMESPACE = uuid.UUID("0d3b2f4e-9a53-5b7c-8f0e-6c1f2a9d4e77")  # feedtool's own, for new_episode_guid
+# the output folder's own names, beside the episode pages: the index pages, chapters, paged feed, artwork sizes
+RESERVED_NAMES = ("page", "chapters", "archive", "images", "index.html", "style.css")
 
 
 def media_path(config: Config, value: str, where: str) -> Path:
@@ -107,13 +115,26 @@ def make_episode(
         raise EpisodeError(findings=findings)
 
     notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
-    notes_html = "\n".join(p for p in (render_markdown(notes), footer_html) if p)
+    own_html = render_markdown(notes)
+    notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
+    page = page_path(source.path.stem) if config.site.enabled else None
+    if page and source.path.stem in (*RESERVED_NAMES, config.feed.file_name):
+        findings.append(
+            error(
+                "episode/name",
+                where,
+                f"the file name '{source.path.stem}' is taken by the output folder's own files",
+                "rename the episode file (its page's address comes from its name)",
+            )
+        )
+        raise EpisodeError(findings=findings)
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
-        guid=fields.get("guid") or str(uuid.uuid4()),
+        guid=fields.get("guid") or new_episode_guid(config, source.path),
         guid_is_new="guid" not in fields,
+        guid_permalink=fields.get("guid_permalink", False),
         title=title,
         pub_date=pub_date,
         enclosure=enclosure,
@@ -124,7 +145,7 @@ def make_episode(
         season=fields.get("season"),
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),
-        link=fields.get("link"),
+        link=fields.get("link") or (config.url_for(page) if page else None),  # the episode's page, unless set
         image_url=(image if is_url(image) else _local_url(config, image, f"{where}: image", findings))
         if image
         else None,
@@ -132,17 +153,34 @@ def make_episode(
         chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
         people=fields.get("people", ()),
         keywords=fields.get("keywords", ()),
-        transcripts=tuple(transcript(config, path) for path in transcripts),
+        transcripts=tuple(transcript(config, path) for path in transcripts)
+        + tuple(
+            Transcript(url=t["url"], mime_type=t["type"], language=t["language"] or config.show.language, rel=t["rel"])
+            for t in fields.get("transcripts", ())
+        ),
         # not strict: when an alternate failed to probe, its error is already reported and the build stops
         alternates=tuple(
             _alternate(config, spec, info)
             for spec, info in zip(fields.get("alternates", ()), alternates)  # noqa: B905
         ),
         block=fields.get("block", False),
+        **episode_tags(fields),
+        page_path=page,
+        transcript_text=transcript_text(transcripts) if page and transcripts else None,
+        summary=plain_summary(own_html) if page else "",
     )
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
     return episode, findings
+
+
+def new_episode_guid(config: Config, path: Path) -> str:
+    """The GUID of an episode whose file has none yet: derived from the show (its podcast:guid, else its title)
+    and the file's name, so every build gives the same one until a writing build records it in the file (even
+    a build that cannot write there: a read-only checkout, a CI cache). Recorded, it never changes again."""
+    feed_url = config.feed_url
+    show = config.show.guid or (podcast_guid(feed_url) if feed_url else config.show.title)
+    return str(uuid.uuid5(EPISODE_GUID_NAMESPACE, f"{show}/{path.name}"))
 
 
 def _tag_date(tags, config: Config) -> datetime | None:
@@ -150,7 +188,7 @@ def _tag_date(tags, config: Config) -> datetime | None:
     if not tags or not tags.date or len(tags.date) < 10:
         return None
     try:
-        return zoned(datetime.fromisoformat(tags.date), config.tz)
+        return in_zone(datetime.fromisoformat(tags.date), config.tz)
     except (ValueError, OverflowError):
         return None
 
@@ -160,30 +198,7 @@ def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str
     if value is None or (audio is None and not is_url(value)):
         return None, 0.0
     if is_url(value):
-        for name in ("length", "duration"):
-            if name not in fields:
-                findings.append(
-                    error(
-                        "episode/missing",
-                        f"{where}: {name}",
-                        "missing for audio given as a URL",
-                        f"add {name}: … (or put the audio file in the show folder)",
-                    )
-                )
-        suffix = path_suffix(split_url(value).path).lower()
-        mime = MIME_TYPES.get(suffix)
-        if mime is None:
-            findings.append(
-                error(
-                    "episode/audio-type",
-                    f"{where}: audio",
-                    f"'{suffix}' is not a known audio type",
-                    "use an .mp3, .m4a, .opus, .ogg or .flac URL",
-                )
-            )
-        return Enclosure(url=value, size_bytes=fields.get("length", 0), mime_type=mime or ""), fields.get(
-            "duration", 0.0
-        )
+        return _remote_enclosure(value, fields, audio, where, findings)
     for name in ("length", "duration"):
         if name in fields:
             findings.append(
@@ -194,9 +209,47 @@ def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str
                     f"remove {name}: from the front matter",
                 )
             )
-    return Enclosure(
-        url=public_url(config, audio.path), size_bytes=audio.size_bytes, mime_type=audio.mime_type, path=audio.path
-    ), audio.duration
+    url = fields.get("enclosure_url") or public_url(config, audio.path)
+    return Enclosure(url=url, size_bytes=audio.size_bytes, mime_type=audio.mime_type, path=audio.path), audio.duration
+
+
+def _remote_enclosure(url: str, fields: dict, audio: AudioInfo | None, where: str, findings: list[Finding]):
+    """Audio given as a URL: measured over HTTP (audio), unless that failed and the front matter gives both
+    length and duration. Typed values win; one that differs from the measurement is a warning naming both."""
+    length, duration = fields.get("length"), fields.get("duration")
+    if audio is not None:
+        if length is not None and length != audio.size_bytes:
+            findings.append(_measured_mismatch(where, "length", f"{length} bytes", f"{audio.size_bytes} bytes"))
+        if duration is not None and whole_seconds(duration) != whole_seconds(audio.duration):  # as the feed says it
+            findings.append(
+                _measured_mismatch(where, "duration", f"{duration:g} s", f"{audio.duration:g} s")
+            )
+        mime = audio.mime_type
+        length, duration = length or audio.size_bytes, duration or audio.duration
+    else:
+        if length is None or duration is None:  # the measurement's error says why; nothing to build from
+            return None, 0.0
+        suffix = path_suffix(split_url(url).path).lower()
+        mime = MIME_TYPES.get(suffix)
+        if mime is None:
+            findings.append(
+                error(
+                    "episode/audio-type",
+                    f"{where}: audio",
+                    f"'{suffix}' is not a known audio type",
+                    "use an .mp3, .m4a, .opus, .ogg or .flac URL",
+                )
+            )
+    return Enclosure(url=fields.get("enclosure_url") or url, size_bytes=length, mime_type=mime or ""), duration
+
+
+def _measured_mismatch(where: str, name: str, typed: str, measured: str) -> Finding:
+    return warning(
+        "episode/measured-mismatch",
+        f"{where}: {name}",
+        f"the front matter says {typed}, the file on the server measures {measured}",
+        f"the front matter wins; correct {name}: or remove it to use the measurement",
+    )
 
 
 def _local_url(config: Config, value: str, where: str, findings: list[Finding]) -> str | None:
@@ -300,11 +353,24 @@ def build_show(
             else _local_url(config, show_config.artwork, f"{config.path}:show.artwork", findings)
         )
     feed_url = config.feed_url
+    # where the show folder is published, and the home page build writes there ([site]); known with base_url
+    home_url = config.url_for("") or None
     newest = max(refs, key=lambda r: r.timestamp, default=None)
+    # Apps render the channel description (and the appeal lines) as HTML: sanitised as the notes are.
+    description = render_markdown(show_config.description)
+    if not description and show_config.description:
+        findings.append(
+            error(
+                "config/value",
+                f"{config.path}:show.description",
+                "has no text once the markup apps do not render is removed",
+                "describe the show in words (Markdown or p, a, ul, ol, li, strong, em)",
+            )
+        )
     by_source = {str(e.source): e for e in episodes}
     show = Show(
         title=show_config.title,
-        description=show_config.description,
+        description=description,
         language=show_config.language,
         author=show_config.author,
         link=show_config.link or None,
@@ -318,7 +384,7 @@ def build_show(
         show_type=show_config.type,
         copyright=show_config.copyright or None,
         locked=show_config.locked,
-        funding=tuple(Funding(text=f.text, url=f.url or None) for f in show_config.funding),
+        funding=tuple(Funding(text=plain_text(f.text), url=f.url or None) for f in show_config.funding),
         people=tuple(
             Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
             for p in show_config.person
@@ -330,6 +396,11 @@ def build_show(
         block=show_config.block,
         new_feed_url=config.feed.new_feed_url or None,
         hubs=tuple(config.feed.hubs),
+        **channel_tags(config, refs, findings),
+        home_url=home_url,
+        subscribe=tuple(
+            (name, getattr(config.site, key)) for key, name in SUBSCRIBE_LINKS.items() if getattr(config.site, key)
+        ),
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )

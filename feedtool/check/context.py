@@ -43,10 +43,17 @@ ITEM_FIELDS = {
     "psc:chapters": "chapters",
     "podcast:alternateEnclosure": "alternates",
     "itunes:block": "block",
+    "podcast:soundbite": "soundbites",
+    "podcast:location": "location",
+    "podcast:txt": "txt",
+    "podcast:value": "value",
+    "podcast:socialInteract": "social_interact",
+    "podcast:license": "license",
 }
 CHANNEL_FIELDS = {
     "title": "show.title",
     "description": "show.description",
+    "itunes:summary": "show.description",
     "language": "show.language",
     "itunes:author": "show.author",
     "link": "show.link",
@@ -69,6 +76,15 @@ CHANNEL_FIELDS = {
     "itunes:block": "show.block",
     "pubDate": "show",
     "lastBuildDate": "show",
+    "podcast:trailer": "show.trailer",
+    "podcast:location": "show.location",
+    "podcast:txt": "show.txt",
+    "podcast:updateFrequency": "show.update_frequency",
+    "podcast:podroll": "show.podroll",
+    "podcast:value": "show.value",
+    "podcast:images": "show.image_sizes",
+    "podcast:block": "show.block_platforms",
+    "podcast:publisher": "show.publisher",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from feedtool.check.apple import parse_rfc2822, plain_http
@@ -11,91 +12,37 @@ from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, PODCAST_NS, PODCAST_TAG, text
 from feedtool.errors import Finding, error, info, warning
 from feedtool.facts import podcast_guid
-
-# Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
-# (role and group are case-insensitive). The file's own spelling is kept, "translater" included.
-PERSON_ROLES: dict[str, tuple[str, ...]] = {
-    "creative direction": (
-        "director",
-        "assistant director",
-        "executive producer",
-        "senior producer",
-        "producer",
-        "associate producer",
-        "development producer",
-        "creative director",
-    ),
-    "cast": ("host", "co-host", "guest host", "guest", "voice actor", "narrator", "announcer", "reporter"),
-    "writing": (
-        "author",
-        "editorial director",
-        "co-writer",
-        "writer",
-        "songwriter",
-        "guest writer",
-        "story editor",
-        "managing editor",
-        "script editor",
-        "script coordinator",
-        "researcher",
-        "editor",
-        "fact checker",
-        "translater",
-        "transcriber",
-        "logger",
-    ),
-    "audio production": (
-        "studio coordinator",
-        "technical director",
-        "technical manager",
-        "audio engineer",
-        "remote recording engineer",
-        "post production engineer",
-    ),
-    "audio post-production": (
-        "audio editor",
-        "sound designer",
-        "foley artist",
-        "composer",
-        "theme music",
-        "music production",
-        "music contributor",
-    ),
-    "administration": (
-        "production coordinator",
-        "booking coordinator",
-        "production assistant",
-        "content manager",
-        "marketing manager",
-        "sales representative",
-        "sales manager",
-    ),
-    "visuals": ("graphic designer", "cover art designer"),
-    "community": ("social media manager",),
-    "misc.": ("consultant", "intern"),
-    "video production": ("camera operator", "lighting designer", "camera grip", "assistant camera"),
-    "video post-production": ("editor", "assistant editor"),
-}
-
-# podcast:medium values (podcast-namespace docs/tags/medium.md); each also has a list variant ending in "L".
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher", "course")
-LIST_MEDIUMS = tuple(m + "L" for m in MEDIUMS) + ("mixed",)
-
-# podcast:transcript types (docs/tags/transcript.md, with the older spec's SRT spellings).
-TRANSCRIPT_TYPES = (
-    "text/plain",
-    "text/html",
-    "text/vtt",
-    "application/json",
-    "application/x-subrip",
-    "application/srt",
-    "text/srt",
+from feedtool.namespace import (
+    CHAPTERS_TYPE,
+    GEO,
+    INTEGRITY_TYPES,
+    LIST_MEDIUMS,
+    LOCATION_RELS,
+    MEDIUMS,
+    NUMBER,
+    OSM,
+    PERSON_ROLES,
+    SERVICE_SLUGS,
+    SOCIAL_PROTOCOLS,
+    TRANSCRIPT_TYPES,
+    rrule_problem,
+    split_problem,
 )
-CHAPTERS_TYPE = "application/json+chapters"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_GEO = re.compile(r"^geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A rule on one value of a tag: its node text (attr None) or an attribute; empty values are left to
+    TagSpec.required and TagSpec.node."""
+
+    attr: str | None
+    test: Callable[[str], bool]
+    problem: str  # formatted with {value}
+    hint: str
+    rule: str = "psp/tag-value"
+    severity: Callable = error
 
 
 @dataclass(frozen=True)
@@ -107,6 +54,113 @@ class TagSpec:
     numbers: tuple[str, ...] = ()  # attributes holding non-negative numbers
     node: str | None = None  # "text" (must not be blank), "integer", "decimal"
     limits: tuple[tuple[str, int], ...] = ()  # ("" for the node value, or an attribute) -> characters
+    values: tuple[Value, ...] = ()  # enumerated and patterned values
+    checks: tuple[Callable, ...] = ()  # check(scope, element) -> findings, for what one value cannot tell
+
+
+def _one_of(allowed) -> Callable[[str], bool]:
+    return lambda value: value in allowed
+
+
+def _matches(pattern) -> Callable[[str], bool]:
+    return lambda value: bool(pattern.match(value))
+
+
+YES_NO = Value(None, _one_of(("yes", "no")), "'{value}' is not yes or no", "write yes or no")
+TRUE_FALSE = ("true", "false")
+
+
+def _children(name: str, hint: str, *, exactly_one: bool = False) -> Callable:
+    """A check that the element holds podcast:<name> children (at least one, or exactly one)."""
+
+    def check(scope: Scope, element) -> list[Finding]:
+        count = len(element.findall(f"{{{PODCAST_NS}}}{name}"))
+        if count == 0 or (exactly_one and count > 1):
+            return [error("psp/tag-value", scope.where(element, child=f"podcast:{name}"),
+                          "missing" if count == 0 else f"has {count}", hint)]  # fmt: skip
+        return []
+
+    return check
+
+
+def _pubdate(scope: Scope, element) -> list[Finding]:
+    try:
+        parse_rfc2822(element.get("pubdate") or "")
+    except ValueError as e:
+        hint = "write e.g. Thu, 01 Apr 2021 08:00:00 -0500"
+        where = scope.where(element, attr="pubdate")
+        return [error("psp/tag-value", where, str(e), hint)] if element.get("pubdate") else []
+    return []
+
+
+def _splits(scope: Scope, element) -> list[Finding]:
+    splits = [r.get("split", "").strip() for r in element.findall(f"{{{PODCAST_NS}}}valueRecipient")]
+    if not all(s.isdigit() for s in splits):
+        return []  # valueRecipient's own rules name a split that is not a number
+    problem = split_problem([int(s) for s in splits])
+    hint = "give each recipient its percentage; together 100"
+    return [error("psp/value-split", scope.where(element), problem, hint)] if problem else []
+
+
+def _rrule(scope: Scope, element) -> list[Finding]:
+    rrule = (element.get("rrule") or "").strip()
+    problem = rrule_problem(rrule) if rrule else None
+    if problem is None and "COUNT=" in rrule.upper() and not element.get("dtstart"):
+        problem = "has COUNT but no dtstart"
+    hint = "write e.g. FREQ=WEEKLY;BYDAY=TU"
+    return [error("psp/tag-value", scope.where(element, attr="rrule"), problem, hint)] if problem else []
+
+
+def _srcset(scope: Scope, element) -> list[Finding]:
+    found = []
+    for entry in filter(None, (e.strip() for e in (element.get("srcset") or "").split(","))):
+        parts = entry.split()
+        if len(parts) != 2 or not parts[0].startswith("https://") or not re.fullmatch(r"\d+w|\d+(\.\d+)?x", parts[1]):
+            where, problem = scope.where(element, attr="srcset"), f"'{entry}' is not an image URL and width"
+            found.append(error("psp/tag-value", where, problem, "write each entry as https://…/cover-600.jpg 600w"))
+    return found
+
+
+def _publisher_medium(scope: Scope, element) -> list[Finding]:
+    items = element.findall(f"{{{PODCAST_NS}}}remoteItem")
+    if items and items[0].get("medium") != "publisher":
+        return [error("psp/tag-value", scope.where(items[0], attr="medium"), f"is '{items[0].get('medium')}'",
+                      'write medium="publisher": podcast:publisher points at a publisher feed')]  # fmt: skip
+    return []
+
+
+def _uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _person(scope: Scope, element) -> list[Finding]:
+    role, group = (element.get("role") or "host").strip().lower(), (element.get("group") or "cast").strip().lower()
+    if group not in PERSON_ROLES:
+        return [
+            warning(
+                "psp/person-role",
+                scope.where(element, attr="group"),
+                f"'{group}' is not a taxonomy group",
+                f"use one of {', '.join(PERSON_ROLES)}",
+            )
+        ]
+    if role not in PERSON_ROLES[group]:
+        elsewhere = [g for g, roles in PERSON_ROLES.items() if role in roles]
+        hint = (
+            f"'{role}' belongs to group '{elsewhere[0]}'"
+            if elsewhere
+            else "use a role of the Podcast Taxonomy Project, e.g. host, guest, producer"
+        )
+        return [
+            warning(
+                "psp/person-role", scope.where(element, attr="role"), f"'{role}' is not a role of group '{group}'", hint
+            )
+        ]
+    return []
 
 
 # podcast-namespace docs/1.0.md and docs/tags/*.md
@@ -114,13 +168,35 @@ TAGS = {
     "guid": TagSpec(("channel",), single=True),
     "locked": TagSpec(("channel",), single=True),
     "funding": TagSpec(("channel", "item"), required=("url",), urls=("url",), node="text", limits=(("", 128),)),
-    "transcript": TagSpec(("item",), required=("url", "type"), urls=("url",)),
-    "chapters": TagSpec(("item",), single=True, required=("url", "type"), urls=("url",)),
+    "transcript": TagSpec(
+        ("item",),
+        required=("url", "type"),
+        urls=("url",),
+        values=(
+            Value("type", _one_of(TRANSCRIPT_TYPES), "'{value}' is not a transcript type",
+                  "use text/vtt, application/x-subrip, application/json, text/html or text/plain",
+                  "psp/transcript-type", warning),
+            Value("rel", _one_of(("captions",)), "'{value}' is not a rel",
+                  'write rel="captions" for timed captions, or leave rel out', "psp/transcript-type", warning),
+        ),
+    ),  # fmt: skip
+    "chapters": TagSpec(
+        ("item",), single=True, required=("url", "type"), urls=("url",),
+        values=(Value("type", _one_of((CHAPTERS_TYPE,)), "is '{value}'",
+                      f'write type="{CHAPTERS_TYPE}" for JSON chapters', "psp/chapters-type", warning),),
+    ),  # fmt: skip
     "soundbite": TagSpec(
         ("item",), required=("startTime", "duration"), numbers=("startTime", "duration"), limits=(("", 128),)
     ),
-    "person": TagSpec(("channel", "item"), urls=("href", "img"), node="text", limits=(("", 128),)),
-    "location": TagSpec(("channel", "item"), single=True, node="text", limits=(("", 128),)),
+    "person": TagSpec(("channel", "item"), urls=("href", "img"), node="text", limits=(("", 128),), checks=(_person,)),
+    "location": TagSpec(
+        ("channel", "item", "liveItem"), node="text", limits=(("", 128),),
+        values=(
+            Value("geo", _matches(GEO), "'{value}' is not a geo URI", "write geo:30.2672,97.7431"),
+            Value("osm", _matches(OSM), "'{value}' is not an OpenStreetMap id", "write e.g. R113314"),
+            Value("rel", _one_of(LOCATION_RELS), "'{value}' is not a location rel", "write subject or creator"),
+        ),
+    ),  # fmt: skip
     "season": TagSpec(("item",), single=True, node="integer", limits=(("name", 128),)),
     "episode": TagSpec(("item",), single=True, node="decimal", limits=(("display", 32),)),
     "trailer": TagSpec(
@@ -130,28 +206,70 @@ TAGS = {
         numbers=("length", "season"),
         node="text",
         limits=(("", 128),),
+        checks=(_pubdate,),
     ),
     "license": TagSpec(("channel", "item"), single=True, urls=("url",), node="text", limits=(("", 128),)),
     "alternateEnclosure": TagSpec(
-        ("item",), required=("type",), numbers=("length", "bitrate", "height"), limits=(("title", 32), ("rel", 32))
-    ),
+        ("item",), required=("type",), numbers=("length", "bitrate", "height"), limits=(("title", 32), ("rel", 32)),
+        checks=(_children("source", 'give at least one <podcast:source uri="…"/>'),),
+    ),  # fmt: skip
     "source": TagSpec(("alternateEnclosure",), required=("uri",)),
-    "integrity": TagSpec(("alternateEnclosure",), single=True, required=("type", "value")),
-    "value": TagSpec(("channel", "item", "liveItem"), single=True, required=("type", "method")),
-    "valueRecipient": TagSpec(("value",), required=("type", "address", "split"), numbers=("split",)),
+    "integrity": TagSpec(
+        ("alternateEnclosure",), single=True, required=("type", "value"),
+        values=(Value("type", _one_of(INTEGRITY_TYPES), "'{value}' is not an integrity type",
+                      "write sri or pgp-signature"),),
+    ),  # fmt: skip
+    "value": TagSpec(
+        ("channel", "item", "liveItem"), single=True, required=("type", "method"),
+        checks=(_children("valueRecipient", 'give at least one <podcast:valueRecipient …/>'), _splits),
+    ),  # fmt: skip
+    "valueRecipient": TagSpec(
+        ("value", "valueTimeSplit"), required=("type", "address", "split"), numbers=("split",),
+        values=(Value("fee", _one_of(TRUE_FALSE), "'{value}' is not true or false", "write true or false"),),
+    ),  # fmt: skip
     "valueTimeSplit": TagSpec(("value",), required=("startTime", "duration"), numbers=("startTime", "duration")),
-    "medium": TagSpec(("channel",), single=True),
-    "txt": TagSpec(("channel", "item"), limits=(("", 4000), ("purpose", 128))),
-    "images": TagSpec(("channel", "item")),
+    "medium": TagSpec(
+        ("channel",), single=True, node="text",
+        values=(Value(None, _one_of(MEDIUMS + LIST_MEDIUMS), "'{value}' is not a medium",
+                      f"use one of {', '.join(MEDIUMS)}", "psp/medium"),),
+    ),  # fmt: skip
+    "txt": TagSpec(("channel", "item"), node="text", limits=(("", 4000), ("purpose", 128))),
+    "images": TagSpec(("channel", "item"), single=True, required=("srcset",), checks=(_srcset,)),
     "image": TagSpec(("channel", "item"), required=("href",), urls=("href",)),
-    "block": TagSpec(("channel",)),
-    "updateFrequency": TagSpec(("channel",), single=True),
-    "podroll": TagSpec(("channel",), single=True),
-    "remoteItem": TagSpec(("podroll", "channel", "value", "valueTimeSplit", "publisher"), required=("feedGuid",)),
-    "publisher": TagSpec(("channel",), single=True),
+    "block": TagSpec(
+        ("channel",), node="text",
+        values=(YES_NO, Value("id", _one_of(SERVICE_SLUGS), "'{value}' is not a service slug",
+                              "use a slug of the podcast namespace's serviceslugs.txt, e.g. google", severity=warning)),
+    ),  # fmt: skip
+    "updateFrequency": TagSpec(
+        ("channel",), single=True, node="text", limits=(("", 128),), checks=(_rrule,),
+        values=(Value("complete", _one_of(TRUE_FALSE), "'{value}' is not true or false", "write true or false"),),
+    ),  # fmt: skip
+    "podroll": TagSpec(
+        ("channel",), single=True, checks=(_children("remoteItem", 'list shows as <podcast:remoteItem feedGuid="…"/>'),)
+    ),
+    "remoteItem": TagSpec(
+        ("podroll", "channel", "value", "valueTimeSplit", "publisher"), required=("feedGuid",), urls=("feedUrl",),
+        values=(
+            Value("feedGuid", _uuid, "'{value}' is not a UUID", "copy the other feed's podcast:guid"),
+            Value("medium", _one_of(MEDIUMS + LIST_MEDIUMS), "'{value}' is not a medium",
+                  f"use one of {', '.join(MEDIUMS)}"),
+        ),
+    ),  # fmt: skip
+    "publisher": TagSpec(
+        ("channel",), single=True,
+        checks=(_children("remoteItem", 'give one <podcast:remoteItem medium="publisher" feedGuid="…"/>',
+                          exactly_one=True), _publisher_medium),
+    ),  # fmt: skip
     "liveItem": TagSpec(("channel",)),
     "contentLink": TagSpec(("liveItem", "item"), required=("href",), urls=("href",)),
-    "socialInteract": TagSpec(("item",), required=("protocol",), urls=("uri",)),
+    "socialInteract": TagSpec(
+        ("item", "channel"), required=("protocol",), urls=("accountUrl",), numbers=("priority",),
+        values=(Value("protocol", _one_of(SOCIAL_PROTOCOLS), "'{value}' is not a social protocol",
+                      f"use one of {', '.join(SOCIAL_PROTOCOLS)}"),),
+        checks=(lambda scope, e: [] if e.get("protocol") == "disabled" or e.get("uri") else
+                [error("psp/tag-value", scope.where(e, attr="uri"), "missing", "give the root post's uri")],),
+    ),  # fmt: skip
     "chat": TagSpec(("item", "liveItem"), required=("server", "protocol")),
 }
 
@@ -305,7 +423,7 @@ def podcast_tags(scope: Scope) -> list[Finding]:
                     "keep one; apps read only the first",
                 )
             )
-        found += _attributes(scope, element, spec) + _tag_values(scope, element, name)
+        found += _attributes(scope, element, spec) + _tag_values(scope, element, spec)
     return found
 
 
@@ -322,7 +440,7 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
     ]
     for name in spec.numbers:
         value = element.get(name)
-        if value is not None and not _NUMBER.match(value.strip()):
+        if value is not None and not NUMBER.match(value.strip()):
             found.append(
                 error(
                     "psp/tag-value",
@@ -336,7 +454,7 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
         found.append(error("psp/tag-value", scope.where(element), "is empty", "give it a value"))
     elif spec.node == "integer" and not value.isdigit():
         found.append(error("psp/tag-value", scope.where(element), f"'{value}' is not a whole number", "write e.g. 2"))
-    elif spec.node == "decimal" and not _NUMBER.match(value):
+    elif spec.node == "decimal" and not NUMBER.match(value):
         found.append(
             error("psp/tag-value", scope.where(element), f"'{value}' is not a number", "write e.g. 12 or 12.5")
         )
@@ -358,113 +476,17 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
     return found
 
 
-def _tag_values(scope: Scope, element, name: str) -> list[Finding]:
-    """The enumerated values of particular tags."""
-    kind = element.get("type")
-    if name == "transcript" and kind and kind not in TRANSCRIPT_TYPES:
-        return [
-            warning(
-                "psp/transcript-type",
-                scope.where(element, attr="type"),
-                f"'{kind}' is not a transcript type",
-                "use text/vtt, application/x-subrip, application/json, text/html or text/plain",
-            )
-        ]
-    if name == "transcript" and element.get("rel") not in (None, "captions"):
-        return [
-            warning(
-                "psp/transcript-type",
-                scope.where(element, attr="rel"),
-                f"'{element.get('rel')}' is not a rel",
-                'write rel="captions" for timed captions, or leave rel out',
-            )
-        ]
-    if name == "chapters" and kind and kind != CHAPTERS_TYPE:
-        return [
-            warning(
-                "psp/chapters-type",
-                scope.where(element, attr="type"),
-                f"is '{kind}'",
-                f'write type="{CHAPTERS_TYPE}" for JSON chapters',
-            )
-        ]
-    if name == "person":
-        return _person(scope, element)
-    if name == "medium" and (text(element) or "").strip() not in MEDIUMS + LIST_MEDIUMS:
-        return [
-            error(
-                "psp/medium",
-                scope.where(element),
-                f"'{text(element)}' is not a medium",
-                f"use one of {', '.join(MEDIUMS)}",
-            )
-        ]
-    if name == "location" and element.get("geo") and not _GEO.match(element.get("geo")):
-        return [
-            error(
-                "psp/tag-value",
-                scope.where(element, attr="geo"),
-                f"'{element.get('geo')}' is not a geo URI",
-                "write geo:30.2672,97.7431",
-            )
-        ]
-    if name == "trailer" and element.get("pubdate"):
-        try:
-            parse_rfc2822(element.get("pubdate"))
-        except ValueError as e:
-            return [
-                error(
-                    "psp/tag-value",
-                    scope.where(element, attr="pubdate"),
-                    str(e),
-                    "write e.g. Thu, 01 Apr 2021 08:00:00 -0500",
-                )
-            ]
-    if name == "integrity" and kind not in (None, "sri", "pgp-signature"):
-        return [
-            error(
-                "psp/tag-value",
-                scope.where(element, attr="type"),
-                f"'{kind}' is not an integrity type",
-                "write sri or pgp-signature",
-            )
-        ]
-    if name == "alternateEnclosure" and element.find(f"{{{PODCAST_NS}}}source") is None:
-        return [
-            error(
-                "psp/tag-value",
-                scope.where(element, child="podcast:source"),
-                "missing",
-                'give at least one <podcast:source uri="…"/>',
-            )
-        ]
-    return []
-
-
-def _person(scope: Scope, element) -> list[Finding]:
-    role, group = (element.get("role") or "host").strip().lower(), (element.get("group") or "cast").strip().lower()
-    if group not in PERSON_ROLES:
-        return [
-            warning(
-                "psp/person-role",
-                scope.where(element, attr="group"),
-                f"'{group}' is not a taxonomy group",
-                f"use one of {', '.join(PERSON_ROLES)}",
-            )
-        ]
-    if role not in PERSON_ROLES[group]:
-        elsewhere = [g for g, roles in PERSON_ROLES.items() if role in roles]
-        hint = (
-            f"'{role}' belongs to group '{elsewhere[0]}'"
-            if elsewhere
-            else "use a role of the Podcast Taxonomy Project, e.g. host, guest, producer"
-        )
-        return [
-            warning(
-                "psp/person-role", scope.where(element, attr="role"), f"'{role}' is not a role of group '{group}'", hint
-            )
-        ]
-    return []
+def _tag_values(scope: Scope, element, spec: TagSpec) -> list[Finding]:
+    """The enumerated and patterned values of a tag, and its own checks (spec.values, spec.checks)."""
+    found = []
+    for rule in spec.values:
+        value = ((element.get(rule.attr) if rule.attr else text(element)) or "").strip()
+        if value and not rule.test(value):
+            where = scope.where(element, attr=rule.attr)
+            found.append(rule.severity(rule.rule, where, rule.problem.format(value=value), rule.hint))
+    for check in spec.checks:
+        found += check(scope, element)
+    return found
 
 
 CHANNEL_RULES = (required_channel, podcast_tags)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from feedtool.build.pipeline import BuildOptions, run
@@ -18,6 +19,7 @@ from feedtool.model import Show
 from feedtool.read.config import Config, load_config
 from feedtool.read.episodes import display_path
 from feedtool.render.feed import render_feed, render_item
+from feedtool.timecode import parse_moment
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,20 @@ class Result:
 
 
 def check_target(
-    target: str, *, online: bool = False, sample: int | None = None, timeout: float = server.TIMEOUT
+    target: str,
+    *,
+    online: bool = False,
+    sample: int | None = None,
+    timeout: float = server.TIMEOUT,
+    base_url: str | None = None,
+    now: str | None = None,
 ) -> Result:
+    """base_url, now: a show folder built for this address, as of this moment (ISO 8601), as build would."""
     if target.startswith(("https://", "http://")):
         return _check_url(target, sample, timeout)
     path = Path(target)
     if path.is_dir() or path.suffix == ".toml":
-        return _check_show(path, online, sample, timeout)
+        return _check_show(path, online, sample, timeout, base_url, now)
     if not path.is_file():
         raise UsageError(
             f"{target}: no such show folder or feed file (give a show folder, a feed file or an http(s) URL)"
@@ -67,12 +76,16 @@ def _check_url(url: str, sample: int | None, timeout: float) -> Result:
     return Result(url, "url", _count(root), tuple(findings))
 
 
-def _check_show(path: Path, online: bool, sample: int | None, timeout: float) -> Result:
+def _check_show(path: Path, online: bool, sample: int | None, timeout: float, base_url=None, now=None) -> Result:
     try:
-        config = load_config(path)
+        config = load_config(path, **{"feed.base_url": base_url})
     except ConfigError as e:
         return Result(str(path), "show", 0, e.findings or (error("config/error", "", str(e)),))
-    findings, show = check_show(config)
+    try:
+        moment = parse_moment(now, config.tz) if now else None
+    except ValueError as e:
+        raise UsageError(f"--now: {e}") from None
+    findings, show = check_show(config, moment)
     if online:
         if not config.feed.base_url:
             findings.append(server.skipped(f"{config.path}:feed.base_url", "the feed's URLs are relative"))
@@ -97,9 +110,9 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float) ->
     return Result(str(path), "show", len(show.episodes), tuple(findings))
 
 
-def check_show(config: Config) -> tuple[list[Finding], Show]:
+def check_show(config: Config, now: datetime | None = None) -> tuple[list[Finding], Show]:
     """Every rule over a show folder: built in memory (nothing written), then the whole feed rendered and parsed."""
-    report, show = run(config, BuildOptions(write=False, whole_episodes=True, raise_errors=False))
+    report, show = run(config, BuildOptions(write=False, whole_episodes=True, raise_errors=False, now=now))
     findings = list(report.warnings)
     feed = b"".join(render_feed(show, [render_item(e) for e in show.episodes]))
     root, parsed = parse_feed(feed, str(config.path))

@@ -31,6 +31,7 @@ URL_TEXT = ("link", "itunes:new-feed-url", "url")  # elements whose text is a UR
 URL_ATTRS = {"enclosure": "url", "itunes:image": "href", "atom:link": "href"}
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "style", "link", "meta", "base"}
 NOTES = ("description", "content:encoded")
+CHANNEL_HTML = ("description", "itunes:summary", "podcast:funding")  # channel text apps render as HTML
 FUTURE_SLACK = 60.0  # seconds of clock skew forgiven
 
 
@@ -166,12 +167,21 @@ def _plain_links(notes_html: str) -> list[str] | None:
 
 
 def notes(scope: Scope) -> list[Finding]:
+    """An item's notes: what apps render of them, and nothing active."""
+    elements = [e for e in map(scope.child, NOTES) if e is not None]
+    return _html_fields(scope, elements, "safety/notes-script", "safety/notes-html")
+
+
+def channel_html(scope: Scope) -> list[Finding]:
+    """The channel's text that apps render as HTML (description, itunes:summary, podcast:funding)."""
+    elements = [e for e, name, _ in scope.own_elements if name in CHANNEL_HTML and e.getparent() is scope.element]
+    return _html_fields(scope, elements, "safety/channel-script", "safety/channel-html")
+
+
+def _html_fields(scope: Scope, elements: list, script_rule: str, html_rule: str) -> list[Finding]:
     found = []
     scans: dict[str, _NotesScan | _Links] = {}
-    for name in NOTES:
-        element = scope.child(name)
-        if element is None:
-            continue
+    for element in elements:
         notes_html = text(element) or ""
         if notes_html not in scans:  # description and content:encoded usually carry the same HTML
             scans[notes_html] = _scan(notes_html)
@@ -182,7 +192,7 @@ def notes(scope: Scope) -> list[Finding]:
         if scan.active:
             found.append(
                 error(
-                    "safety/notes-script",
+                    script_rule,
                     where,
                     f"contains {', '.join(sorted(scan.active))}",
                     "remove scripts, event handlers and non-web links; apps strip them or refuse the feed",
@@ -191,7 +201,7 @@ def notes(scope: Scope) -> list[Finding]:
         if scan.unrendered:
             found.append(
                 warning(
-                    "safety/notes-html",
+                    html_rule,
                     where,
                     f"uses {', '.join(sorted(scan.unrendered))}, which podcast apps do not render",
                     "keep to p, br, a, ul, ol, li, strong, em, b, i",
@@ -210,7 +220,7 @@ def notes(scope: Scope) -> list[Finding]:
     return found
 
 
-CHANNEL_RULES = (urls,)
+CHANNEL_RULES = (urls, channel_html)
 ITEM_RULES = (urls, enclosure_length, notes)
 
 
@@ -230,9 +240,10 @@ Locate = Callable[[ItemKey, str], str]
 
 
 def check_items(
-    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False
+    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False, future: bool = True
 ) -> list[Finding]:
-    """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future, a sensible order."""
+    """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future (unless `future` is
+    False: a build schedules such episodes instead), a sensible order."""
     if not keys:
         return [
             warning(
@@ -244,7 +255,7 @@ def check_items(
         ]
     found = _duplicates(keys, at)
     limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
-    for key in keys:
+    for key in keys if future else ():
         if key.timestamp is not None and key.timestamp > limit:
             when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
             found.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -58,6 +59,7 @@ class Fetched:
     hops: list[tuple[int, str]] = field(default_factory=list)
     problem: str | None = None  # why there is no response
     data: bytes = b""
+    cut: str | None = None  # why `data` is not the whole body: "larger than … bytes", "slower than …"
 
 
 class Client:
@@ -72,6 +74,7 @@ class Client:
         if not hasattr(self._local, "session"):  # a Session is not shared between threads
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
+            session.headers["Accept-Encoding"] = "gzip, deflate"  # what read_body can decompress, bounded
             with self._lock:
                 self._sessions.append(session)
             self._local.session = session
@@ -85,9 +88,19 @@ class Client:
 
     def fetch(self, method: str, url: str, headers: dict | None = None, limit: int = 0) -> Fetched:
         """One request, redirects followed by hand (to see each hop), up to `limit` body bytes read."""
+        fetched = self.open(method, url, headers)
+        if fetched.response is not None:
+            if limit:
+                fetched.data, fetched.cut = read_body(fetched.response, limit, time.monotonic() + self.timeout * 3)
+            fetched.response.close()
+        return fetched
+
+    def open(self, method: str, url: str, headers: dict | None = None) -> Fetched:
+        """Like fetch, but the response is left unread and open: the caller reads it (read_body, or
+        response.raw for a download) and closes it."""
         fetched = Fetched(url, None)
         for _ in range(MAX_REDIRECTS + 1):
-            response, fetched.problem = self._send(method, fetched.url, headers, limit)
+            response, fetched.problem = self._send(method, fetched.url, headers)
             if response is None:
                 return fetched
             if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):
@@ -96,13 +109,11 @@ class Client:
                 response.close()
                 continue
             fetched.response = response
-            fetched.data = _read(response, limit, time.monotonic() + self.timeout * 3) if limit else b""
-            response.close()
             return fetched
         fetched.problem = f"more than {MAX_REDIRECTS} redirects"
         return fetched
 
-    def _send(self, method: str, url: str, headers: dict | None, limit: int):
+    def _send(self, method: str, url: str, headers: dict | None):
         problem = None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -129,17 +140,43 @@ class Client:
         return None, problem
 
 
-def _read(response: requests.Response, limit: int, deadline: float) -> bytes:
-    chunks, size = [], 0
+def read_body(response: requests.Response, limit: int, deadline: float) -> tuple[bytes, str | None]:
+    """The body, decompressed, up to `limit` bytes and until `deadline` (time.monotonic()); and why it was
+    cut short, if it was. Raw reads of whatever has arrived (read1), so a server that trickles bytes is
+    stopped at the deadline; gzip and deflate are decompressed here, at most `limit` bytes, so a
+    compression bomb costs no more memory than a plain body."""
+    decoder = _decoder(response.headers.get("Content-Encoding", ""))
+    chunks, size, cut = [], 0, None
+    raw = response.raw
     try:
-        for chunk in response.iter_content(65536):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit or time.monotonic() > deadline:
+        while cut is None:
+            if time.monotonic() > deadline:
+                cut = "slower than the time allowed"
                 break
-    except requests.RequestException:
-        pass  # what arrived is what the checks get
-    return b"".join(chunks)[:limit]
+            data = raw.read1(65536, decode_content=False)
+            if not data:
+                break
+            while data:  # decompressed a bounded piece at a time: never more than limit + 1 bytes in all
+                piece = decoder.decompress(data, min(limit + 1 - size, 1 << 20)) if decoder else data
+                data = decoder.unconsumed_tail if decoder else b""
+                if size + len(piece) > limit:  # one byte more than allowed is enough to know
+                    chunks.append(piece[: limit - size])
+                    cut = f"larger than {limit:,} bytes"
+                    break
+                chunks.append(piece)
+                size += len(piece)
+    except Exception as e:  # noqa: BLE001 - requests', urllib3's (ReadTimeoutError…), zlib's, the socket's
+        cut = f"broken off ({_reason(e)})"  # what arrived is what there is
+    return b"".join(chunks), cut
+
+
+def _decoder(encoding: str):
+    encoding = encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    return None
 
 
 def _reason(e: Exception) -> str:

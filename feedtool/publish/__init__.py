@@ -100,7 +100,7 @@ def publish_show(
             f"{config.path}:feed.base_url: not set, so the feed's URLs are relative and no app could "
             "use them (set base_url under [feed] to the https URL the target is served at)"
         )
-    files = gather_files(config, report.refs, out_dir, HashCache.for_show(config))
+    files = gather_files(config, report.refs, out_dir, HashCache.for_show(config, persist=not dry_run))
     manifest = Manifest(
         version=new_version(),
         feed=config.feed.file_name,
@@ -109,7 +109,7 @@ def publish_show(
         files={rel: f.entry for rel, f in files.items()},
         published=now_iso(),
     )
-    target.open()
+    target.open(read_only=dry_run)
     try:
         state, finished = _recover(target, config, dry_run)
         plan = make_plan(target, state, manifest, files, force=force)
@@ -137,7 +137,7 @@ def rollback_show(
 ) -> PublishResult:
     """Put the version published before the live one back online (the live one becomes the one to go back to)."""
     target = open_target(_target_spec(config, target), config)
-    target.open()
+    target.open(read_only=dry_run)
     try:
         state, finished = _recover(target, config, dry_run)
         live = state.live

@@ -38,8 +38,13 @@ class FolderTarget:
     def path(self, rel: str) -> Path:
         return self.root / rel
 
-    def open(self) -> None:
-        """Check the folder, take the lock, clear what an interrupted publish left in .feedtool/tmp."""
+    def open(self, read_only: bool = False) -> None:
+        """Check the folder, take the lock, clear what an interrupted publish left in .feedtool/tmp.
+        read_only (a dry run): only look; a folder that does not exist yet reads as empty."""
+        if read_only:
+            if self.root.exists() and not self.root.is_dir():
+                raise PublishError(f"{self.root}: not a folder (create the web server's document root first)")
+            return
         if not self.root.is_dir():
             if self.root.exists() or not self.root.parent.is_dir():
                 raise PublishError(f"{self.root}: not a folder (create the web server's document root first)")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from feedtool.build.paging import ARCHIVE_FOLDER
+from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
 from feedtool.errors import Finding, PublishError, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
@@ -24,7 +26,8 @@ from feedtool.read.config import Config
 log = logging.getLogger(__name__)
 
 FEED_TYPE = "application/rss+xml; charset=utf-8"
-GENERATED_MAX_AGE = 3600  # chapters JSON and pages: they change when an episode is edited
+PAGE_TYPE = "text/html; charset=utf-8"
+GENERATED_MAX_AGE = 3600  # chapters JSON and the stylesheet: they change when an episode is edited
 PAGE_SUFFIXES = (".html", ".htm")
 KIND_ORDER = {"asset": 0, "page": 1, "feed": 2}
 
@@ -84,6 +87,7 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
     artwork = config.show.artwork
     if artwork and not is_url(artwork):
         show_files.add(PurePosixPath(os.path.normpath(artwork)).as_posix())
+    show_files |= {PurePosixPath(f).as_posix() for f in channel_files(config)}  # local podcast:trailer files
     for rel in sorted(show_files):
         found[rel] = (config.root / rel, content_type(rel), media_cache, "asset")
     for path in sorted(_walk(out_dir)):
@@ -95,9 +99,12 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
             )
         if rel == config.feed.file_name:
             found[rel] = (path, FEED_TYPE, f"public, max-age={config.publish.feed_max_age}", "feed")
+        elif rel.startswith(ARCHIVE_FOLDER + "/"):  # a paged feed's archive pages: up before the feed links them
+            found[rel] = (path, FEED_TYPE, f"public, max-age={GENERATED_MAX_AGE}", "page")
+        elif path.suffix.lower() in PAGE_SUFFIXES:  # the web pages change with the feed: its short max-age
+            found[rel] = (path, PAGE_TYPE, f"public, max-age={config.publish.feed_max_age}", "page")
         else:
-            kind = "page" if path.suffix.lower() in PAGE_SUFFIXES else "asset"
-            found[rel] = (path, content_type(rel), f"public, max-age={GENERATED_MAX_AGE}", kind)
+            found[rel] = (path, content_type(rel), f"public, max-age={GENERATED_MAX_AGE}", "asset")
     if config.feed.file_name not in found:
         raise PublishError(f"{out_dir / config.feed.file_name}: no feed to publish (run feedtool build)")
     files = {}
@@ -265,8 +272,9 @@ def format_size(size: int) -> str:
 class HashCache:
     """SHA-256 of local files, remembered by (size, mtime) so a publish does not read every media file again."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, persist: bool = True):
         self.path = path
+        self.persist = persist  # False (a dry run): remember nothing on disk
         self.changed = False
         try:
             self.entries = json.loads(path.read_bytes())
@@ -291,7 +299,7 @@ class HashCache:
         return st.st_size, digest.hexdigest()
 
     def save(self) -> None:
-        if self.changed:
+        if self.changed and self.persist:
             try:
                 atomic_write(self.path, [json.dumps(self.entries).encode()])
             except OSError as e:
@@ -299,5 +307,5 @@ class HashCache:
             self.changed = False
 
     @classmethod
-    def for_show(cls, config: Config) -> "HashCache":
-        return cls(config.root / STATE_DIR / "publish-hashes.json")
+    def for_show(cls, config: Config, persist: bool = True) -> "HashCache":
+        return cls(config.root / STATE_DIR / "publish-hashes.json", persist)

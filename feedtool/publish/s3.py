@@ -98,7 +98,7 @@ class S3Target:
             text = text.replace(secret, "***")
         return text
 
-    def open(self) -> None:
+    def open(self, read_only: bool = False) -> None:
         with self._errors(f"s3://{self.bucket}", "reach the bucket"):
             self.client.head_bucket(Bucket=self.bucket)
 

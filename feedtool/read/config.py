@@ -7,25 +7,30 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tomllib
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedtool.errors import ConfigError, Finding, error, warning
 from feedtool.facts import XML_ILLEGAL
+from feedtool.read.tag_config import (  # noqa: F401  (the Podcasting 2.0 tables: documented there)
+    LocationConfig,
+    PublisherConfig,
+    RemoteItemConfig,
+    TrailerConfig,
+    TxtConfig,
+    UpdateFrequencyConfig,
+    ValueConfig,
+    doc,
+    validate_tags,
+)
 
 log = logging.getLogger(__name__)
 
 CONFIG_NAME = "show.toml"
-
-
-def doc(text: str, default=dataclasses.MISSING, **kw):
-    """A field with its one-line documentation (shown in README's config reference)."""
-    if default is dataclasses.MISSING and "default_factory" not in kw:
-        return field(metadata={"doc": text}, **kw)
-    return field(default=default, metadata={"doc": text}, **kw)
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,29 @@ class ShowConfig:
     medium: str = doc("podcast:medium: podcast, music, video, audiobook, newsletter, blog...", "podcast")
     complete: bool = doc("no more episodes will be published (itunes:complete)", False)
     block: bool = doc("hide the show from Apple Podcasts (itunes:block)", False)
-    credits: str = doc("standing credit text (Markdown) appended to every episode's notes", "")
+    credits: str = doc(
+        "standing credit text (Markdown) appended to every episode's notes; left out when the description "
+        "already says it",
+        "",
+    )
     funding: list[FundingConfig] = doc("[[show.funding]] appeal and donation links", default_factory=list)
     person: list[PersonConfig] = doc("[[show.person]] people of the whole show", default_factory=list)
+    # Podcasting 2.0
+    trailer: list[TrailerConfig] = doc("[[show.trailer]] podcast:trailer entries", default_factory=list)
+    location: list[LocationConfig] = doc("[[show.location]] podcast:location of the show", default_factory=list)
+    txt: list[TxtConfig] = doc("[[show.txt]] podcast:txt entries", default_factory=list)
+    update_frequency: UpdateFrequencyConfig | None = doc("[show.update_frequency] podcast:updateFrequency", None)
+    podroll: list[RemoteItemConfig] = doc("[[show.podroll]] shows recommended (podcast:podroll)", default_factory=list)
+    value: ValueConfig | None = doc("[show.value] podcast:value with [[show.value.recipients]]", None)
+    publisher: PublisherConfig | None = doc("[show.publisher] podcast:publisher: the publisher feed", None)
+    image_sizes: list[int] = doc(
+        "widths of artwork copies build makes for podcast:images, e.g. [600, 300, 150] (needs base_url)",
+        default_factory=list,
+    )
+    block_platforms: list[str] = doc("podcast:block yes: service slugs, or all", default_factory=list)
+    allow_platforms: list[str] = doc(
+        "podcast:block no: service slugs allowed despite block_platforms", default_factory=list
+    )
 
 
 @dataclass(frozen=True)
@@ -77,11 +102,20 @@ class FeedConfig:
     file_name: str = doc("the feed's file name in the output folder", "feed.xml")
     new_feed_url: str = doc("itunes:new-feed-url, when the feed moves", "")
     hubs: list[str] = doc("WebSub hubs to advertise and ping", default_factory=list)
+    page_size: int = doc(
+        "paged feed (RFC 5005): the subscription feed holds this many newest episodes, archive pages the rest; "
+        "0: one feed with every episode",
+        0,
+    )
 
 
 @dataclass(frozen=True)
 class BuildConfig:
-    out_dir: str = doc("output folder, relative to the current directory", "public")
+    out_dir: str = doc(
+        "output folder; written here, relative to this file's folder (the default `public`: to the current folder)",
+        "public",
+    )
+    offline: bool = doc("measure audio given as a URL from the last measurement only, with no request", False)
 
 
 @dataclass(frozen=True)
@@ -103,6 +137,28 @@ class PublishConfig:
 
 
 @dataclass(frozen=True)
+class SiteConfig:
+    enabled: bool = doc("write the show's web pages (home page, one page per episode) beside the feed", True)
+    per_page: int = doc("episodes on each page of the home page's list", 50)
+    apple_podcasts: str = doc("the show's page on Apple Podcasts (URL), for the subscribe links", "")
+    spotify: str = doc("the show's page on Spotify (URL)", "")
+    pocket_casts: str = doc("the show's page on Pocket Casts (URL)", "")
+    overcast: str = doc("the show's page on Overcast (URL)", "")
+    antennapod: str = doc("the show's page on AntennaPod's directory (URL)", "")
+    podcast_index: str = doc("the show's page on the Podcast Index (URL)", "")
+
+
+SUBSCRIBE_LINKS = {  # [site] key -> the name the subscribe block shows
+    "apple_podcasts": "Apple Podcasts",
+    "spotify": "Spotify",
+    "pocket_casts": "Pocket Casts",
+    "overcast": "Overcast",
+    "antennapod": "AntennaPod",
+    "podcast_index": "Podcast Index",
+}
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file
     root: Path  # the show folder: episode files, media, artwork
@@ -110,8 +166,15 @@ class Config:
     feed: FeedConfig
     build: BuildConfig
     publish: PublishConfig
+    site: SiteConfig = SiteConfig()
     warnings: tuple[Finding, ...] = ()
     fingerprint: str = ""  # changes whenever anything that shapes rendered output changes
+    overridden: frozenset[str] = frozenset()  # "table.key"s given on the command line for this run only
+
+    @property
+    def one_off_address(self) -> bool:
+        """The feed's address comes from a command-line flag, not show.toml: nothing derived from it is recorded."""
+        return bool(self.overridden & {"feed.base_url", "feed.feed_url"})
 
     @property
     def feed_url(self) -> str | None:
@@ -143,7 +206,7 @@ class Config:
         return base.rstrip("/") + "/" + relative_path if base else relative_path
 
 
-TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig}
+TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig, "site": SiteConfig}
 REQUIRED = {("show", "title"), ("show", "description"), ("show", "language"), ("show", "author")}
 
 
@@ -168,16 +231,20 @@ def load_config(path: Path, **overrides) -> Config:
         raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)") from e
-    for key, value in overrides.items():
-        if value is not None:
-            table, name = key.split(".")
-            data.setdefault(table, {})[name] = value
+    overridden = frozenset(key for key, value in overrides.items() if value is not None)
+    for key in overridden:
+        table, name = key.split(".")
+        data.setdefault(table, {})[name] = overrides[key]
 
     findings: list[Finding] = []
     for key in data:
         if key not in TABLES:
             findings.append(_unknown(where, key, TABLES))
     tables = {name: _read_table(cls, data.get(name, {}), where, name, findings) for name, cls in TABLES.items()}
+    if tables["build"] is not None and "out_dir" in data.get("build", {}) and "build.out_dir" not in overridden:
+        # a path written in the file means the same from any current folder (pelican's read_settings)
+        out_dir = os.path.normpath(path.parent / tables["build"].out_dir)
+        tables["build"] = dataclasses.replace(tables["build"], out_dir=out_dir)
     for table, name in sorted(REQUIRED):
         if tables[table] is not None and not getattr(tables[table], name):
             findings.append(
@@ -189,13 +256,30 @@ def load_config(path: Path, **overrides) -> Config:
         findings += _validate_feed(tables["feed"], where)
     if tables["publish"] is not None:
         findings += _validate_publish(tables["publish"], where)
+    if tables["site"] is not None:
+        findings += _validate_site(tables["site"], where)
     errors = [f for f in findings if f.is_error]
     if errors:
         raise ConfigError(findings=errors)
-    # What shapes rendered items; show.guid is left out because build itself writes it into the file.
-    shaping = {k: ({n: v for n, v in t.items() if n != "guid"} if k == "show" else t) for k, t in data.items()}
+    if _repeats(tables["show"].credits, tables["show"].description):
+        findings.append(
+            warning(
+                "config/redundant",
+                f"{where}:show.credits",
+                "repeats show.description word for word; left out of the episode notes",
+                "delete credits, or write there only what the notes should add to the description",
+            )
+        )
+        tables["show"] = dataclasses.replace(tables["show"], credits="")
+    # What shapes rendered items; show.guid is left out because build itself writes it into the file, and
+    # build.offline because it changes only where a remote file's measurement comes from.
+    left_out = {"show": "guid", "build": "offline"}
+    shaping = {k: {n: v for n, v in t.items() if n != left_out.get(k)} if isinstance(t, dict) else t
+               for k, t in data.items()}
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
-    return Config(path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, **tables)
+    return Config(
+        path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
+    )
 
 
 def _unknown(where: str, key: str, known) -> Finding:
@@ -204,7 +288,15 @@ def _unknown(where: str, key: str, known) -> Finding:
     return warning("config/unknown", f"{where}:{key}", f"unknown setting '{key}'", hint)
 
 
+def _table_class(tp):
+    """The dataclass of a field that is one table (`Cls | None`), else None."""
+    options = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(tp) is not list else []
+    return options[0] if len(options) == 1 and dataclasses.is_dataclass(options[0]) else None
+
+
 def _type_name(tp) -> str:
+    if _table_class(tp):
+        return "a table"
     origin = typing.get_origin(tp)
     if origin is list:
         (item,) = typing.get_args(tp)
@@ -213,6 +305,8 @@ def _type_name(tp) -> str:
 
 
 def _check_type(value, tp) -> bool:
+    if _table_class(tp):
+        return isinstance(value, dict)
     origin = typing.get_origin(tp)
     if origin is list:
         (item,) = typing.get_args(tp)
@@ -241,7 +335,11 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
         if not _check_type(value, tp):
             findings.append(error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}"))
             continue
-        if typing.get_origin(tp) is list and dataclasses.is_dataclass(typing.get_args(tp)[0]):
+        if _table_class(tp):
+            value = _read_table(_table_class(tp), value, where, name, findings)
+            if value is None:
+                continue
+        elif typing.get_origin(tp) is list and dataclasses.is_dataclass(typing.get_args(tp)[0]):
             item_cls = typing.get_args(tp)[0]
             items = [_read_table(item_cls, v, where, f"{name}[{i}]", findings) for i, v in enumerate(value)]
             value = [v for v in items if v is not None]
@@ -316,6 +414,7 @@ def _validate_show(show: ShowConfig, where: str) -> list[Finding]:
                     f"fill in {name} under [show]; Apple and the directories use it",
                 )
             )
+    found += validate_tags(show, where)
     for i, fund in enumerate(show.funding):
         if not fund.url:
             found.append(
@@ -351,6 +450,10 @@ def _validate_feed(feed: FeedConfig, where: str) -> list[Finding]:
                 + ("" if feed.feed_url else ", and the feed has no atom:link rel=self and no podcast:guid"),
                 "set base_url to the https URL the show is published at",
             )
+        )
+    if feed.page_size < 0:
+        found.append(
+            error("config/value", f"{where}:feed.page_size", "must not be negative", "use 0 (no paging) or e.g. 300")
         )
     if "/" in feed.file_name or not feed.file_name:
         found.append(
@@ -392,6 +495,32 @@ def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
                 error("config/value", f"{where}:publish.{name}", "must not be negative", "use seconds, e.g. 300")
             )
     return found
+
+
+def _validate_site(site: SiteConfig, where: str) -> list[Finding]:
+    found = []
+    if site.per_page < 1:
+        found.append(error("config/value", f"{where}:site.per_page", "must be at least 1", "use e.g. 50"))
+    for name in SUBSCRIBE_LINKS:
+        value = getattr(site, name)
+        if value and not value.startswith(("https://", "http://")):
+            found.append(
+                error(
+                    "config/value",
+                    f"{where}:site.{name}",
+                    f"'{value}' is not an http(s) URL",
+                    "copy the show's full URL from the app or directory",
+                )
+            )
+    return found
+
+
+def _repeats(text: str, other: str) -> bool:
+    """Whether text says nothing other than (part of) `other` does, word for word, Markdown marks aside."""
+    def words(markdown: str) -> str:
+        return " ".join(re.sub(r"[*_`#>\[\]()]", "", markdown).split()).casefold()
+
+    return bool(words(text)) and words(text) in words(other)
 
 
 def _shorten(text: str, limit: int = 50) -> str:

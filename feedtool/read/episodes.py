@@ -7,14 +7,15 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
 from feedtool.facts import XML_ILLEGAL
 from feedtool.model import Chapter, Person
-from feedtool.timecode import parse_timecode
+from feedtool.read import tag_values
+from feedtool.timecode import parse_moment, parse_timecode
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
 EPISODE_TYPES = ("full", "trailer", "bonus")
@@ -42,8 +43,8 @@ def episode_paths(root: Path) -> list[str]:
     return sorted(
         prefix + entry.name
         for entry in os.scandir(root)
-        if entry.name.endswith(".md")
-        and entry.name.lower() != "readme.md"
+        if entry.name.endswith((".md", ".markdown"))
+        and entry.name.lower() not in ("readme.md", "readme.markdown")
         and not entry.name.startswith(("_", "."))
         and entry.is_file()
     )
@@ -337,30 +338,7 @@ def _bool(value, config=None) -> bool:
 
 
 def _date(value, config) -> datetime:
-    text = _text(value)
-    try:
-        if len(text) == 10:
-            parsed = datetime.combine(date.fromisoformat(text), time(0))
-        else:
-            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
-    try:
-        return zoned(parsed, config.tz)
-    except OverflowError:
-        raise ValueError(f"'{text}' is out of range (use a date between the years 1 and 9999 in UTC)") from None
-
-
-def zoned(parsed: datetime, tz) -> datetime:
-    """A date with its zone: `tz` when it has none. Raises OverflowError for one outside years 1-9999 in UTC
-    (9999-12-31T23:30-05:00 is in year 10000 there, where apps and Python convert dates to)."""
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    in_utc = parsed.astimezone(timezone.utc)
-    offset = parsed.utcoffset()
-    if offset.seconds % 60 or offset.microseconds:  # local mean time of old dates (Kyiv 1920: +02:02:04):
-        return in_utc  # RFC 2822 offsets have no seconds, so the same moment is written in UTC
-    return parsed
+    return parse_moment(_text(value), config.tz)
 
 
 def _episode_type(value, config=None) -> str:
@@ -461,6 +439,25 @@ def _alternates(value, config=None) -> tuple[dict, ...]:
     return tuple(items)
 
 
+def _transcripts(value, config=None) -> tuple[dict, ...]:
+    items = []
+    for i, item in enumerate(_table_list(value, "transcripts"), start=1):
+        unknown = set(item) - {"url", "type", "language", "rel"}
+        if unknown:
+            raise ValueError(f"transcript {i}: unknown key '{sorted(unknown)[0]}' (use url, type, language, rel)")
+        if "url" not in item or "type" not in item:
+            raise ValueError(f"transcript {i}: needs url and type (e.g. type: text/vtt)")
+        items.append(
+            {
+                "url": _url(item["url"]),
+                "type": _text(item["type"]),
+                "language": _text(item["language"]) if item.get("language") else None,
+                "rel": _text(item["rel"]) if item.get("rel") else None,
+            }
+        )
+    return tuple(items)
+
+
 def _length(value, config=None) -> int:
     return _positive_int(value)
 
@@ -479,6 +476,8 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "length": _length,  # only for audio given as a URL
     "duration": _duration,  # only for audio given as a URL
     "guid": _guid,
+    "guid_permalink": _bool,  # the GUID is a web address (isPermaLink="true"); kept from an imported feed
+    "enclosure_url": _url,  # the audio's public URL when it is not the show's own (kept from an imported feed)
     "type": _episode_type,
     "explicit": _bool,
     "image": _url_or_path,
@@ -487,5 +486,15 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "people": _people,
     "keywords": _keywords,
     "alternates": _alternates,
+    "transcripts": _transcripts,  # transcripts published elsewhere, by URL
     "block": _bool,
+    "draft": _bool,
+    # Podcasting 2.0 (read/tag_values.py converts them, for show.toml too)
+    "soundbites": lambda v, c=None: tuple(map(tag_values.soundbite, _table_list(v, "soundbites"))),
+    "location": lambda v, c=None: tuple(map(tag_values.location, tag_values.as_list(v, "location"))),
+    "txt": lambda v, c=None: tuple(map(tag_values.txt, tag_values.as_list(v, "txt"))),
+    "value": lambda v, c=None: tag_values.value_block(v),
+    "social_interact": lambda v, c=None: tuple(map(tag_values.social_interact, _table_list(v, "social_interact"))),
+    "license": _text,
+    "license_url": _url,
 }

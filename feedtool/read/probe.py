@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -98,11 +99,16 @@ def _probe(path: Path, where: str) -> AudioInfo:
             f"{where}: not a readable {FORMAT_NAMES[reader]} file: {_reason(e, path, size)} "
             f"({_what_it_is(path, reader)})"
         ) from e
+    height = _video_height(audio) if suffix in (".mp4", ".m4v", ".mov") else None
+    return _audio_info(audio, size, suffix, where, lambda: open(path, "rb"), path, height)
+
+
+def _audio_info(audio, size: int, suffix: str, where: str, reopen, path: Path | None, height=None) -> AudioInfo:
+    """What a loaded file says, checked: it has a duration, and holds what its headers announce."""
     duration = float(getattr(audio.info, "length", 0) or 0)
     if duration <= 0:
         raise AudioError(f"{where}: the audio has no duration (the file holds no audio frames; export it again)")
-    _check_complete(audio, path, size, where)
-    height = _video_height(audio) if suffix in (".mp4", ".m4v", ".mov") else None
+    _check_complete(audio, reopen, size, where)
     return AudioInfo(
         path=path,
         size_bytes=size,
@@ -115,6 +121,48 @@ def _probe(path: Path, where: str) -> AudioInfo:
         artwork=_artwork(audio),
         height=height,
     )
+
+
+def probe_stream(fileobj, size: int, suffix: str, where: str, *, tail: bool = True) -> AudioInfo:
+    """Measure audio that is not a local file: `fileobj` is a seekable binary file object of `size` bytes
+    (read/remote.py's, which fetches byte ranges as they are read). The same readers and checks as for a
+    file; path None. tail False: an MP3's last bytes are not read for an ID3v1 tag (whose fields only fill
+    in what the ID3v2 tag lacks) when reading them costs the whole file. Raises AudioError."""
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise AudioError(
+            f"{where}: '{suffix}' is not an audio format feedtool reads (use .mp3, .m4a, .opus, .ogg or .flac)"
+        )
+    try:
+        if reader is MP3:
+            fileobj.seek(0)
+            first = fileobj.read(FIRST_READ)
+
+            def read_at(offset: int, count: int) -> bytes:
+                end = offset + count
+                if end <= len(first):
+                    return first[offset:end]
+                fileobj.seek(offset)
+                return fileobj.read(count)
+
+            audio = _lean_mp3(first, read_at, size, lambda: fileobj, tail) or _mutagen_mp3(fileobj)
+        else:
+            fileobj.seek(0)
+            audio = reader(fileobj)
+    except AudioError:
+        raise
+    except (mutagen.MutagenError, OSError, ValueError, EOFError) as e:
+        text = str(e).strip() or f"{type(e).__name__} while reading it"
+        raise AudioError(
+            f"{where}: not a readable {FORMAT_NAMES[reader]} file: {text[0].lower() + text[1:]} "
+            "(is the file on the server complete? upload it again)"
+        ) from e
+
+    def reopen():
+        fileobj.seek(0)
+        return contextlib.nullcontext(fileobj)
+
+    return _audio_info(audio, size, suffix, where, reopen, None)
 
 
 class _Mp3(NamedTuple):
@@ -134,24 +182,34 @@ def _load_mp3(path: Path, size: int, lean: bool = True) -> _Mp3:
             end = offset + count
             return first[offset:end] if end <= len(first) else os.pread(f.fileno(), count, offset)
 
-        try:
-            if not lean:  # the tests compare both readers
-                raise Unusual("mutagen asked for")
-            frames = read_id3_frames(first[:10], lambda count: read_at(10, count))
-            if frames is None:
-                raise Unusual("no ID3v2 tag")
-            head = read_at(frames.size, HEAD_BYTES)
-            if b"TAG" in read_at(max(0, size - 131), 131):  # an ID3v1 tag: mutagen merges it into the v2 frames
-                raise Unusual("an ID3v1 tag too")
-        except Unusual:
-            pass
-        else:
-            try:
-                info = read_stream_info(head, frames.size, size)
-            except Unusual:
-                info = MPEGInfo(io.BufferedReader(f), frames.size)  # it reads the stream a few bytes at a time
-            return _Mp3(info, frames)
-    audio = MP3(path, translate=False, known_frames=_ID3_FRAMES)
+        # not lean: the tests compare both readers
+        loaded = _lean_mp3(first, read_at, size, lambda: io.BufferedReader(f)) if lean else None
+        if loaded is not None:
+            return loaded
+    return _mutagen_mp3(path)
+
+
+def _lean_mp3(first: bytes, read_at, size: int, stream, tail: bool = True) -> _Mp3 | None:
+    """The usual MP3 read with the lean readers from its first bytes (`read_at(offset, count)` reads on);
+    None when mutagen should read it. stream(): the file for mutagen's MPEG reader, if the stream needs it."""
+    try:
+        frames = read_id3_frames(first[:10], lambda count: read_at(10, count))
+        if frames is None:
+            raise Unusual("no ID3v2 tag")
+        head = read_at(frames.size, HEAD_BYTES)
+        if tail and b"TAG" in read_at(max(0, size - 131), 131):  # an ID3v1 tag: mutagen merges it into the v2 frames
+            raise Unusual("an ID3v1 tag too")
+    except Unusual:
+        return None
+    try:
+        info = read_stream_info(head, frames.size, size)
+    except Unusual:
+        info = MPEGInfo(stream(), frames.size)  # it reads the stream a few bytes at a time
+    return _Mp3(info, frames)
+
+
+def _mutagen_mp3(filething) -> _Mp3:
+    audio = MP3(filething, translate=False, known_frames=_ID3_FRAMES)
     if audio.tags is not None and audio.tags.version < (2, 3, 0):
         audio.tags.update_to_v24()  # ID3v2.2's three-letter frames; v2.3's TYER is read as it is
     return _Mp3(audio.info, _frames_from_mutagen(audio.tags))
@@ -207,7 +265,7 @@ def _what_it_is(path: Path, expected) -> str:
     return "is the file complete? export or download it again"
 
 
-def _check_complete(audio, path: Path, size: int, where: str) -> None:
+def _check_complete(audio, reopen, size: int, where: str) -> None:
     """Catch truncated uploads: the stream's own header says how long it is, the file must hold that much."""
     if isinstance(audio, _Mp3):
         # With a Xing/LAME header mutagen takes duration and bitrate from it, so they promise
@@ -220,7 +278,7 @@ def _check_complete(audio, path: Path, size: int, where: str) -> None:
                 f"audio, the file holds {available} (upload or export it again)"
             )
     elif isinstance(audio, MP4):
-        with open(path, "rb") as f:
+        with reopen() as f:
             for atom in Atoms(f).atoms:
                 if atom.offset + atom.length > size:
                     raise AudioError(

@@ -3,17 +3,20 @@
 - itunes: Apple's current spec (explicit true/false, type, episodeType, duration in seconds, https images);
   feedgen's own podcast extension only knows yes/no/clean.
 - podcast: the Podcast Index namespace (guid, locked, funding, person, season, episode, chapters, transcript,
-  license, medium, alternateEnclosure).
+  license, medium, alternateEnclosure; trailer, soundbite, location, txt, updateFrequency, podroll and
+  remoteItem, value and valueRecipient, socialInteract, images, block, publisher).
 - psc: Podlove Simple Chapters, which podcastparser, AntennaPod and gPodder read.
 Each extension is handed the model object and writes its elements; the order is fixed, so output is stable.
 """
 
 from __future__ import annotations
 
+from email.utils import format_datetime
+
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
-from feedtool.model import Episode, Person, Show
+from feedtool.model import Episode, Location, Person, RemoteItem, Show, Txt, Value
 from feedtool.timecode import format_npt, whole_seconds
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -21,6 +24,7 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 PSC_NS = "http://podlove.org/simple-chapters"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 feed history: fh:archive
 NSMAP = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS, "atom": ATOM_NS, "content": CONTENT_NS}
 
 
@@ -50,6 +54,53 @@ def _people(parent, people: tuple[Person, ...]) -> None:
             img=person.img,
             href=person.href,
         )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.1f}"
+
+
+def _locations(parent, locations: tuple[Location, ...]) -> None:
+    for place in locations:
+        attributes = {"rel": place.rel, "geo": place.geo, "osm": place.osm, "country": place.country}
+        _el(parent, PODCAST_NS, "location", place.name, **attributes)
+
+
+def _txts(parent, txts: tuple[Txt, ...]) -> None:
+    for txt in txts:
+        _el(parent, PODCAST_NS, "txt", txt.text, purpose=txt.purpose)
+
+
+def _value(parent, value: Value | None) -> None:
+    if value is None:
+        return
+    block = _el(parent, PODCAST_NS, "value", type=value.type, method=value.method, suggested=value.suggested)
+    for r in value.recipients:
+        _el(
+            block,
+            PODCAST_NS,
+            "valueRecipient",
+            name=r.name,
+            type=r.type,
+            address=r.address,
+            split=r.split,
+            customKey=r.custom_key,
+            customValue=r.custom_value,
+            fee="true" if r.fee else None,
+        )
+
+
+def _remote_item(parent, item: RemoteItem) -> None:
+    _el(
+        parent,
+        PODCAST_NS,
+        "remoteItem",
+        feedGuid=item.feed_guid,
+        feedUrl=item.feed_url,
+        itemGuid=item.item_guid,
+        title=item.title,
+        medium=item.medium,
+    )
 
 
 class ItunesExtension(BaseExtension):
@@ -108,6 +159,54 @@ class PodcastExtension(BaseExtension):
         if show.license:
             _el(channel, PODCAST_NS, "license", show.license, url=show.license_url or None)
         _el(channel, PODCAST_NS, "medium", show.medium)
+        for trailer in show.trailers:
+            _el(
+                channel,
+                PODCAST_NS,
+                "trailer",
+                trailer.title,
+                pubdate=format_datetime(trailer.pub_date),
+                url=trailer.url,
+                length=trailer.size_bytes,
+                type=trailer.mime_type,
+                season=trailer.season,
+            )
+        _locations(channel, show.locations)
+        _txts(channel, show.txts)
+        frequency = show.update_frequency
+        if frequency:
+            complete = "true" if frequency.complete else None
+            _el(channel, PODCAST_NS, "updateFrequency", frequency.text, complete=complete, dtstart=frequency.dtstart,
+                rrule=frequency.rrule)  # fmt: skip
+        if show.podroll:
+            podroll = _el(channel, PODCAST_NS, "podroll")
+            for item in show.podroll:
+                _remote_item(podroll, item)
+        _value(channel, show.value)
+        if show.images:
+            _el(channel, PODCAST_NS, "images", srcset=", ".join(f"{i.url} {i.width}w" for i in show.images))
+        for slug, blocked in show.platform_blocks:
+            _el(channel, PODCAST_NS, "block", "yes" if blocked else "no", id=slug)
+        if show.publisher:
+            _remote_item(_el(channel, PODCAST_NS, "publisher"), show.publisher)
+        return rss_feed
+
+
+class PagingExtension(BaseExtension):
+    """A paged feed's document (RFC 5005): its atom:link relations, and fh:archive on an archive page. Only
+    registered for paged feeds, so an unpaged feed declares no fh namespace."""
+
+    show: Show | None = None
+
+    def extend_ns(self):
+        return {"fh": FH_NS} if self.show.page.archive else {}
+
+    def extend_rss(self, rss_feed):
+        channel, page = rss_feed[0], self.show.page
+        for rel, href in page.links:
+            _el(channel, ATOM_NS, "link", rel=rel, href=href)
+        if page.archive:
+            _el(channel, FH_NS, "archive")
         return rss_feed
 
 
@@ -174,6 +273,25 @@ class PodcastEntryExtension(BaseEntryExtension):
                 default="true" if alternate.default else None,
             )
             _el(element, PODCAST_NS, "source", uri=alternate.url)
+        for bite in episode.soundbites:
+            start, duration = _seconds(bite.start), _seconds(bite.duration)
+            _el(item, PODCAST_NS, "soundbite", bite.title, startTime=start, duration=duration)
+        _locations(item, episode.locations)
+        _txts(item, episode.txts)
+        _value(item, episode.value)
+        for social in episode.social_interacts:
+            _el(
+                item,
+                PODCAST_NS,
+                "socialInteract",
+                protocol=social.protocol,
+                uri=social.uri,
+                accountId=social.account_id,
+                accountUrl=social.account_url,
+                priority=social.priority,
+            )
+        if episode.license:
+            _el(item, PODCAST_NS, "license", episode.license, url=episode.license_url)
         return item
 
 

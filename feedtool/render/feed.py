@@ -20,6 +20,7 @@ from feedtool.render.ext import (
     NSMAP,
     ItunesEntryExtension,
     ItunesExtension,
+    PagingExtension,
     PodcastEntryExtension,
     PodcastExtension,
     PscEntryExtension,
@@ -55,7 +56,7 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
         title_html = html.escape(episode.title, quote=False)
         entry.description(etree.CDATA(episode.description_html or truncate_html(title_html)))  # as content:encoded
         entry.content(episode.notes_html or title_html, type="CDATA")
-        entry.guid(episode.guid, permalink=False)
+        entry.guid(episode.guid, permalink=episode.guid_permalink)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
         entry.pubDate(episode.pub_date)
         item = entry.rss_entry()
@@ -78,18 +79,23 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
     feed.register_extension("psc", PscExtension, atom=False)
     feed.itunes.show = show
     feed.podcast.show = show
+    if show.page is not None:
+        feed.register_extension("paging", PagingExtension, atom=False)
+        feed.paging.show = show
+    self_url = show.page.url if show.page else show.feed_url
     try:
         feed.title(show.title)
-        if show.feed_url:
-            feed.link(href=show.feed_url, rel="self", type="application/rss+xml")
-        feed.link(href=show.link or show.feed_url or "./")  # feedgen's RSS <link> is the last link set
-        feed.description(show.description)
+        if self_url:
+            feed.link(href=self_url, rel="self", type="application/rss+xml")
+        # feedgen's RSS <link> is the last link set: the show's website, else its home page; never the feed
+        feed.link(href=show.link or show.home_url or "./")
+        feed.description(etree.CDATA(show.description))  # sanitised HTML, as the items' descriptions
         feed.language(show.language)
         if show.copyright:
             feed.copyright(show.copyright)
         feed.generator(f"feedtool {__version__}")
         if show.image_url:
-            feed.image(url=show.image_url, title=show.title, link=show.link or show.feed_url or "./")
+            feed.image(url=show.image_url, title=show.title, link=show.link or show.home_url or "./")
         if show.last_build_date is not None:
             feed.lastBuildDate(show.last_build_date)
             feed.pubDate(show.last_build_date)

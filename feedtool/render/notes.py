@@ -6,9 +6,10 @@ import html
 import re
 from html.parser import HTMLParser
 
-import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
+
+from feedtool.render.markdown import markdown_to_html
 
 # What Apple Podcasts, Spotify and the open apps render in show notes; everything else is stripped.
 ALLOWED_TAGS = {"p", "br", "a", "ul", "ol", "li", "strong", "b", "em", "i"}
@@ -20,22 +21,32 @@ _cleaner = nh3.Cleaner(
     tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None, strip_comments=True
 )
 # Raw HTML is passed through by the Markdown renderer and then sanitised: a producer's <a href> survives,
-# <script>, on* attributes and javascript: links do not.
-_MARKDOWN_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SMART
+# <script>, on* attributes and javascript: links do not. Notes are pasted text: a single line break stays one
+# (hardbreaks), and bare URLs become links (the autolink extension: http(s)://, www. and e-mail addresses).
+_MARKDOWN_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SMART | Options.CMARK_OPT_HARDBREAKS
+_EXTENSIONS = ("autolink",)
 _HEADING = re.compile(r"<(/?)h[1-6]>")
 
 
+def markdown_html(text: str) -> str:
+    """cmark's HTML for Markdown, before sanitising: headings become bold paragraphs, since apps do not render
+    h1-h6, and line breaks are written `<br>`, as nh3 writes them."""
+    rendered = markdown_to_html(text, _MARKDOWN_OPTIONS, _EXTENSIONS)
+    rendered = _HEADING.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>", rendered)
+    return rendered.replace("<br />", "<br>")
+
+
 def render_markdown(text: str) -> str:
-    """Markdown -> sanitised HTML. Headings become bold paragraphs, since apps do not render h1-h6."""
+    """Markdown -> sanitised HTML (the plain path: sanitize(markdown_html(text)); the fast one skips nh3 where
+    it would change nothing)."""
     if not text.strip():
         return ""
-    rendered = cmarkgfm.markdown_to_html(text, options=_MARKDOWN_OPTIONS)
-    rendered = _HEADING.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>", rendered)
+    rendered = markdown_html(text)
     return rendered.strip() if _already_clean(text, rendered) else sanitize(rendered)
 
 
-# The tags cmark writes for paragraphs, lists, emphasis and links, as it writes them.
-_PLAIN_RENDERED = re.compile(r'</?(?:p|ul|ol|li|strong|em)>|<a href="([^"<>]+)">|</a>')
+# The tags cmark writes for paragraphs, breaks, lists, emphasis and links, as markdown_html writes them.
+_PLAIN_RENDERED = re.compile(r'</?(?:p|ul|ol|li|strong|em)>|<br>|<a href="([^"<>]+)">|</a>')
 
 
 def _already_clean(markdown: str, rendered: str) -> bool:
@@ -64,16 +75,29 @@ def sanitize(fragment: str) -> str:
     return _cleaner.clean(fragment).strip()
 
 
+_MARKUP = re.compile(r"<[A-Za-z/!?]")  # what starts a tag, a comment or a declaration in HTML
+
+
+def plain_text(text: str) -> str:
+    """Text that apps may render as HTML (podcast:funding), with every tag removed: what is left shows as text
+    whether an app reads it as text or as HTML. Entities are decoded, and the result cleaned again while
+    decoding made new markup (`&lt;script&gt;`)."""
+    for _ in range(4):
+        cleaned = html.unescape(nh3.clean(text, tags=set(), strip_comments=True)).strip()
+        if cleaned == text or not _MARKUP.search(cleaned):
+            return cleaned
+        text = cleaned
+    return html.escape(text)  # still markup after four rounds: shown as text, never rendered
+
+
 def render_footer(credits_markdown: str, funding) -> str:
-    """The series' standing credit and appeal lines, appended to every episode's notes."""
+    """The series' standing credit and appeal lines, appended to every episode's notes. An appeal without its
+    link is left out (the config warns about the missing url): "check the link" without one helps nobody."""
     parts = [render_markdown(credits_markdown)] if credits_markdown else []
     for item in funding:
-        text = html.escape(item.text, quote=False)
         if item.url:
-            url = html.escape(item.url)
+            text, url = html.escape(plain_text(item.text), quote=False), html.escape(item.url)
             parts.append(sanitize(f'<p>{text} – <a href="{url}">{url}</a></p>'))
-        else:
-            parts.append(f"<p>{text}</p>")  # the link is not known yet; build warns about the missing url
     return "\n".join(p for p in parts if p)
 
 

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -62,7 +63,8 @@ class TagReport:
 
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
     """Tag the selected episodes (all when none are named). The whole show must build first."""
-    _, show = run(config, BuildOptions(write=False, whole_episodes=True))
+    # as of the end of time: scheduled episodes are tagged too, before they go live
+    _, show = run(config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc)))
     episodes = select_episodes(show.episodes, selection, config)
     pictures: dict[tuple[Path, int], Picture] = {}
     findings: list[Finding] = []

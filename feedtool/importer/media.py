@@ -1,0 +1,125 @@
+"""`feedtool import --media download`: each episode's audio (and its alternate renditions) fetched into media/,
+at most `jobs` at once, resumable (a partial download continues with a byte range, If-Range on its ETag),
+checked against the server's length and recorded with its SHA-256, so a second run skips what it has.
+The old URL stays the enclosure URL (front matter enclosure_url) until the producer moves the audio."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from feedtool.check.server import Client
+from feedtool.errors import FeedtoolError
+from feedtool.facts import MIME_TYPES
+from feedtool.importer.items import Draft
+from feedtool.importer.pages import open_get
+from feedtool.urls import path_suffix
+
+CHUNK = 1 << 20
+
+
+def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict, *, timeout: float, jobs: int,
+                 progress=None) -> None:
+    """Download every draft's audio; on success its front matter points at the file. A failed download
+    leaves the draft on its URL and says why in draft.lost."""
+    client = Client(timeout)
+    lock = threading.Lock()
+
+    def one(draft: Draft) -> None:
+        stem = names[id(draft)][:-3]
+        url = draft.fields["audio"]
+        suffix = path_suffix(urlsplit(url).path).lower()
+        target = show_dir / "media" / f"{stem}{suffix if suffix in MIME_TYPES else '.mp3'}"
+        try:
+            size, digest = fetch_file(client, url, target, record["guids"].get(draft.guid, {}).get("sha256"),
+                                      progress)
+        except FeedtoolError as e:
+            draft.lost.append(f"download failed, the audio stays at its URL: {e}")
+            return
+        alternates = []
+        for i, alternate in enumerate(draft.alternates, start=1):
+            alt_suffix = path_suffix(urlsplit(alternate["url"]).path).lower() or ".bin"
+            alt_target = show_dir / "media" / f"{stem}.alt{i}{alt_suffix}"
+            try:
+                fetch_file(client, alternate["url"], alt_target, None, progress)
+            except FeedtoolError as e:
+                draft.lost.append(f"alternate {alternate['url']}: download failed: {e}")
+                continue
+            entry = {"file": f"media/{alt_target.name}"}
+            if alternate.get("title"):
+                entry["title"] = alternate["title"]
+            if alternate.get("default"):
+                entry["default"] = "true"
+            alternates.append(entry)
+        fields = draft.fields
+        fields["enclosure_url"] = url  # subscribers keep downloading from where they did
+        fields["audio"] = f"media/{target.name}"
+        for measured in ("length", "duration"):  # measured from the file now
+            fields.pop(measured, None)
+        if alternates:
+            fields["alternates"] = alternates
+        with lock:
+            record["guids"][draft.guid] = {"file": names[id(draft)], "audio": fields["audio"], "size": size,
+                                           "sha256": digest}
+
+    try:
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            list(pool.map(one, drafts))
+    finally:
+        client.close()
+
+
+def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progress=None) -> tuple[int, str]:
+    """Download url to target, resuming a partial download; (size, SHA-256). A file already there whose
+    SHA-256 is the recorded one is kept as it is."""
+    if sha256 and target.is_file() and _sha256(target) == sha256:
+        return target.stat().st_size, sha256
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    validator = partial.with_name(partial.name + ".etag")
+    have = partial.stat().st_size if partial.exists() else 0
+    headers = {"Accept-Encoding": "identity"}
+    if have and validator.exists():
+        headers.update({"Range": f"bytes={have}-", "If-Range": validator.read_text().strip()})
+    _, response = open_get(client, url, headers, "audio")
+    try:
+        resumed = response.status_code == 206 and response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
+        if not resumed:
+            have = 0
+        total = response.headers.get("Content-Range", "").rpartition("/")[2] if resumed else \
+            response.headers.get("Content-Length", "")
+        total_size = int(total) if total.isdigit() else None
+        if response.headers.get("ETag"):
+            validator.write_text(response.headers["ETag"])
+        with open(partial, "ab" if resumed else "wb") as out:
+            done = have
+            for chunk in response.raw.stream(CHUNK, decode_content=False):
+                out.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(target.name, done, total_size or 0)
+    except (OSError, requests.RequestException, urllib3.exceptions.HTTPError) as e:
+        raise FeedtoolError(f"{url}: the download broke off ({e}); run the import again to resume it") from e
+    finally:
+        response.close()
+    size = partial.stat().st_size
+    if total_size is not None and size != total_size:
+        raise FeedtoolError(f"{url}: got {size} bytes of {total_size}; run the import again to resume")
+    os.replace(partial, target)
+    validator.unlink(missing_ok=True)
+    return size, _sha256(target)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,124 @@
+"""Hostile feeds given to `feedtool import`: each is refused with a clear message, in bounded time and memory.
+
+Each import runs as its own process (so its peak memory can be read from wait4) against a werkzeug server on
+loopback that the test starts; every server loop here is bounded and stops by itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import zlib
+
+import pytest
+from servers import ROOT, serve_app, subprocess_env
+from werkzeug.wrappers import Request, Response
+
+MIB = 1 << 20
+MEMORY_LIMIT = 400 * MIB  # the import's peak resident memory, whatever the server sends
+TIME_LIMIT = 20  # seconds
+
+
+def _bomb() -> bytes:
+    """300 MB of spaces inside an RSS document, gzipped to a few hundred KB (compressed piece by piece, so
+    this process never holds the 300 MB)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # the gzip format
+    parts = [compressor.compress(b'<?xml version="1.0"?><rss version="2.0"><channel><title>')]
+    block = b" " * MIB
+    parts += [compressor.compress(block) for _ in range(300)]
+    return b"".join(parts) + compressor.flush()
+
+
+BOMB = _bomb()
+
+
+def app(environ, start_response):
+    request = Request(environ)
+    path = request.path
+    if path == "/xxe.xml":
+        body = (b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+                b'<rss version="2.0"><channel><title>&xxe;</title></channel></rss>')
+        return Response(body, mimetype="application/rss+xml")(environ, start_response)
+    if path == "/laughs.xml":
+        entities = "".join(f'<!ENTITY lol{i} "{"&lol%d;" % (i - 1) * 10}">' for i in range(1, 10))
+        body = (f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY lol0 "lol">{entities}]>\n'
+                '<rss version="2.0"><channel><title>&lol9;</title></channel></rss>').encode()
+        return Response(body, mimetype="application/rss+xml")(environ, start_response)
+    if path in ("/huge.xml", "/huge-declared.xml"):
+        def huge():
+            yield b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
+            for _ in range(200):  # 200 MB, streamed
+                yield b" " * MIB
+        headers = {"Content-Length": str(200 * MIB + 57)} if path == "/huge-declared.xml" else {}
+        return Response(huge(), mimetype="application/rss+xml", headers=headers)(environ, start_response)
+    if path == "/slow.xml":
+        def slow():
+            yield b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
+            for _ in range(60):  # a byte every half second, for at most 30 s
+                time.sleep(0.5)
+                yield b" "
+        return Response(slow(), mimetype="application/rss+xml")(environ, start_response)
+    if path == "/silent.xml":
+        time.sleep(8)  # answers nothing for 8 s
+        return Response(b"", mimetype="application/rss+xml")(environ, start_response)
+    if path == "/loop.xml":
+        return Response("", 302, headers={"Location": "/loop.xml?again"})(environ, start_response)
+    if path == "/bomb.xml":
+        return Response(BOMB, mimetype="application/rss+xml",
+                        headers={"Content-Encoding": "gzip"})(environ, start_response)
+    return Response("not found", 404)(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def base():
+    with serve_app(app) as url:
+        yield url
+
+
+# Runs the CLI, then writes the process's peak resident memory (VmHWM) to the file named first. Not wait4's
+# ru_maxrss: that counts the memory of the test process the child was forked from.
+PEAK = """import sys
+from feedtool.cli import main
+report = sys.argv.pop(1)
+code = main(sys.argv[1:])
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+open(report, "w").write(str(int(peak.split()[1]) * 1024))
+sys.exit(code)
+"""
+
+
+def run_import(url: str, show, *args: str) -> tuple[int, str, float, int]:
+    """(exit status, stderr, seconds, peak resident bytes) of `feedtool import url show`."""
+    report = show.parent / "peak"
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", PEAK, str(report), "import", url, str(show), *args], cwd=ROOT,
+                          env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stderr, time.monotonic() - start, int(report.read_text())
+
+
+CASES = {
+    "xxe.xml": "xxe.xml: has a DOCTYPE declaration (remove it: feeds need no DTD, and parsers refuse them as unsafe)",
+    "laughs.xml": "laughs.xml: has a DOCTYPE declaration (remove it: feeds need no DTD, and parsers refuse them as unsafe)",
+    "huge-declared.xml": "huge-declared.xml: refused: the feed is larger than 64 MiB (it says 209,715,257 bytes) "
+                         "(is this URL really a podcast feed?)",
+    "huge.xml": "huge.xml: refused: the feed is larger than 64 MiB (its body, decompressed, is larger) "
+                "(is this URL really a podcast feed?)",
+    "bomb.xml": "bomb.xml: refused: the feed is larger than 64 MiB (its body, decompressed, is larger) "
+                "(is this URL really a podcast feed?)",
+    "slow.xml": "slow.xml: the feed was not read whole: slower than the time allowed within 3 s "
+                "(try again; a slow server: raise --timeout)",
+    "silent.xml": "silent.xml: cannot read the feed: no answer within 1 s (check the URL; is the server up?)",
+    "loop.xml": "loop.xml: cannot read the feed: more than 5 redirects (check the URL; is the server up?)",
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_hostile_feed_is_refused_clearly_in_bounded_time_and_memory(base, name, tmp_path):
+    show = tmp_path / "show"
+    status, stderr, seconds, memory = run_import(base + name, show, "--timeout", "1")
+    assert status == 1, stderr
+    assert stderr in (f"error: {base}{CASES[name]}\n", f"error: {base}{CASES[name]}\nerror: 1 error; nothing was written\n")
+    assert "Traceback" not in stderr
+    assert seconds < TIME_LIMIT, seconds
+    assert memory < MEMORY_LIMIT, memory / MIB
+    assert not show.exists()  # nothing written

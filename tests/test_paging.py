@@ -1,0 +1,144 @@
+"""Paged feeds (RFC 5005, [feed] page_size): every document read back by feedparser and podcastparser,
+`next` from the subscription feed visits every episode once, archive pages stay byte-identical once full, and a
+paged feed holds the same items as its unpaged twin."""
+
+import io
+import re
+
+import feedparser
+import podcastparser
+from conftest import BASE_URL, make_episode, make_mp3, write_config
+
+from feedtool.build.pipeline import BuildOptions, run
+from feedtool.read.config import load_config
+
+ITEM = re.compile(rb"    <item>\n.*?</item>\n", re.S)
+
+
+def paged_show(tmp_path, count, page_size=10):
+    show = tmp_path / "show"
+    write_config(show, feed={"page_size": page_size})
+    make_mp3(show / "media/shared.mp3")
+    for n in range(1, count + 1):
+        add_episode(show, n)
+    return show
+
+
+def add_episode(show, n):
+    import shutil
+
+    shutil.copyfile(show / "media/shared.mp3", show / f"media/{n:04d}.mp3")
+    make_episode(show, f"{n:04d}-ep.md", audio=f"media/{n:04d}.mp3", make_audio=False,
+                 date=f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}T08:00:00+00:00")
+
+
+def build(show, out, **options):
+    return run(load_config(show), BuildOptions(out_dir=out, **options))[0]
+
+
+def documents(out):
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.xml")) if ".feedtool" not in p.parts}
+
+
+def follow_next(out):
+    """The GUIDs met by following podcastparser's paged_feed_next from the subscription feed, page by page."""
+    guids, url, seen = [], BASE_URL + "feed.xml", set()
+    while url:
+        assert url not in seen and url.startswith(BASE_URL)
+        seen.add(url)
+        data = (out / url.removeprefix(BASE_URL)).read_bytes()
+        assert feedparser.parse(data).bozo == 0
+        parsed = podcastparser.parse(url, io.BytesIO(data))
+        guids += [e["guid"] for e in parsed["episodes"]]
+        url = parsed.get("paged_feed_next")
+    return guids
+
+
+def test_the_subscription_feed_and_archive_pages(tmp_path):
+    show = paged_show(tmp_path, 25)
+    out = tmp_path / "out"
+    build(show, out)
+    docs = documents(out)
+    assert sorted(docs) == ["archive/page-1.xml", "archive/page-2.xml", "feed.xml"]
+    assert [len(ITEM.findall(docs[name])) for name in sorted(docs)] == [10, 5, 10]
+    page1 = docs["archive/page-1.xml"].decode()
+    assert "<fh:archive/>" in page1 and 'rel="current"' in page1 and "0001-ep" in page1 and "0011-ep" not in page1
+    assert f'<atom:link rel="next" href="{BASE_URL}archive/page-2.xml"/>' in docs["feed.xml"].decode()
+    assert "fh:archive" not in docs["feed.xml"].decode()
+    guids = follow_next(out)
+    assert sorted(guids) == sorted(f"guid-{n:04d}-ep" for n in range(1, 26)) and len(guids) == 25
+
+
+def test_a_new_episode_rewrites_only_the_subscription_feed_and_the_newest_archive_page(tmp_path):
+    show = paged_show(tmp_path, 25)
+    out = tmp_path / "out"
+    build(show, out)
+    before = documents(out)
+    mtime = (out / "archive/page-1.xml").stat().st_mtime_ns
+    add_episode(show, 26)
+    build(show, out)
+    after = documents(out)
+    assert [n for n in after if after[n] != before.get(n)] == ["archive/page-2.xml", "feed.xml"]
+    assert (out / "archive/page-1.xml").stat().st_mtime_ns == mtime  # not even rewritten
+    for n in range(27, 31):  # page 2 fills up; then page 3 starts and page 2 never changes again
+        add_episode(show, n)
+    build(show, out)
+    full = documents(out)["archive/page-2.xml"]
+    add_episode(show, 31)
+    build(show, out)
+    assert sorted(documents(out)) == ["archive/page-1.xml", "archive/page-2.xml", "archive/page-3.xml", "feed.xml"]
+    assert documents(out)["archive/page-2.xml"] == full
+    assert sorted(follow_next(out)) == sorted(f"guid-{n:04d}-ep" for n in range(1, 32))
+
+
+def test_a_paged_feed_holds_the_items_of_its_unpaged_twin(tmp_path):
+    show = paged_show(tmp_path, 25)
+    build(show, tmp_path / "paged")
+    write_config(show, feed={"page_size": 0})
+    build(show, tmp_path / "one")
+    paged = [item for data in documents(tmp_path / "paged").values() for item in ITEM.findall(data)]
+    assert sorted(paged) == sorted(ITEM.findall((tmp_path / "one/feed.xml").read_bytes()))
+    assert sorted(documents(tmp_path / "one")) == ["feed.xml"]
+
+
+def test_warm_paged_builds_write_what_a_cold_build_writes(tmp_path):
+    show = paged_show(tmp_path, 25)
+    out = tmp_path / "warm"
+    build(show, out)
+    episode = show / "0003-ep.md"  # an old episode: its archive page changes
+    episode.write_text(episode.read_text().replace("Episode 0003", "Retitled"))
+    add_episode(show, 26)
+    report = build(show, out)
+    assert report.rebuilt == 2
+    build(show, tmp_path / "cold", use_cache=False, jobs=1)
+    assert documents(out) == documents(tmp_path / "cold")
+
+
+def test_fewer_episodes_than_a_page_is_one_feed_and_old_pages_go(tmp_path):
+    show = paged_show(tmp_path, 25)
+    out = tmp_path / "out"
+    build(show, out)
+    write_config(show, feed={"page_size": 30})
+    build(show, out)
+    assert sorted(documents(out)) == ["feed.xml"]
+    assert b'rel="next"' not in (out / "feed.xml").read_bytes()
+
+
+def test_publish_puts_the_archive_pages_up_before_the_feed_and_moving_is_not_removing(tmp_path):
+    import json
+
+    from conftest import run_cli
+
+    show = paged_show(tmp_path, 25)
+    with open(show / "show.toml", "a") as config:
+        config.write("\n[publish]\nverify_http = false\npodcastindex = false\n")
+    www = tmp_path / "www"
+    assert run_cli("publish", show, "--out", tmp_path / "out", "--to", www, "-q") == 0
+    manifest = json.loads((www / ".feedtool/manifest.json").read_text())
+    assert manifest["files"]["archive/page-1.xml"]["kind"] == "page"
+    assert manifest["files"]["archive/page-1.xml"]["content_type"] == "application/rss+xml; charset=utf-8"
+    assert len(manifest["episodes"]) == 25
+    add_episode(show, 26)  # the oldest of the subscription feed moves into an archive page: not a removal
+    assert run_cli("publish", show, "--out", tmp_path / "out", "--to", www, "-q") == 0
+    assert documents(www) == documents(tmp_path / "out")
+    assert len(json.loads((www / ".feedtool/manifest.json").read_text())["episodes"]) == 26

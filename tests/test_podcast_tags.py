@@ -1,0 +1,218 @@
+"""The Podcasting 2.0 tags, end to end: from show.toml and front matter into a built feed that the Podcast
+Index's own parser (podcast-partytime, run with node), feedparser and podcastparser read, and that check
+passes; the artwork's sizes for podcast:images made once, byte-stable; wrong values refused by name."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from conftest import BASE_URL, build, make_episode, make_mp3, run_cli, write_config
+
+JS = Path(__file__).parent / "js"
+HOST = "https://www.feedtool-fixtures.net/"
+TABLES = f"""
+[[show.trailer]]
+title = "Season one is coming"
+audio = "media/trailer.mp3"
+date = "2024-01-01T08:00:00+00:00"
+season = 1
+
+[[show.location]]
+name = "Kyiv, Ukraine"
+geo = "geo:50.45,30.52"
+osm = "R421866"
+rel = "creator"
+country = "ua"
+
+[[show.txt]]
+text = "S6lpp-7ZCn8-dZfGc-OoyaG"
+purpose = "verify"
+
+[show.update_frequency]
+text = "Every Tuesday"
+rrule = "FREQ=WEEKLY;BYDAY=TU"
+
+[[show.podroll]]
+feed_guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+feed_url = "{HOST}pc20.xml"
+title = "Another show"
+
+[show.value]
+suggested = "0.00000005000"
+
+[[show.value.recipients]]
+name = "Host"
+type = "node"
+address = "02d5c1bf8b940dc9cadca86d1b0a3c37fbe39cee4c7e839e33bef9174531d27f52"
+split = 95
+
+[[show.value.recipients]]
+name = "Hosting"
+type = "node"
+address = "03ae9f91a0cb8ff43840e3c322c4c61f019d8c1c3cea15a25cfc425ac605e61a4a"
+split = 5
+fee = true
+
+[show.publisher]
+feed_guid = "003af0a0-6a45-55cf-b765-68e3d349551a"
+feed_url = "{HOST}publisher.xml"
+"""
+
+
+def tagged_show(root: Path, **show) -> Path:
+    folder = root / "show"
+    values = {"image_sizes": [600, 300], "block_platforms": ["google"], "license": "cc-by-4.0"}
+    values.update(show)
+    write_config(folder, show=values, extra=TABLES)
+    make_mp3(folder / "media/trailer.mp3")
+    make_episode(
+        folder,
+        "0001-first.md",
+        soundbites=[{"start": "1", "duration": "3.5", "title": "The best bit"}],
+        location={"name": "Lviv", "geo": "geo:49.84,24.03"},
+        txt=[{"text": "2024-01-15T08:00:00Z", "purpose": "release"}],
+        social_interact=[{"protocol": "activitypub", "uri": "https://mastodon.feedtool-fixtures.net/@host/1",
+                          "account_id": "@host", "priority": "1"}],
+        license="cc-by-sa-4.0",
+        value={"type": "lightning", "method": "keysend",
+               "recipients": [{"type": "node", "address": "02d5c1bf8b94", "split": "100", "name": "Guest"}]},
+        people=[{"name": "Guest Person", "role": "guest", "href": f"{HOST}guest", "img": f"{HOST}guest.jpg"}],
+    )
+    make_episode(folder, "0002-teaser.md", type="trailer", title="Teaser", date="2024-01-20T08:00:00+00:00",
+                 audio="media/0002-teaser.mp3")
+    return folder
+
+
+def partytime(feed: bytes) -> dict:
+    if not (JS / "node_modules/podcast-partytime").is_dir():  # scripts/test installs it; a bare checkout too
+        subprocess.run(["npm", "ci", "--prefix", str(JS), "--no-audit", "--no-fund"], check=True, capture_output=True)
+    done = subprocess.run(["node", str(JS / "parse.js")], input=feed, capture_output=True, check=True, timeout=60)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tags")
+    show = tagged_show(root)
+    out = root / "public"
+    assert build(show, out) == 0
+    return show, out, (out / "feed.xml").read_bytes()
+
+
+def test_podcast_index_parser_recognises_every_new_tag(built):
+    _, _, feed = built
+    parsed = partytime(feed)
+    support = {name for phase in parsed["pc20support"].values() for name in phase}
+    # podcast:remoteItem is read inside podcast:podroll and podcast:publisher (partytime's "remoteItem" is one
+    # directly in the channel, which feedtool does not write)
+    for tag in ("trailer", "location", "txt", "podroll", "value", "images", "block", "publisher",
+                "license", "person", "soundbite", "socialInteract"):
+        assert tag in support, tag
+    assert [t["title"] for t in parsed["trailers"]] == ["Season one is coming", "Teaser"]
+    assert parsed["trailers"][0]["url"] == BASE_URL + "media/trailer.mp3" and parsed["trailers"][0]["season"] == 1
+    assert parsed["podcastLocation"] == {"name": "Kyiv, Ukraine", "osm": "R421866", "geo": "geo:50.45,30.52"}
+    assert parsed["podcastTxt"] == [{"value": "S6lpp-7ZCn8-dZfGc-OoyaG", "purpose": "verify"}]
+    assert parsed["podroll"][0]["feedGuid"] == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert [r["split"] for r in parsed["value"]["recipients"]] == [95, 5]
+    assert parsed["value"]["recipients"][1]["fee"] is True
+    assert [i["parsed"]["width"] for i in parsed["podcastImages"]] == [1400, 600, 300]
+    assert parsed["podcastBlockedPlatforms"] == {"google": True} and parsed["podcastBlocked"] == "no"
+    assert parsed["podcastPublisher"]["feedUrl"] == HOST + "publisher.xml"
+    first = next(i for i in parsed["items"] if i["title"] == "Episode 0001")
+    assert first["podcastSoundbites"] == [{"duration": 3.5, "startTime": 1, "title": "The best bit"}]
+    assert first["podcastLocation"] == {"name": "Lviv", "geo": "geo:49.84,24.03"}
+    assert first["podcastTxt"] == [{"value": "2024-01-15T08:00:00Z", "purpose": "release"}]
+    assert first["podcastSocialInteraction"][0]["url"] == "https://mastodon.feedtool-fixtures.net/@host/1"
+    assert first["license"]["identifier"] == "cc-by-sa-4.0"
+    assert first["value"]["recipients"][0]["split"] == 100
+    assert first["podcastPeople"][0]["img"] == HOST + "guest.jpg"
+
+
+def test_update_frequency_is_written_and_read_back(built):
+    # podcast-partytime 5.0.0 (the newest) has no parser for updateFrequency: read here with feedparser's XML
+    _, _, feed = built
+    assert (b'<podcast:updateFrequency rrule="FREQ=WEEKLY;BYDAY=TU">Every Tuesday</podcast:updateFrequency>'
+            in feed)
+    from lxml import etree
+    element = etree.fromstring(feed).find("channel/{https://podcastindex.org/namespace/1.0}updateFrequency")
+    assert (element.text, element.get("rrule")) == ("Every Tuesday", "FREQ=WEEKLY;BYDAY=TU")
+    assert feedparser.parse(feed).feed["podcast_updatefrequency"] == {"rrule": "FREQ=WEEKLY;BYDAY=TU"}
+
+
+def test_other_parsers_read_the_feed_and_check_passes_it(built, capsys):
+    _, out, feed = built
+    assert feedparser.parse(feed).bozo == 0
+    episodes = podcastparser.parse("https://x.invalid/feed.xml", io.BytesIO(feed))["episodes"]
+    assert {e["title"] for e in episodes} == {"Episode 0001", "Teaser"}
+    capsys.readouterr()
+    assert run_cli("check", out / "feed.xml", "--format", "json") == 0
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [f for f in found if f["rule"].startswith(("psp/", "safety/"))] == []
+
+
+def test_artwork_sizes_are_made_once_and_byte_stable(built, tmp_path):
+    show, out, feed = built
+    images = sorted((out / "images").iterdir())
+    assert [p.name.split("-")[-1] for p in images] == ["300w.jpg", "600w.jpg"]
+    from PIL import Image
+    assert [Image.open(p).size for p in images] == [(300, 300), (600, 600)]
+    srcset = feed.split(b'srcset="')[1].split(b'"')[0].decode()
+    assert srcset == (f"{BASE_URL}cover.jpg 1400w, {BASE_URL}{images[1].relative_to(out).as_posix()} 600w, "
+                      f"{BASE_URL}{images[0].relative_to(out).as_posix()} 300w")
+    other = tmp_path / "again"
+    assert build(show, other, "--no-cache") == 0
+    assert [p.read_bytes() for p in sorted((other / "images").iterdir())] == [p.read_bytes() for p in images]
+    assert (other / "feed.xml").read_bytes() == feed
+    # a new cover: new names, the old copies go once the feed no longer names them
+    copy = tmp_path / "show"
+    shutil.copytree(show, copy)
+    from conftest import cover_jpeg
+    (copy / "cover.jpg").write_bytes(cover_jpeg(color=(10, 200, 30)))
+    assert build(copy, other) == 0
+    names = {p.name for p in (other / "images").iterdir()}
+    assert len(names) == 2 and names.isdisjoint({p.name for p in images})
+
+
+@pytest.mark.parametrize("table, old, new, message", [
+    ("value", "split = 5\n", "split = 4\n",
+     "show.value: the recipients' splits add up to 99, not 100 (give each recipient its percentage; together 100)"),
+    ("location", 'geo = "geo:50.45,30.52"', 'geo = "50.45 N"', "show.location[0]: geo: '50.45 N' is not a geo URI"),
+    ("update_frequency", '"FREQ=WEEKLY;BYDAY=TU"', '"WEEKLY"',
+     "show.update_frequency: rrule: 'WEEKLY' is not a part of an RFC 5545 recurrence rule"),
+    ("podroll", 'feed_guid = "917393e3', 'feed_guid = "x917393e3', "show.podroll[0]: feed_guid: 'x917393e3-"),
+    ("txt", 'purpose = "verify"', f'purpose = "{"p" * 129}"', "show.txt[0]: purpose: is 129 characters"),
+    ("trailer", 'date = "2024-01-01T08:00:00+00:00"', 'date = "soon"', "show.trailer[0].date: 'soon' is not a date"),
+    ("publisher", 'feed_url = "https://www.feedtool-fixtures.net/publisher.xml"', 'feed_url = "http://x.org/p"',
+     "show.publisher: feed_url: 'http://x.org/p' is not an https URL"),
+])
+def test_wrong_config_values_are_named(tmp_path, capsys, table, old, new, message):
+    show = tagged_show(tmp_path)
+    config = show / "show.toml"
+    assert old in config.read_text()
+    config.write_text(config.read_text().replace(old, new, 1))
+    assert build(show) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_an_unknown_platform_is_named(tmp_path, capsys):
+    assert build(tagged_show(tmp_path, block_platforms=["gogle"])) == 1
+    assert "show.block_platforms: 'gogle' is not a service slug of the podcast namespace" in capsys.readouterr().err
+
+
+def test_wrong_front_matter_is_named(tmp_path, capsys):
+    show = tagged_show(tmp_path)
+    make_episode(show, "0003-third.md", soundbites=[{"start": "1", "duration": "0"}],
+                 social_interact=[{"protocol": "myspace", "uri": "https://x.org/1"}],
+                 value={"recipients": [{"type": "node", "address": "a", "split": "60"}]})
+    assert build(show) == 1
+    err = capsys.readouterr().err
+    assert "0003-third.md:" in err and "soundbites: duration: must be more than 0 seconds" in err
+    assert "social_interact: protocol: 'myspace' is not one of disabled, activitypub" in err
+    assert "value: the recipients' splits add up to 60, not 100" in err
