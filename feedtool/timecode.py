@@ -71,9 +71,16 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
     except ValueError:
         raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
-    parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
     try:
-        parsed.astimezone(UTC)  # feeds and apps compare instants: one past the year 9999 in UTC has none
+        return in_zone(parsed, tz)
     except (OverflowError, ValueError):
         raise ValueError(f"'{text}' is outside the years 1 to 9999 in UTC (give the real date)") from None
+
+
+def in_zone(parsed: datetime, tz: tzinfo) -> datetime:
+    """A moment with its zone: `tz` when it has none. Raises OverflowError for one outside the years 1-9999 in
+    UTC (9999-12-31T23:30-05:00 is in year 10000 there, where feeds and apps compare instants)."""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    parsed.astimezone(UTC)
     return parsed

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TDRC, TIT2, TPE1, TRCK, WXXX, CTOCFlags
 from mutagen.mp4 import MP4, MP4Cover
 
@@ -24,6 +25,16 @@ DATA = Path(__file__).parent / "data"
 # this copy, so a producer who adds episode #178 or sets base_url in episodes/ breaks no test.
 SHIPPED = DATA / "shipped-show"
 BASE_URL = "https://media.feedtool-fixtures.net/show/"
+
+# Property tests (tests/test_build_properties.py): a bounded run by default (CI), the same examples every time
+# (derandomize: a red CI is a change's doing); the long run, random, with `--hypothesis-profile=long`. No
+# deadline: a build's time depends on this shared machine, not on the input.
+_SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=_SLOW_IS_FINE, print_blob=True,
+                          derandomize=True)
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=_SLOW_IS_FINE,
+                          print_blob=True)
+settings.load_profile("ci")  # the hypothesis plugin loads --hypothesis-profile after this
 
 
 def pytest_addoption(parser):

@@ -83,6 +83,7 @@ def test_unknown_field_suggests_the_right_one(built, capsys):
     ("type", "special", "type: 'special' is not an episode type (use full, trailer or bonus)"),
     ("date", "2024-13-01", "date: '2024-13-01' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)"),
     ("date", "2024-01-01T10:00:00+25:00", "date: '2024-01-01T10:00:00+25:00' is not a date"),
+    ("image", "x" * 300 + ".jpg", "is a name of 304 bytes, longer than file systems allow (255) (rename the file"),
     ("title", ["a", "list"], "title: expected text, got a list"),
     ("link", "www.no-scheme.net", "link: 'www.no-scheme.net' is not an http(s) URL"),
 ])

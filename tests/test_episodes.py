@@ -101,3 +101,20 @@ def test_flat_front_matter_reads_as_pyyamls_base_loader():
             read += 1
             assert got == expected, repr(front)
     assert read > 1000  # the reader is used, not only deferred
+
+
+def test_a_date_whose_zone_then_had_seconds_in_its_offset_is_written_in_utc(tmp_path, capsys):
+    """Kyiv's local mean time until 1924 was +02:02:04; RFC 2822 offsets are whole minutes (it was written as
+    +020204, and the build blamed the producer for an invalid date)."""
+    import feedparser
+    from conftest import build, make_episode, write_config
+
+    show = tmp_path / "show"
+    write_config(show, show={"timezone": "Europe/Kyiv"})
+    make_episode(show, date="1920-06-01T12:00:00")
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="1921-06-01T12:00:00+02:02:04")
+    assert build(show, tmp_path / "out") == 0, capsys.readouterr().err
+    feed = (tmp_path / "out" / "feed.xml").read_bytes()
+    assert b"<pubDate>Tue, 01 Jun 1920 09:57:56 +0000</pubDate>" in feed
+    assert b"<pubDate>Wed, 01 Jun 1921 09:57:56 +0000</pubDate>" in feed
+    assert feedparser.parse(feed).bozo == 0

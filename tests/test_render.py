@@ -57,3 +57,23 @@ def test_the_same_model_gives_the_same_bytes_and_no_model_date_means_no_date():
     undated = feed_bytes(show(last_build_date=None), [])
     assert b"lastBuildDate" not in undated and b"pubDate" not in undated  # never the clock
     assert b"<lastBuildDate>Wed, 06 Mar 2024 12:00:00 +0200</lastBuildDate>" in feed_bytes(show(), [])
+
+
+def test_without_notes_the_title_stands_in_escaped():
+    """Apps render description and content:encoded as HTML: a title is text there, whatever it says."""
+    title = "<script>alert(1)</script> ]]> & more"
+    data = feed_bytes(show(), [episode(title=title, notes_html="", description_html="")])
+    fp = feedparser.parse(data)
+    assert not fp.bozo and fp.entries[0].title == title
+    escaped = b"&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &amp; more"
+    assert data.count(b"<![CDATA[" + escaped + b"]]>") == 2  # description and content:encoded
+
+
+def test_a_long_title_standing_in_for_notes_is_cut_in_the_description():
+    """It was a build error blaming the notes (there were none) for a description over Apple's 4000 bytes."""
+    title = "Long & <b>wordy</b> title " * 300
+    data = feed_bytes(show(), [episode(title=title, notes_html="", description_html="")])
+    item = feedparser.parse(data).entries[0]
+    assert 3900 < len(item.description.encode()) <= 4000 and item.description.endswith("…")
+    escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+    assert b"<content:encoded><![CDATA[" + escaped + b"]]></content:encoded>" in data  # whole there

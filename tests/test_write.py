@@ -187,3 +187,49 @@ def test_a_killed_builds_temp_files_are_cleared_by_the_next_build(show, tmp_path
     assert build(show, out) == 0
     assert not any(p.exists() for p in leftovers) and not (out / f".chapters.{dead}.tmp").exists()
     assert live.exists()
+
+
+def test_temp_files_of_a_killed_cache_save_or_guid_pin_are_cleared(show, tmp_path):
+    """The cache index and the GUIDs written into episode files and show.toml are atomic writes too: a build
+    killed during one leaves its temp file, which the next build that writes there removes."""
+    from conftest import make_episode
+
+    out, dead = tmp_path / "public", _dead_pid()
+    assert build(show, out) == 0
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01", guid=None)
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("\nguid = ", "\n# guid = "))
+    leftovers = [show / ".feedtool" / f".{next((show / '.feedtool').glob('*.cache')).name}.{dead}.tmp",
+                 show / f".0002-two.md.{dead}.tmp", show / f".show.toml.{dead}.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"x" * 1000)
+    assert build(show, out) == 0
+    assert "guid: " in (show / "0002-two.md").read_text() and "\nguid = " in (show / "show.toml").read_text()
+    assert [p.name for p in leftovers if p.exists()] == []
+
+
+class Killed(BaseException):
+    """A SIGKILL stand-in: nothing in the build catches it."""
+
+
+def test_a_new_guid_in_the_live_feed_stays_when_the_build_dies_right_after_the_feed(show, tmp_path, monkeypatch):
+    """An episode without a GUID gets one on its build; if the build is killed once its feed is in place, the
+    feed (served from the output folder) already shows that GUID: the next build must not make another."""
+    import feedparser
+    from conftest import make_episode
+
+    from feedtool.build import pipeline
+
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01", guid=None)
+    out = tmp_path / "public"
+
+    def killed(*args):
+        raise Killed
+
+    monkeypatch.setattr(pipeline, "remove_stale", killed)  # the step after the feed
+    with pytest.raises(Killed):
+        build(show, out)
+    seen = feedparser.parse((out / "feed.xml").read_bytes()).entries[0].guid
+    monkeypatch.undo()
+    assert build(show, out) == 0
+    assert feedparser.parse((out / "feed.xml").read_bytes()).entries[0].guid == seen
+    assert f"guid: {seen}" in (show / "0002-two.md").read_text()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feedtool import __version__
-from feedtool.build.write import atomic_write
+from feedtool.build.write import atomic_write, clear_abandoned
 from feedtool.errors import Finding
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Entry(NamedTuple):
 def signature(path: str) -> tuple[str, int, int]:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except OSError:  # absent, or a name the file system refuses: the episode is built afresh and says why
         return (path, -1, -1)
     return (path, st.st_size, st.st_mtime_ns)
 
@@ -198,6 +198,7 @@ class BuildCache:
             ignore = self.index.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# feedtool's build cache; safe to delete\n*\n")
+            clear_abandoned(self.index.parent)  # the temp file of a save that was killed (as large as the index)
             atomic_write(self.index, [marshal.dumps(data)])
         except OSError as e:  # a read-only show folder only costs speed
             log.warning("%s: cannot save the build cache: %s", self.index, e.strerror)

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from feedtool.build.write import atomic_write
+from feedtool.build.write import atomic_write, clear_abandoned
 from feedtool.errors import Finding, info, warning
 from feedtool.read.episodes import display_path
 
@@ -33,9 +33,12 @@ def insert_front_matter_field(text: str, key: str, value: str) -> str:
 def pin_guids(refs: Iterable) -> tuple[list[str], list[Finding]]:
     """Write each new GUID into its episode file. Returns the files changed, and a warning for each file that
     could not be: its GUID stays the derived one (build/show.py new_episode_guid) until a build can record it."""
-    pinned, problems = [], []
+    pinned, problems, cleared = [], [], set()
     for ref in refs:
         path = Path(ref.source)
+        if path.parent not in cleared:  # a pin killed before its rename left a temp file, and is redone now
+            clear_abandoned(path.parent)
+            cleared.add(path.parent)
         try:
             text = path.read_bytes().decode("utf-8")
             mode = os.stat(path).st_mode & 0o777
@@ -72,6 +75,7 @@ def pin_podcast_guid(config, guid: str | None) -> tuple[list[str], list[Finding]
         ]
     import tomlkit  # only a show's first build needs it: its import is 3 % of a warm rebuild (build_bench.py)
 
+    clear_abandoned(config.path.parent)  # a killed pin's temp file, as in pin_guids
     try:
         document = tomlkit.parse(config.path.read_text("utf-8"))
         show = document.setdefault("show", tomlkit.table())

@@ -29,7 +29,7 @@ from feedtool.read.paths import check_inside, show_file
 from feedtool.read.transcript_text import transcript_text
 from feedtool.render.notes import plain_text, render_markdown, truncate_html
 from feedtool.render.pages import page_path, plain_summary
-from feedtool.timecode import whole_seconds
+from feedtool.timecode import in_zone, whole_seconds
 from feedtool.urls import path_suffix, split_url
 
 EPISODE_GUID_NAMESPACE = uuid.UUID("0d3b2f4e-9a53-5b7c-8f0e-6c1f2a9d4e77")  # feedtool's own, for new_episode_guid
@@ -189,10 +189,9 @@ def _tag_date(tags, config: Config) -> datetime | None:
     if not tags or not tags.date or len(tags.date) < 10:
         return None
     try:
-        parsed = datetime.fromisoformat(tags.date)
-    except ValueError:
+        return in_zone(datetime.fromisoformat(tags.date), config.tz)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=config.tz)
 
 
 def _enclosure(config: Config, fields: dict, audio: AudioInfo | None, where: str, findings: list[Finding]):

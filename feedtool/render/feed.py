@@ -6,6 +6,7 @@ whose files did not change; render_feed puts the channel around them.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Iterable
 
@@ -26,6 +27,7 @@ from feedtool.render.ext import (
     PscEntryExtension,
     PscExtension,
 )
+from feedtool.render.notes import truncate_html
 
 _CLOSE_CHANNEL = b"  </channel>\n</rss>\n"
 
@@ -50,8 +52,11 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
         entry.title(episode.title)
         if episode.link:
             entry.link(href=episode.link)
-        entry.description(etree.CDATA(episode.description_html or episode.title))  # as content:encoded
-        entry.content(episode.notes_html or episode.title, type="CDATA")
+        # Apps read both as HTML: without notes, the title stands in, escaped (a title may say <script> or ]]>),
+        # and in the description cut to Apple's limit as the notes would be
+        title_html = html.escape(episode.title, quote=False)
+        entry.description(etree.CDATA(episode.description_html or truncate_html(title_html)))  # as content:encoded
+        entry.content(episode.notes_html or title_html, type="CDATA")
         entry.guid(episode.guid, permalink=episode.guid_permalink)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
         entry.pubDate(rfc2822_ready(episode.pub_date))
