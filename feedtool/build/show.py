@@ -64,43 +64,7 @@ def make_episode(
     fields, where = source.fields, source.where
     tags = audio.tags if audio else None
     findings: list[Finding] = []
-
-    def conflict(name: str, ours, theirs) -> None:
-        if ours is not None and theirs is not None and str(ours) != str(theirs):
-            findings.append(
-                warning(
-                    "episode/tag-conflict",
-                    f"{where}: {name}",
-                    f"front matter says '{ours}', the audio's tag says '{theirs}'",
-                    "the front matter wins; run feedtool tag to write it into the audio",
-                )
-            )
-
-    title = fields.get("title") or (tags.title if tags else None)
-    if tags:
-        conflict("title", fields.get("title"), tags.title)
-        conflict("number", fields.get("number"), tags.track)
-    if not title and "title" not in source.invalid:
-        findings.append(error("episode/missing", f"{where}: title", "missing", "add title: … to the front matter"))
-    pub_date = fields.get("date") or _tag_date(tags, config)
-    if pub_date is None and "date" not in source.invalid:
-        findings.append(
-            error(
-                "episode/missing",
-                f"{where}: date",
-                "missing",
-                "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter",
-            )
-        )
-    if "audio" not in fields and "audio" not in source.invalid:
-        findings.append(
-            error(
-                "episode/missing",
-                f"{where}: audio",
-                "missing",
-                "add audio: media/<file>.mp3, the path relative to the show folder",
-            )
-        )
+    title, pub_date = _title_and_date(config, source, tags, findings)
     enclosure, duration = _enclosure(config, fields, audio, where, findings)
     chapters = _chapter_images(
         config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()), where, findings
@@ -114,8 +78,7 @@ def make_episode(
     if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
 
-    notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
-    own_html = render_markdown(notes)
+    own_html = render_markdown(source.notes or (tags.comment if tags and tags.comment else ""))  # tag: a fallback
     notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
     page = page_path(source.path.stem) if config.site.enabled else None
@@ -132,7 +95,7 @@ def make_episode(
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
-        guid=fields.get("guid") or new_episode_guid(config, source.path),
+        guid=fields.get("guid") or new_episode_guid(config, source.path),  # the one place a GUID is decided
         guid_is_new="guid" not in fields,
         guid_permalink=fields.get("guid_permalink", False),
         title=title,
@@ -173,6 +136,33 @@ def make_episode(
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
     return episode, findings
+
+
+def _title_and_date(config: Config, source: EpisodeSource, tags, findings: list[Finding]):
+    """The title and date (the front matter's, else the audio's tags), warning where the two disagree; the
+    three fields an episode cannot do without reported when missing."""
+    fields, where = source.fields, source.where
+    for name, theirs in (("title", tags.title if tags else None), ("number", tags.track if tags else None)):
+        ours = fields.get(name)
+        if ours is not None and theirs is not None and str(ours) != str(theirs):
+            findings.append(
+                warning(
+                    "episode/tag-conflict",
+                    f"{where}: {name}",
+                    f"front matter says '{ours}', the audio's tag says '{theirs}'",
+                    "the front matter wins; run feedtool tag to write it into the audio",
+                )
+            )
+    title = fields.get("title") or (tags.title if tags else None)
+    pub_date = fields.get("date") or _tag_date(tags, config)
+    for name, present, hint in (
+        ("title", title, "add title: … to the front matter"),
+        ("date", pub_date, "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter"),
+        ("audio", "audio" in fields, "add audio: media/<file>.mp3, the path relative to the show folder"),
+    ):
+        if not present and name not in source.invalid:
+            findings.append(error("episode/missing", f"{where}: {name}", "missing", hint))
+    return title, pub_date
 
 
 def new_episode_guid(config: Config, path: Path) -> str:
