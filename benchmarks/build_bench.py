@@ -189,14 +189,19 @@ def bench_pages(count: int, workdir: Path, rounds: int = 1) -> dict[str, list[tu
 
 
 def print_page_targets(results: dict[str, list[tuple[float, float]]]) -> None:
-    """Issue 13's targets, as ratios within this run: pages add at most 100 % cold, 50 % one changed."""
-    print("  issue 13's targets (pages against feed only, best of each):")
+    """Issue 13's targets, as ratios within this run: pages add at most 100 % cold, 50 % one changed. Each
+    round builds both kinds one after the other, so the verdict takes the median of the rounds' own ratios (a
+    slow minute then slows both sides of a ratio); the ratio of the bests is shown too."""
+    print("  issue 13's targets (pages against feed only; the median of each round's ratio, and of the bests):")
     for step, limit in (("cold build", 1.0), ("warm rebuild, one episode changed", 0.5)):
-        feed, pages = min(results[f"{step}, feed only"])[0], min(results[f"{step}, with pages"])[0]
-        added = pages / feed - 1
+        feed_runs, page_runs = results[f"{step}, feed only"], results[f"{step}, with pages"]
+        paired = sorted(p[0] / f[0] - 1 for f, p in zip(feed_runs, page_runs, strict=True))
+        added = paired[len(paired) // 2]
+        best = min(page_runs)[0] / min(feed_runs)[0] - 1
         verdict = "met" if added <= limit else "missed"
-        figures = f"{feed:.2f} s -> {pages:.2f} s"
-        print(f"    {step:34s} +{added * 100:5.1f} % (limit +{limit * 100:.0f} %): {figures}, {verdict}")
+        rounds = ", ".join(f"{a * 100:+.0f} %" for a in paired)
+        print(f"    {step:34s} {added * 100:+6.1f} % (limit +{limit * 100:.0f} %), bests {best * 100:+.1f} %, "
+              f"rounds {rounds}: {verdict}")
     peak = max(rss for name, runs in results.items() if "pages" in name for _, rss in runs)
     print(f"    {'peak memory with pages':34s} < 143 MiB (150 MB): {peak:.0f} MiB, {'met' if peak < 143 else 'missed'}")
 
@@ -263,7 +268,7 @@ def main() -> int:
                 print(f"  {name:36s} {seconds:8.2f} s   peak {max(r for _, r in runs):6.0f} MiB{every}", flush=True)
             if args.pages:
                 print_page_targets(results)
-            if count == 10000 and args.naive:
+            if count == 10000 and args.naive and not args.pages:
                 print_targets({name: (min(runs)[0], max(r for _, r in runs)) for name, runs in results.items()})
         for old in workdir.glob("public-*.old-*"):  # at the very end: not before the next cold build
             shutil.rmtree(old, ignore_errors=True)
