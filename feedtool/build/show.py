@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -348,8 +347,9 @@ def check_episodes(refs) -> list[Finding]:
 
 
 def episode_order(refs) -> list:
-    """Newest first; ties broken by number, then file name, so the order never depends on the file system."""
-    return sorted(refs, key=lambda r: (r.timestamp, r.number or 0, os.path.basename(r.source)), reverse=True)
+    """Newest first; ties broken by number, then file name, so the order never depends on the file system.
+    (Every source is a file of the one show folder, so its path sorts as its name does.)"""
+    return sorted(refs, key=lambda r: (r.timestamp, r.number or 0, r.source), reverse=True)
 
 
 def build_show(
