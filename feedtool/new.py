@@ -100,6 +100,7 @@ def front_matter(config: Config, title: str, number: int, date: datetime, audio:
         f"number: {number}",
         f"date: {date.isoformat()}",
         f"audio: {audio}" if audio else f"# audio: media/{stem}.mp3  (the recording, relative to the show folder)",
+        *(() if audio else ["draft: true  # no audio yet: out of the feed until you name it above and remove this"]),
         "type: full",
         f"explicit: {'true' if config.show.explicit else 'false'}",
         "# The GUID is written here by the first build; never change it afterwards.",

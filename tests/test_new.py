@@ -58,6 +58,14 @@ def test_the_new_file_builds_at_once(kyiv_show, tmp_path):
     assert "guid:" in created.path.read_text()  # recorded by that first build
 
 
+def test_without_audio_the_new_file_is_a_draft_and_the_show_still_builds(kyiv_show, tmp_path, capsys):
+    created = new_episode(load_config(kyiv_show), "Not recorded yet")
+    assert "draft: true" in created.path.read_text()
+    assert build(kyiv_show, tmp_path / "public") == 0
+    assert "1 draft left out (draft: true)" in capsys.readouterr().out
+    assert b"Not recorded yet" not in (tmp_path / "public/feed.xml").read_bytes()
+
+
 def test_now_rounds_down_and_follows_daylight_saving(kyiv_show):
     config = load_config(kyiv_show)
     summer = new_episode(config, "Summer", now=datetime(2024, 7, 1, 5, 0, 29, tzinfo=ZoneInfo("UTC")))
