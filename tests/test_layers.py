@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "feedtool"
 
 # Top to bottom. A module may import modules of its own layer or of any layer below it, never above.
 LAYERS = [
-    ("cli", ["feedtool.cli", "feedtool.__main__"]),
+    ("cli", ["feedtool.cli", "feedtool.cli.*", "feedtool.__main__"]),
     ("commands", ["feedtool.check.run", "feedtool.publish", "feedtool.publish.*", "feedtool.tag", "feedtool.tag.*",
                   "feedtool.serve", "feedtool.serve.*", "feedtool.importer", "feedtool.importer.*", "feedtool.new"]),
     ("pipeline", ["feedtool.build.pipeline"]),

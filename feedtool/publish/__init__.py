@@ -4,7 +4,7 @@
     rollback_show(config, target=..., dry_run=...) -> PublishResult
 
 The only package that talks to the network (targets in folder.py and s3.py, checks in verify.py, pings in
-notify.py). The build runs first (cli.py calls pipeline.run); this package never builds.
+notify.py). The build runs first (cli/publish.py calls pipeline.run); this package never builds.
 """
 
 from __future__ import annotations
