@@ -168,9 +168,10 @@ def test_files_the_live_feed_points_at_stay_until_the_new_feed_is_in_place(show,
     assert build(show, out) == 1
     assert (out / "feed.xml").read_bytes() == before
     assert (out / "chapters/0002-two.json").exists()  # the live feed still points at it
+    assert (out / "0002-two/index.html").exists()  # and links to its page (the kill test found it gone)
     monkeypatch.undo()
     assert build(show, out) == 0
-    assert not (out / "chapters/0002-two.json").exists()
+    assert not (out / "chapters/0002-two.json").exists() and not (out / "0002-two").exists()
 
 
 def test_a_killed_builds_temp_files_are_cleared_by_the_next_build(show, tmp_path):

@@ -114,15 +114,16 @@ def spool_pages(results: list, slot: int, offset: int) -> tuple[list, list[bytes
     return spooled, chunks
 
 
-def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict, spools, cache) -> tuple[list, dict]:
-    """Write the episode pages, the home page's pages and the stylesheet; remove pages of episodes gone.
+def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict, spools, cache) -> tuple:
+    """Write the episode pages, the home page's pages and the stylesheet.
 
     order: the episodes' refs, newest first; fresh: {source: EpisodeBuild} built this time, the others are
     `cached` {source: cache Entry}; spools: the files fresh pages were spooled to. Returns (the files written,
-    relative to out_dir; {source: PageRecord, or the cache's own tuple where nothing changed})."""
+    relative to out_dir; {source: PageRecord, or the cache's own tuple where nothing changed}; the arguments
+    of remove_stale_pages, which removes the pages of episodes gone once the new feed no longer links them)."""
     site = page_site(config)
     if site is None:
-        return remove_stale_pages(out_dir, set(), 0), {}
+        return [], {}, (set(), 0)
     sources = [ref.source for ref in order]
     summaries = {s: fresh[s].page.summary if s in fresh else cached[s].page[1] for s in sources}
     # the episodes whose links and index entries may read differently now: built again, with another summary
@@ -158,8 +159,7 @@ def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict,
     written += index_written
     if _write(out_dir, STYLESHEET, stylesheet(site)):
         written.append(STYLESHEET)
-    written += remove_stale_pages(out_dir, {r[0] for r in records.values()}, count)
-    return written, records
+    return written, records, ({r[0] for r in records.values()}, count)
 
 
 def _spooled(out_dir: Path, spools, where: tuple[int, int, int]) -> bytes:

@@ -23,7 +23,7 @@ from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
 from feedtool.build.images import remove_stale_images, write_images
 from feedtool.build.items import item_builder
-from feedtool.build.pages import pages_fingerprint, write_pages
+from feedtool.build.pages import pages_fingerprint, remove_stale_pages, write_pages
 from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order
@@ -160,7 +160,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         else:
             written = write_outputs(outputs, out_dir)
         written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
-        pages_written, pages = write_pages(config, out_dir, order, fresh, cached, builder.spools, cache)
+        pages_written, pages, pages_kept = write_pages(config, out_dir, order, fresh, cached, builder.spools, cache)
         written += pages_written  # the web pages, before the feed that links to them
         positions: dict[str, tuple[str, int, int]] = {}
         for document in documents:  # archive pages first: each document links only to ones already there
@@ -173,6 +173,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
         remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
+        written += remove_stale_pages(out_dir, *pages_kept)  # of episodes gone (the live feed linked them)
         if options.use_cache and (written or fresh):
             cache.save(positions, fresh, pages)
     if not options.record:  # a new GUID is derived the same way by the build that will record it
