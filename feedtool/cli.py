@@ -7,15 +7,18 @@ import contextlib
 import logging
 import sys
 import tempfile
+import traceback
 from datetime import datetime
 from pathlib import Path
 
 from feedtool import __version__
 from feedtool.errors import ExitStatus, FeedtoolError, UsageError
+from feedtool.facts import is_digits
 
 log = logging.getLogger("feedtool")
 
 DEFAULT_SHOW = "episodes"
+STAGING_HELP = "a rehearsal, as [feed] staging = true: placeholder domains allowed, the feed marked not for directories"
 
 
 def _show_argument(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _show_argument(build)
     _common(build, "out", "base-url", "now")
+    build.add_argument("--staging", action="store_true", help=STAGING_HELP)
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--no-cache", action="store_true", help="rebuild every episode, ignoring the build cache")
     build.add_argument("--no-pages", action="store_true", help="write no web pages (as [site] enabled = false)")
@@ -103,6 +107,7 @@ def _load_config(args):
         "feed.base_url": getattr(args, "base_url", None),
         "build.offline": getattr(args, "offline", None) or None,  # the flag can only turn it on
         "site.enabled": False if getattr(args, "no_pages", False) else None,  # the flag can only turn it off
+        "feed.staging": getattr(args, "staging", None) or None,  # the flag sets it; its absence keeps the file's
     }
     return load_config(Path(args.config) if args.config else Path(args.show_dir), **overrides)
 
@@ -142,6 +147,22 @@ def _build_summary(report, tz) -> list[str]:
     return lines
 
 
+def _out_dir(args, config) -> Path:
+    """The build's output folder (--out, else [build] out_dir), refused when it overlaps the show folder."""
+    from feedtool.errors import ConfigError, error
+    from feedtool.read.paths import output_problem
+
+    out_dir = Path(args.out or config.build.out_dir)
+    problem = output_problem(config.root, out_dir)
+    fix = "choose a folder outside the show folder, e.g. one beside it"
+    if problem and args.out:
+        raise UsageError(f"--out {args.out}: {problem} ({fix})")
+    if problem:
+        where = f"{config.path}:build.out_dir"
+        raise ConfigError(findings=[error("config/value", where, f"'{out_dir}' {problem}", fix)])
+    return out_dir
+
+
 def _print_findings(findings, *, quiet: bool = False) -> None:
     for finding in findings:
         if finding.is_error or not quiet:
@@ -158,7 +179,7 @@ def cmd_build(args) -> int:
     from feedtool.build.pipeline import BuildOptions, run
 
     config = _load_config(args)
-    out_dir = Path(args.out) if args.out else None
+    out_dir = _out_dir(args, config)
     options = BuildOptions(out_dir=out_dir, strict=args.strict, use_cache=not args.no_cache, now=_now(args, config.tz))
     report, _ = run(config, options)
     _print_findings(report.warnings, quiet=args.quiet)
@@ -199,6 +220,7 @@ def _publish_parser(commands) -> None:
     )
     _common(publish, "out", "base-url", "now")
     publish.add_argument("--dry-run", action="store_true", help="build and print the plan; upload nothing")
+    publish.add_argument("--staging", action="store_true", help=STAGING_HELP)
     publish.add_argument(
         "--force",
         action="store_true",
@@ -230,7 +252,7 @@ def cmd_publish(args) -> int:
                     out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedtool-dry-run-")))
                     options = BuildOptions(out_dir=out_dir, use_cache=False, record=False, now=_now(args, config.tz))
                 else:
-                    out_dir = Path(args.out or config.build.out_dir)
+                    out_dir = _out_dir(args, config)
                     options = BuildOptions(out_dir=out_dir, now=_now(args, config.tz))
                 report, _ = run(config, options)
                 _print_findings(report.warnings, quiet=args.quiet)
@@ -324,7 +346,7 @@ def _add_check(commands) -> None:
 
 
 def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    if not is_digits(value) or int(value) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not a positive whole number")
     return int(value)
 
@@ -501,13 +523,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except FeedtoolError as e:
-        if args.debug:
-            raise
+        if args.debug:  # the traceback as well as the message; the exit status stays the error's own
+            traceback.print_exc()
         if e.findings:
-            _print_findings(e.findings)
+            _print_findings(e.findings, quiet=args.quiet and not e.strict)
             errors = sum(1 for f in e.findings if f.is_error)
             warnings = len(e.findings) - errors
-            strict = f", {_count(warnings, 'warning')} (--strict)" if warnings else ""
+            strict = f", {_count(warnings, 'warning')} (--strict)" if warnings and e.strict else ""
             print(f"error: {_count(errors, 'error')}{strict}; nothing was written", file=sys.stderr)
         else:
             print(f"error: {e}", file=sys.stderr)

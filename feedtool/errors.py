@@ -56,10 +56,14 @@ class FeedtoolError(Exception):
 
     exit_status = ExitStatus.ERROR
 
-    def __init__(self, message: str | None = None, findings: Iterable[Finding] = ()):
+    def __init__(self, message: str | None = None, findings: Iterable[Finding] = (), *, strict: bool = False):
+        """findings: the errors, and the warnings found with them (printed too: a warning often explains an
+        error, as `unknown setting 'titel'` explains `show.title: is required`). strict: the warnings are
+        among the reasons (--strict)."""
         self.findings = tuple(findings)
+        self.strict = strict
         if message is None:
-            errors = [f for f in self.findings if f.is_error] or list(self.findings)
+            errors = [f for f in self.findings if f.is_error or strict] or list(self.findings)
             message = "\n".join(str(f) for f in errors)
         super().__init__(message)
 

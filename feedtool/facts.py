@@ -43,3 +43,9 @@ def podcast_guid(feed_url: str) -> str:
 
 def is_url(value: str) -> bool:
     return value.startswith(("https://", "http://"))
+
+
+def is_digits(text: str) -> bool:
+    """Whether text is a whole number written with the digits 0-9 (str.isdigit also takes '²', which int()
+    refuses, so `text.isdigit() and int(text)` turns a fuzzed value into a traceback)."""
+    return text.isascii() and text.isdigit()

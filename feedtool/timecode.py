@@ -2,7 +2,7 @@
 the moments producers write (episode dates, --now)."""
 
 import re
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 TIMECODE = re.compile(r"^(?:(?:(?P<h>\d+):)?(?P<m>\d{1,2}):)?(?P<s>\d{1,2}(?:[.,]\d+)?)$")
 
@@ -73,17 +73,14 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
         raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
     try:
         return in_zone(parsed, tz)
-    except OverflowError:
-        raise ValueError(f"'{text}' is out of range (use a date between the years 1 and 9999 in UTC)") from None
+    except (OverflowError, ValueError):
+        raise ValueError(f"'{text}' is outside the years 1 to 9999 in UTC (give the real date)") from None
 
 
 def in_zone(parsed: datetime, tz: tzinfo) -> datetime:
-    """A moment with its zone: `tz` when it has none. Raises OverflowError for one outside years 1-9999 in UTC
-    (9999-12-31T23:30-05:00 is in year 10000 there, where apps and Python convert dates to)."""
+    """A moment with its zone: `tz` when it has none. Raises OverflowError for one outside the years 1-9999 in
+    UTC (9999-12-31T23:30-05:00 is in year 10000 there, where feeds and apps compare instants)."""
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    in_utc = parsed.astimezone(timezone.utc)
-    offset = parsed.utcoffset()
-    if offset.seconds % 60 or offset.microseconds:  # local mean time of old dates (Kyiv 1920: +02:02:04):
-        return in_utc  # RFC 2822 offsets have no seconds, so the same moment is written in UTC
+    parsed.astimezone(UTC)
     return parsed

@@ -1,6 +1,6 @@
-"""Real servers on 127.0.0.1 for the publish tests: a web server in front of a folder, an S3-compatible server
-(moto's server mode, reached by boto3 over HTTP), and helpers to run `feedtool publish` as a subprocess; and
-`feedtool preview` in a thread for the preview and browser tests."""
+"""Real servers on 127.0.0.1 for the tests: a web server in front of a folder, one that trickles bytes, an
+S3-compatible server (moto's server mode, reached by boto3 over HTTP), and helpers to run `feedtool publish` as a
+subprocess; and `feedtool preview` in a thread for the preview and browser tests."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -38,13 +39,17 @@ S3_CREDENTIALS = {
 
 
 @contextlib.contextmanager
-def serve_folder(root: Path, *, ranges: bool = True):
-    """A threaded werkzeug web server over root (HEAD, conditional and range requests); yields its base URL."""
+def serve_folder(root: Path, *, ranges: bool = True, serve_state: bool = False):
+    """A threaded werkzeug web server over root (HEAD, conditional and range requests); yields its base URL.
+    Like a server set up as README says, it does not serve /.feedtool/ (unless serve_state)."""
 
     def app(environ, start_response):
         request = Request(environ)
         path = (root / request.path.lstrip("/")).resolve()
-        if not path.is_file() or root.resolve() not in path.parents:
+        if request.path.endswith("/") and path.is_dir():  # a folder's address: its index.html, as servers do
+            path = path / "index.html"
+        hidden = not serve_state and request.path.startswith("/.feedtool/")
+        if hidden or not path.is_file() or root.resolve() not in path.parents:
             return Response("not found", 404)(environ, start_response)
         if not ranges:
             return Response(path.read_bytes(), mimetype=send_file(path, environ).mimetype)(environ, start_response)
@@ -180,3 +185,43 @@ def running_preview(show: Path):
         server.stop.set()
         server.thread.join(timeout=10)
         assert not server.thread.is_alive()
+
+
+@contextlib.contextmanager
+def trickling_server(*, headers_too: bool = False, interval: float = 0.2):
+    """A server that sends one byte every `interval` seconds: of a body it announced with a Content-Length,
+    or (headers_too) of an endless header line. Yields its URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def answer(connection):
+        with connection:
+            with contextlib.suppress(OSError):
+                connection.recv(65536)
+                if headers_too:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                else:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                                       b"Content-Length: 100000\r\n\r\n<rss version=\"2.0\">")
+                while not stop.wait(interval):
+                    connection.sendall(b"a")
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()

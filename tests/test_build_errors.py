@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import shutil
 
+import feedparser
 import pytest
-from conftest import DATA, build, make_episode, make_mp3, write_config
+from conftest import DATA, build, make_episode, make_mp3, run_cli, write_config
+from lxml import etree
+from servers import publish_table, run_publish
+
+from feedtool.render.ext import PODCAST_NS
 
 
 @pytest.fixture
@@ -46,7 +51,8 @@ def write(path, text):
 def test_bad_yaml_names_the_line(built, capsys):
     show, out, before = built
     write(show / "0002-bad.md", "---\ntitle: Fine\ndate: 2024-01-01\naudio: [unclosed\n---\nNotes\n")
-    fails_with(capsys, show, out, before, "0002-bad.md:5: front matter is not valid YAML")
+    fails_with(capsys, show, out, before, "0002-bad.md:4: front matter is not valid YAML: the '[' list that starts "
+               "here is not closed with ']': 'audio: [unclosed' (check the indentation and the quotes")
 
 
 def test_no_front_matter(built, capsys):
@@ -68,14 +74,16 @@ def test_unknown_field_suggests_the_right_one(built, capsys):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("number", "twelve", "number: 'twelve' is not a positive whole number (write e.g. 177)"),
+    ("number", "twelve", "number: 'twelve' is not a positive whole number (write it with the digits 0-9, e.g. 177)"),
+    ("season", "²", "season: '²' is not a positive whole number (write it with the digits 0-9, e.g. 177)"),
+    ("date", "9999-12-31T23:30:00-05:00",
+     "date: '9999-12-31T23:30:00-05:00' is outside the years 1 to 9999 in UTC (give the real date)"),
     ("season", "0", "season: '0' is not a positive whole number"),
     ("explicit", "maybe", "explicit: 'maybe' is not true or false (write true or false)"),
     ("type", "special", "type: 'special' is not an episode type (use full, trailer or bonus)"),
     ("date", "2024-13-01", "date: '2024-13-01' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)"),
     ("date", "2024-01-01T10:00:00+25:00", "date: '2024-01-01T10:00:00+25:00' is not a date"),
-    ("date", "9999-12-31T23:30:00-05:00", "date: '9999-12-31T23:30:00-05:00' is out of range (use a date between"),
-    ("image", "x" * 300 + ".jpg", f"image: '{'x' * 300}.jpg' cannot be read: File name too long (check the path"),
+    ("image", "x" * 300 + ".jpg", "is a name of 304 bytes, longer than file systems allow (255) (rename the file"),
     ("title", ["a", "list"], "title: expected text, got a list"),
     ("link", "www.no-scheme.net", "link: 'www.no-scheme.net' is not an http(s) URL"),
 ])
@@ -256,7 +264,10 @@ def test_invalid_toml(built, capsys):
     write(show / "show.toml", "[show\ntitle = 1\n")
     capsys.readouterr()
     assert build(show, out) == 1
-    assert "show.toml: invalid TOML: " in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"error: {show / 'show.toml'}:1: invalid TOML: Expected ']' at the end of a table declaration at column 6: "
+        "'[show' (close every quote and [table], write key = value; see https://toml.io)\n"
+        "error: 1 error; nothing was written\n")  # the summary line, as for every other error
     assert snapshot(out) == before
 
 
@@ -292,3 +303,144 @@ def test_audio_and_front_matter_problems_of_one_file_come_together(built, capsys
     err = fails_with(capsys, show, out, before, "type: 'special' is not an episode type", "audio file not found",
                      "0002-two.md: title: missing", "date: '2024-13-01' is not a date", "error: 4 errors")
     assert "date: missing" not in err
+
+
+def test_an_image_name_longer_than_file_systems_allow(built, capsys):
+    show, out, before = built
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", image=f"art/{'a' * 300}.jpg")
+    fails_with(capsys, show, out, before, "0002-two.md: image: '" + "a" * 39 + "…' is a name of 304 bytes, longer "
+               "than file systems allow (255) (rename the file or folder)")
+
+
+@pytest.mark.parametrize(("key", "value"), [("description", "A show\\u0007 the tests build."),
+                                            ("owner_name", "Fixture\\u001bOwner")])
+def test_a_control_character_in_show_toml_is_named_by_file_and_key(built, capsys, key, value):
+    show, out, before = built
+    text = (show / "show.toml").read_text()
+    start = text.index(f"{key} = ")
+    end = text.index("\n", start)
+    (show / "show.toml").write_text(text[:start] + f'{key} = "{value}"' + text[end:])
+    char = "U+0007" if "0007" in value else "U+001B"
+    fails_with(capsys, show, out, before, f"show.toml:show.{key}: contains the control character {char}, which XML "
+               "cannot carry (delete that invisible character; in TOML it may be written as an escape such as "
+               "\\u0007)")
+
+
+def test_a_date_whose_zone_offset_had_seconds_is_written_in_utc(tmp_path):
+    """Kyiv kept local mean time, +02:02:04, until 1924: RFC 2822 has no seconds in an offset, so such a date is
+    written as the same instant in UTC (not rounded, which would move it), and check finds nothing wrong."""
+    show = tmp_path / "show"
+    write_config(show, show={"timezone": "Europe/Kyiv"})
+    make_episode(show, date="1920-01-15T08:00:00")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    feed = (out / "feed.xml").read_bytes()
+    assert feed.count(b"<pubDate>Thu, 15 Jan 1920 05:57:56 +0000</pubDate>") == 2  # the item and the channel
+    parsed = feedparser.parse(feed)
+    assert parsed.bozo == 0 and parsed.entries[0].published_parsed[:6] == (1920, 1, 15, 5, 57, 56)
+    assert run_cli("check", out / "feed.xml") == 0
+
+
+def test_debug_adds_a_traceback_but_keeps_the_exit_status(tmp_path):
+    show = tmp_path / "show"
+    write_config(show, extra=publish_table())
+    make_episode(show)
+    target = tmp_path / "no-such-parent" / "www"  # cannot be created: publish fails with exit status 3
+    plain = run_publish(show, "--out", tmp_path / "public", "--to", target)
+    debug = run_publish(show, "--out", tmp_path / "public", "--to", target, debug=True)
+    assert (plain.returncode, debug.returncode) == (3, 3), debug.stderr
+    message = f"error: {target}: not a folder (create the web server's document root first)"
+    assert plain.stderr.endswith(message + "\n") and "Traceback" not in plain.stderr
+    assert "Traceback (most recent call last)" in debug.stderr and debug.stderr.endswith(message + "\n")
+
+
+# --- messages that mislead no more (issue 11, items 11-15) ---
+
+def test_warnings_are_printed_with_the_errors(built, capsys):
+    """`titel =` makes show.title missing: the warning that explains it comes along, in build and check."""
+    show, out, before = built
+    (show / "show.toml").write_text((show / "show.toml").read_text().replace("title = ", "titel = ", 1))
+    err = fails_with(capsys, show, out, before)
+    assert err.splitlines() == [
+        f"warning: {show / 'show.toml'}:show.titel: unknown setting 'show.titel' (did you mean 'show.title'?)",
+        f"error: {show / 'show.toml'}:show.title: is required (set title = \"…\" under [show])",
+        "error: 1 error; nothing was written"]
+    assert run_cli("check", show) == 1
+    assert "warning: show.titel: unknown setting 'show.titel' (did you mean 'show.title'?)" in capsys.readouterr().out
+
+
+def test_an_episode_warning_comes_with_another_episodes_error(built, capsys):
+    show, out, before = built
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", number="3")  # the file name says 2
+    make_episode(show, "0003-three.md", audio="media/0003-three.mp3", date="nope")
+    err = fails_with(capsys, show, out, before, "0002-two.md:6: number: front matter says 3, file name says 2")
+    assert err.splitlines()[-1] == "error: 1 error; nothing was written"  # not "(--strict)": the warning is news
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ('title: "Unclosed\ndate: 2024-01-01\naudio: media/0002-bad.mp3\n', 2,
+     "the quote that opens this value is never closed: 'title: \"Unclosed'"),
+    ("title: Fine\naudio: media/x.mp3\n  bad: indent\n", 4, "a ': ' inside a value: 'bad: indent'"),
+    ("title: Fine: really\ndate: 2024-01-01\n", 2, "a ': ' inside a value: 'title: Fine: really'"),
+])
+def test_a_yaml_error_is_named_where_the_bad_value_starts(built, capsys, text, line, message):
+    show, out, before = built
+    write(show / "0002-bad.md", f"---\n{text}---\nNotes\n")
+    fails_with(capsys, show, out, before, f"0002-bad.md:{line}: front matter is not valid YAML: {message} (check "
+               "the indentation and the quotes; put a value that contains ': ' in quotes)")
+
+
+def test_a_bad_owner_email_is_named_as_owner_email(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, show={"owner_email": "not-an-address"})
+    make_episode(show)
+    assert build(show, tmp_path / "public") == 0
+    assert (f"warning: {show / 'show.toml'}:show.owner_email: 'not-an-address' is not an e-mail address"
+            in capsys.readouterr().err)
+
+
+def test_a_placeholder_base_url_is_named_once_as_feed_base_url(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, feed={"base_url": "https://example.com/show/"})
+    make_episode(show)
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3")
+    assert build(show, tmp_path / "public") == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {show / 'show.toml'}:feed.base_url: 'https://example.com/show/' points at a placeholder domain "
+        "(replace it with the real URL, or set staging = true under [feed] to rehearse)",
+        "error: 1 error; nothing was written"]
+
+
+@pytest.mark.parametrize("how", ["config", "flag"])
+def test_staging_rehearses_on_a_test_domain_and_marks_the_feed(tmp_path, capsys, how):
+    show = tmp_path / "show"
+    write_config(show, feed={"base_url": "http://127.0.0.1:8000/show/" if how == "flag" else "https://show.test/",
+                             **({"staging": True} if how == "config" else {})})
+    make_episode(show)
+    out = tmp_path / "public"
+    if how == "flag":  # 127.0.0.1 is no placeholder; a rehearsal all the same
+        assert build(show, out, "--staging") == 0
+    else:
+        assert build(show, out) == 0
+        assert (f"info: {show / 'show.toml'}:feed.base_url: 'https://show.test/' points at a placeholder domain "
+                "(fine for a rehearsal; set the real URL before the show goes public)") in capsys.readouterr().err
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert feed.bozo == 0 and feed.feed.itunes_block == 1  # feedparser's reading of <itunes:block>Yes
+    channel = etree.parse(str(out / "feed.xml")).find("channel")
+    assert channel.findtext(f"{{{PODCAST_NS}}}block") == "yes"
+    capsys.readouterr()
+    assert run_cli("check", out / "feed.xml") == 0
+    assert ("info: podcast:block: the feed is a rehearsal: it tells every directory not to list it (itunes:block, "
+            "podcast:block) (remove staging from [feed] when the show goes public) [safety/staging]"
+            in capsys.readouterr().out)
+
+
+def test_a_missing_artwork_file_is_named_once_in_producer_words(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, show={"artwork": "art/cover.jpg"})
+    make_episode(show)
+    assert build(show, tmp_path / "public") == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {show / 'show.toml'}:show.artwork: 'art/cover.jpg' not found (put the show's cover there, a "
+        "square JPEG or PNG of 1400 to 3000 px, or fix the path)",
+        "error: 1 error; nothing was written"]

@@ -68,8 +68,14 @@ def test_a_broken_show_config_is_a_finding(tmp_path, capsys):
     (show / "show.toml").write_text("[show\n")
     assert run_cli("check", show) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == str(show)
-    assert out[1].startswith(f"  error: {show / 'show.toml'}: invalid TOML: ") and out[1].endswith("[config/error]")
+    assert out[0] == str(show / "show.toml")
+    assert out[1] == ("  error: 1: invalid TOML: Expected ']' at the end of a table declaration at column 6: '[show' "
+                      "(close every quote and [table], write key = value; see https://toml.io) [config/toml]")
+    (show / "show.toml").unlink()
+    assert run_cli("check", show) == 1
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"  error: {show / 'show.toml'}: no show config here (create it, or pass the show folder or --config) "
+        "[config/error]")
 
 
 def test_help_and_readme_document_the_command_its_options_and_every_rule(capsys):

@@ -124,7 +124,7 @@ def test_build_refuses_a_duplicate_guid_and_names_both_files(show, tmp_path, cap
     first = display_path(show / "0001-first.md")
     assert capsys.readouterr().err.splitlines()[0] == (
         f"error: {display_path(second)}: guid: GUID guid-0001-first is also used by {first} "
-        "(give each episode its own GUID; apps treat repeats as one episode)")
+        f"(if this file was copied from {first}, delete its guid: line; the next build records a new GUID for it)")
 
 
 def test_build_refuses_a_placeholder_link_even_in_a_scheduled_episode(show, tmp_path, capsys):
@@ -134,7 +134,7 @@ def test_build_refuses_a_placeholder_link_even_in_a_scheduled_episode(show, tmp_
     err = capsys.readouterr().err.splitlines()
     where = display_path(episode)
     assert (f"error: {where}: link: 'https://www.example.com/episode-2' points at a placeholder domain "
-            "(replace it with the real URL)") in err
+            "(replace it with the real URL, or set staging = true under [feed] to rehearse)") in err
     (episode).write_text(episode.read_text().replace("www.example.com", "www.feedtool-fixtures.net"))
     assert build(show, tmp_path / "public") == 0
     captured = capsys.readouterr()

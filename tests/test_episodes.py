@@ -9,7 +9,7 @@ import pytest
 def test_the_front_matter_loader_reads_yaml_as_pyyamls_base_loader():
     import yaml
 
-    from feedtool.read.episodes import _front_matter_loader
+    from feedtool.read.frontmatter import _front_matter_loader
 
     documents = [
         (Path(__file__).parent / "data" / "shipped-show" / "0177-ukraine-foreign-legion.md").read_text().split("---")[1],
@@ -38,7 +38,7 @@ def test_front_matter_split_as_line_by_line():
     import random
 
     from feedtool.errors import EpisodeError
-    from feedtool.read.episodes import split_front_matter
+    from feedtool.read.frontmatter import split_front_matter
 
     def line_by_line(text):
         lines = text.split("\n")
@@ -60,14 +60,14 @@ def test_front_matter_split_as_line_by_line():
 
 
 def test_flat_front_matter_reads_as_pyyamls_base_loader():
-    """The flat front matter reader (episodes._flat_front_matter) against PyYAML's BaseLoader on random
+    """The flat front matter reader (frontmatter._flat_front_matter) against PyYAML's BaseLoader on random
     front matter: where it reads a file, it reads what PyYAML reads; anything else it leaves to PyYAML,
     including every file PyYAML refuses."""
     import random
 
     import yaml
 
-    from feedtool.read.episodes import _flat_front_matter
+    from feedtool.read.frontmatter import _flat_front_matter
 
     values = [
         "12", "0177", "2024-01-15T08:00:00+02:00", "2024-01-15 08:00", "media/0001-a.mp3", "https://x.org/a?b",

@@ -3,12 +3,21 @@ real web server on 127.0.0.1, and skipping what is already published."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import re
+import shutil
+import socket
+import stat
+import subprocess
+import time
+from pathlib import Path
 
 import feedparser
 import podcastparser
 import pytest
+import requests
 from conftest import BASE_URL, make_episode, make_mp3, run_cli, write_config
 from servers import publish_table, serve_folder
 
@@ -311,3 +320,77 @@ def test_a_dry_run_changes_nothing_anywhere(tmp_path):
     assert hashes(tmp_path) == before
     assert publish(show, www, "--rollback", "--dry-run") == 0
     assert hashes(tmp_path) == before
+
+
+# --- the target's .feedtool/ (manifest, lock, rollback copies) is not for the web -----------------------------
+
+def test_the_state_folder_is_private_and_a_server_that_serves_it_is_named(tmp_path, capsys):
+    www = tmp_path / "www"
+    www.mkdir()
+    with serve_folder(www, serve_state=True) as url:  # a web server that serves every file, dot-folders too
+        show = make_show(tmp_path, verify_http=True, public_url=url)
+        assert publish(show, www) == 0
+        assert capsys.readouterr().err == (
+            f"warning: {url}.feedtool/manifest.json: is served to anyone: the publish state (manifest, and copies "
+            "of replaced files kept for --rollback) is public (block /.feedtool/ on the web server or storage "
+            "(README: What a web server must not serve))\n")
+    state = www / ".feedtool"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700  # a web server running as another user cannot read it
+    assert (state / ".htaccess").read_text().endswith("Require all denied\n")  # nor can Apache
+    with serve_folder(www) as url:  # set up as README says: /.feedtool/ answers 404
+        write_config(show, extra=publish_table(verify_http=True, public_url=url))
+        make_episode(show, "0003-ep.md", audio="media/0003-ep.mp3", date="2024-03-15T08:00:00+00:00")
+        assert publish(show, www) == 0
+        assert capsys.readouterr().err == ""
+
+
+@contextlib.contextmanager
+def nginx(www: Path, folder: Path, rule: str = ""):
+    """Debian's nginx serving www on a free loopback port (workers as root, so that only `rule` can hide
+    anything); yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder.mkdir()
+    temps = " ".join(f"{kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
+                                                                          "scgi"))
+    (folder / "nginx.conf").write_text(
+        f"user root; worker_processes 1; daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
+        "events { worker_connections 64; }\n"
+        f"http {{ access_log off; {temps}\n"
+        "  types { application/rss+xml xml; audio/mpeg mp3; image/jpeg jpg; application/json json; }\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {www}; {rule} }}\n}}\n")
+    server = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="scripts/test installs nginx (apt)")
+def test_the_nginx_rule_in_readme_hides_the_state_folder(tmp_path, capsys):
+    """The README's nginx line, as written there, in a real nginx: without it the publish warns that the
+    state is served; with it /.feedtool/ answers 404 and the feed is served as before."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rule = re.search(r"^nginx:\s+(location .*)$", readme, re.MULTILINE).group(1)
+    www = tmp_path / "www"
+    www.mkdir()
+    with nginx(www, tmp_path / "open") as url:
+        show = make_show(tmp_path, verify_http=True, public_url=url)
+        assert publish(show, www) == 0
+        assert "warning: " + url + ".feedtool/manifest.json: is served to anyone" in capsys.readouterr().err
+    with nginx(www, tmp_path / "ruled", rule) as url:
+        write_config(show, extra=publish_table(verify_http=True, public_url=url))
+        make_episode(show, "0003-ep.md", audio="media/0003-ep.mp3", date="2024-03-15T08:00:00+00:00")
+        assert publish(show, www) == 0
+        assert capsys.readouterr().err == ""
+        assert requests.get(url + ".feedtool/manifest.json", timeout=10).status_code == 404
+        assert requests.get(url + ".feedtool/rollback/", timeout=10).status_code == 404
+        assert requests.get(url + "feed.xml", timeout=10).content == (www / "feed.xml").read_bytes()

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
+import subprocess
+import threading
+import time
 
+import requests
 from conftest import make_episode, make_mp3, run_cli, write_config
 from mutagen.id3 import ID3
 from servers import S3_CREDENTIALS, publish_table, run_publish
+
+from feedtool.errors import PublishError
+from feedtool.publish.s3 import S3Target
 
 
 def s3_show(tmp_path, s3, episodes=2, **publish):
@@ -129,7 +138,7 @@ def test_no_credential_value_appears_in_any_output_log_or_published_file(tmp_pat
     ]
     make_episode(show, "0003-ep.md", audio="media/0003-ep.mp3", date="2024-03-15T08:00:00+00:00")
     runs.append(run_publish(*common, "--to", s3.target, env=s3.env, debug=True))
-    assert [r.returncode for r in runs] == [0, 0, 3, 1, 0, 0]  # --debug re-raises; moto ignores signatures
+    assert [r.returncode for r in runs] == [0, 0, 3, 3, 0, 0]  # --debug keeps the status; moto ignores signatures
     assert "debug: s3://" in runs[-1].stderr and "Traceback" in runs[3].stderr  # debug output was there
     outputs = [text for run in runs for text in (run.stdout, run.stderr)]
     assert run_cli("--debug", "publish", *common, "--to", s3.target, "--rollback") == 0  # in-process logging
@@ -141,3 +150,116 @@ def test_no_credential_value_appears_in_any_output_log_or_published_file(tmp_pat
     for secret in S3_CREDENTIALS.values():
         assert not any(secret in text for text in outputs), secret
         assert not any(secret.encode() in data for data in published + local), secret
+
+
+# --- the publish lock: S3 conditional writes (If-None-Match: *, If-Match) on <prefix>/.feedtool/lock -----------
+
+def s3_target(s3):
+    return S3Target(s3.target, endpoint_url=s3.endpoint)
+
+
+def test_the_s3_server_honours_conditional_writes(s3):
+    """The lock rests on this: moto (like Amazon S3) refuses If-None-Match: * over an existing object and
+    If-Match with a stale ETag. Were it to ignore them, the lock tests below would prove nothing."""
+    from botocore.exceptions import ClientError
+    first = s3.client.put_object(Bucket=s3.bucket, Key="probe", Body=b"1", IfNoneMatch="*")
+    for condition in ({"IfNoneMatch": "*"}, {"IfMatch": '"0123456789abcdef0123456789abcdef"'}):
+        try:
+            s3.client.put_object(Bucket=s3.bucket, Key="probe", Body=b"2", **condition)
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "PreconditionFailed"
+        else:
+            raise AssertionError(f"the server ignored {condition}")
+    s3.client.put_object(Bucket=s3.bucket, Key="probe", Body=b"3", IfMatch=first["ETag"])
+
+
+def test_a_second_publish_is_refused_while_the_first_holds_the_lock(tmp_path, s3, capsys):
+    show = s3_show(tmp_path, s3, verify_http=False)
+    first = s3_target(s3)
+    first.open()  # a publish under way
+    lock = json.loads(body(s3, ".feedtool/lock"))
+    assert set(lock) == {"owner", "host", "pid", "taken", "expires"}
+    assert publish(show, s3) == 3
+    assert capsys.readouterr().err == (
+        f"error: {s3.target}: another publish is running here (since {lock['taken']}, from {lock['host']}, process "
+        f"{lock['pid']}) (wait for it to finish; a lock left by a publish that died expires at {lock['expires']})\n")
+    assert set(objects(s3)) == {".feedtool/lock"}  # nothing was uploaded
+    assert publish(show, s3, "--dry-run") == 0  # a dry run only looks: no lock needed
+    first.close()
+    assert ".feedtool/lock" not in objects(s3)
+    assert publish(show, s3) == 0
+    assert ".feedtool/lock" not in objects(s3) and "feed.xml" in objects(s3)  # released after the publish
+
+
+def test_of_two_publishes_starting_at_once_exactly_one_gets_the_lock(s3):
+    targets = [s3_target(s3) for _ in range(6)]
+    outcomes = []
+    start = threading.Barrier(len(targets))
+
+    def take(target):
+        start.wait()
+        try:
+            target.open()
+            outcomes.append("took")
+        except PublishError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=take, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["refused"] * 5 + ["took"]
+    for target in targets:
+        target.close()  # only the holder deletes the lock
+    assert ".feedtool/lock" not in objects(s3)
+
+
+def test_a_lock_left_by_a_publish_that_died_is_taken_over_after_it_expires(tmp_path, s3, capsys):
+    show = s3_show(tmp_path, s3, verify_http=False)
+    stale = {"owner": "x", "host": "gone", "pid": 1, "taken": "2024-01-01T00:00:00+00:00",
+             "expires": "2024-01-01T01:00:00+00:00"}
+    s3.client.put_object(Bucket=s3.bucket, Key="show/.feedtool/lock", Body=json.dumps(stale).encode())
+    assert publish(show, s3) == 0, capsys.readouterr().err
+    assert ".feedtool/lock" not in objects(s3) and "feed.xml" in objects(s3)
+
+
+def test_a_lock_taken_over_during_a_publish_stops_it(s3):
+    target = s3_target(s3)
+    target._lock.expiry = 0.2  # so short that the next write renews it
+    target.open()
+    time.sleep(0.3)
+    s3.client.put_object(Bucket=s3.bucket, Key="show/.feedtool/lock", Body=b'{"host": "another"}')  # taken over
+    try:
+        target.put_bytes("x.json", b"{}")
+    except PublishError as e:
+        assert "the publish lock was taken over by another publish while this one ran" in str(e)
+    else:
+        raise AssertionError("wrote without the lock")
+    assert "x.json" not in objects(s3)
+    target.close()
+    assert json.loads(body(s3, ".feedtool/lock")) == {"host": "another"}  # not ours to delete
+
+
+def test_the_s3_state_is_not_public_while_the_media_are(tmp_path, s3):
+    """acl = public-read makes what the feed points at public; the state objects get no ACL, so an anonymous
+    request is refused (moto, like S3, enforces object ACLs on anonymous requests)."""
+    show = s3_show(tmp_path, s3, verify_http=False)
+    assert publish(show, s3) == 0
+    base = f"{s3.endpoint}/{s3.bucket}/show/"
+    assert requests.get(base + "feed.xml", timeout=10).status_code == 200
+    assert requests.get(base + ".feedtool/manifest.json", timeout=10).status_code == 403
+
+
+def test_a_lock_left_by_a_killed_publish_on_this_machine_is_taken_over_at_once(tmp_path, s3, capsys):
+    child = subprocess.Popen(["true"])  # a process that has ended: its pid is free
+    child.wait()
+    dead = {"owner": "x", "host": socket.gethostname(), "pid": child.pid, "taken": "2099-01-01T00:00:00+00:00",
+            "expires": "2099-01-01T01:00:00+00:00"}
+    s3.client.put_object(Bucket=s3.bucket, Key="show/.feedtool/lock", Body=json.dumps(dead).encode())
+    show = s3_show(tmp_path, s3, verify_http=False)
+    assert publish(show, s3) == 0, capsys.readouterr().err
+    alive = {**dead, "pid": os.getpid()}  # this very process: alive, so the lock holds until it expires
+    s3.client.put_object(Bucket=s3.bucket, Key="show/.feedtool/lock", Body=json.dumps(alive).encode())
+    assert publish(show, s3) == 3
+    assert "another publish is running here" in capsys.readouterr().err

@@ -21,8 +21,9 @@ from feedtool.errors import Finding
 
 log = logging.getLogger(__name__)
 
-FORMAT = 6  # 2: findings include the check rules; 3: absent files as (stem, suffixes); 4: trailer; 5: paged;
-# 6: web pages
+# 2: findings include the check rules; 3: absent files as (stem, suffixes); 4: trailer; 5: paged; 6: web pages;
+# 7: item digests
+FORMAT = 7
 
 
 class EpisodeRef(NamedTuple):
@@ -39,6 +40,7 @@ class EpisodeRef(NamedTuple):
     duration: float
     files: tuple[str, ...]  # show-folder files the feed points at (audio, transcripts, images), relative
     trailer: tuple | None = None  # (title, size, MIME type) of an episode of type trailer: a podcast:trailer
+    item_digest: str = ""  # of its <item>'s bytes: what the feed says, for lastBuildDate (build/history.py)
 
 
 class Entry(NamedTuple):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feedtool.build.cache import EpisodeRef, folder_names, signature
+from feedtool.build.history import item_digest
 from feedtool.build.pages import PageBuild, episode_page
 from feedtool.build.show import make_episode, media_path
 from feedtool.build.write import StagedFolder
@@ -140,7 +141,7 @@ def build_episode(
     item, element = render_item_tree(episode)
     findings += item_findings(config, element, where)  # the check rules, cached with the item
     return EpisodeBuild(
-        ref=ref,
+        ref=ref._replace(item_digest=item_digest(item)),
         item=item,
         outputs=outputs,
         findings=tuple(source.findings) + tuple(remote_findings) + tuple(findings),

@@ -119,8 +119,9 @@ def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict,
 
     order: the episodes' refs, newest first; fresh: {source: EpisodeBuild} built this time, the others are
     `cached` {source: cache Entry}; spools: the files fresh pages were spooled to. Returns (the files written,
-    relative to out_dir; {source: PageRecord, or the cache's own tuple where nothing changed}; the arguments
-    of remove_stale_pages, which removes the pages of episodes gone once the new feed no longer links them)."""
+    relative to out_dir; {source: PageRecord, or the cache's own tuple where nothing changed}; what to keep
+    when the pages of episodes gone are removed: remove_stale_pages(out_dir, *keep), once the new feed is in
+    place, since the old one links to them)."""
     site = page_site(config)
     if site is None:
         return [], {}, (set(), 0)

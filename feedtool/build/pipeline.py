@@ -21,6 +21,7 @@ from pathlib import Path
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
+from feedtool.build.history import FeedDates, content_digest
 from feedtool.build.images import remove_stale_images, write_images
 from feedtool.build.items import item_builder
 from feedtool.build.pages import pages_fingerprint, remove_stale_pages, write_pages
@@ -31,7 +32,7 @@ from feedtool.build.write import Piece, StagedFolder, clear_abandoned, remove_st
 from feedtool.check.rules import channel_findings
 from feedtool.errors import FeedtoolError, Finding
 from feedtool.facts import is_url
-from feedtool.model import Page, Show
+from feedtool.model import Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import episode_paths
 from feedtool.render.feed import render_feed
@@ -127,15 +128,22 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
 
         # Validate: across episodes and on the channel; abort before the first byte is written.
         refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p not in failed]
-        now = (options.now or datetime.now(timezone.utc)).timestamp()
+        moment = options.now or datetime.now(timezone.utc)  # the one reading of the clock: what is live, and when
+        now = moment.timestamp()
         live = [r for r in refs if r.timestamp <= now]
         episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
         order = episode_order(live)
         documents = paginate(config, len(order))  # the subscription feed last
-        show, channel, show_findings = _validate_show(config, cache, refs, live, episodes, documents[-1].page)
+        dates = FeedDates.for_feed(config.root, config.feed_url, config.feed.file_name)
+        show, channel, show_findings, digest = _validate_show(
+            config, cache, refs, order, episodes, documents[-1].page, dates, moment
+        )
         findings += show_findings
         if options.raise_errors and (any(f.is_error for f in findings) or (options.strict and findings)):
-            raise FeedtoolError(findings=[f for f in findings if f.is_error or options.strict])
+            # Warnings travel with the errors (one may explain an error), but not "the feed has no episodes" when
+            # episodes failed: that is their consequence, not news.
+            shown = [f for f in findings if not (failed and f.rule == "apple/episodes")]
+            raise FeedtoolError(findings=shown, strict=options.strict)
         report = Report(
             feed_path=feed_path,
             episodes=len(live),
@@ -162,6 +170,8 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
         pages_written, pages, pages_kept = write_pages(config, out_dir, order, fresh, cached, builder.spools, cache)
         written += pages_written  # the web pages, before the feed that links to them
+        if options.record and not config.one_off_address:  # before the feed: a build killed after it agrees
+            dates.record(digest, show.last_build_date)
         positions: dict[str, tuple[str, int, int]] = {}
         for document in documents:  # archive pages first: each document links only to ones already there
             head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
@@ -172,8 +182,8 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
                 written.append(document.name)
         remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
         remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
+        written += remove_stale_pages(out_dir, *pages_kept)
         remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
-        written += remove_stale_pages(out_dir, *pages_kept)  # of episodes gone (the live feed linked them)
         if options.use_cache and (written or fresh):
             cache.save(positions, fresh, pages)
     if not options.record:  # a new GUID is derived the same way by the build that will record it
@@ -195,13 +205,18 @@ def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) ->
     return render_feed(replace(show, page=document.page, last_build_date=newest), [])
 
 
-def _validate_show(config: Config, cache: BuildCache, refs: list, live: list, episodes: list, page: Page | None):
-    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones, as
-    the subscription feed `page`): (Show, the channel's head and tail bytes, findings). The channel's findings
+def _validate_show(
+    config: Config, cache: BuildCache, refs: list, order: list, episodes: list, page, dates, moment: datetime
+):
+    """The cross-episode rules (over every episode, scheduled ones too) and the channel (of the live ones,
+    `order`, as the subscription feed `page`, dated when its content last changed: build/history.py):
+    (Show, the channel's head and tail bytes, findings, the feed's content digest). The channel's findings
     depend only on its bytes and the artwork, so those of the last build stand while those are the same (the
     cross-episode rules take 15 ms for 10,000 episodes: less than telling whether their inputs changed)."""
-    show, findings = build_show(config, live, tuple(episodes), check_episodes(refs))
+    show, findings = build_show(config, order, tuple(episodes), check_episodes(refs))
     show = replace(show, page=page)
+    digest = content_digest(render_feed(replace(show, last_build_date=None), []), (r.item_digest for r in order))
+    show = replace(show, last_build_date=dates.changed(digest, show.last_build_date, moment))
     channel = render_feed(show, [])  # rendered once: checked here, written around the items
     artwork = config.show.artwork and not is_url(config.show.artwork) and config.root / config.show.artwork
     findings += cache.reuse(
@@ -209,4 +224,4 @@ def _validate_show(config: Config, cache: BuildCache, refs: list, live: list, ep
         (b"".join(channel), signature(str(artwork)) if artwork else None),  # the rules read the artwork's header
         lambda: channel_findings(config, channel),
     )
-    return show, channel, findings
+    return show, channel, findings, digest

@@ -25,6 +25,7 @@ from feedtool.model import (
 )
 from feedtool.read.config import SUBSCRIBE_LINKS, Config
 from feedtool.read.episodes import EpisodeSource
+from feedtool.read.paths import check_inside, show_file
 from feedtool.read.transcript_text import transcript_text
 from feedtool.render.notes import plain_text, render_markdown, truncate_html
 from feedtool.render.pages import page_path, plain_summary
@@ -37,14 +38,8 @@ RESERVED_NAMES = ("page", "chapters", "archive", "images", "index.html", "style.
 
 
 def media_path(config: Config, value: str, where: str) -> Path:
-    """A file named in an episode file, relative to the show folder, which it may not leave."""
-    relative = os.path.normpath(value)
-    if os.path.isabs(value) or relative == ".." or relative.startswith(".." + os.sep):
-        raise EpisodeError(
-            f"{where}: '{value}' is outside the show folder "
-            "(move the file into the show folder and give its path relative to it)"
-        )
-    return config.root / relative
+    """A file named in an episode file, relative to the show folder, which it may not leave (read.paths)."""
+    return show_file(config.root, value, where)
 
 
 def public_url(config: Config, path: Path) -> str:
@@ -69,53 +64,21 @@ def make_episode(
     fields, where = source.fields, source.where
     tags = audio.tags if audio else None
     findings: list[Finding] = []
-
-    def conflict(name: str, ours, theirs) -> None:
-        if ours is not None and theirs is not None and str(ours) != str(theirs):
-            findings.append(
-                warning(
-                    "episode/tag-conflict",
-                    f"{where}: {name}",
-                    f"front matter says '{ours}', the audio's tag says '{theirs}'",
-                    "the front matter wins; run feedtool tag to write it into the audio",
-                )
-            )
-
-    title = fields.get("title") or (tags.title if tags else None)
-    if tags:
-        conflict("title", fields.get("title"), tags.title)
-        conflict("number", fields.get("number"), tags.track)
-    if not title and "title" not in source.invalid:
-        findings.append(error("episode/missing", f"{where}: title", "missing", "add title: … to the front matter"))
-    pub_date = fields.get("date") or _tag_date(tags, config)
-    if pub_date is None and "date" not in source.invalid:
-        findings.append(
-            error(
-                "episode/missing",
-                f"{where}: date",
-                "missing",
-                "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter",
-            )
-        )
-    if "audio" not in fields and "audio" not in source.invalid:
-        findings.append(
-            error(
-                "episode/missing",
-                f"{where}: audio",
-                "missing",
-                "add audio: media/<file>.mp3, the path relative to the show folder",
-            )
-        )
+    title, pub_date = _title_and_date(config, source, tags, findings)
     enclosure, duration = _enclosure(config, fields, audio, where, findings)
     chapters = _chapter_images(
         config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()), where, findings
     )
     findings += check_chapters(chapters, duration, where)
+    for path in transcripts:  # found beside the audio by listing its folder: a link there may lead anywhere
+        try:
+            check_inside(config.root, path, f"{where}: transcript")
+        except EpisodeError as e:
+            findings.extend(e.findings)
     if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
 
-    notes = source.notes or (tags.comment if tags and tags.comment else "")  # the comment tag as a fallback
-    own_html = render_markdown(notes)
+    own_html = render_markdown(source.notes or (tags.comment if tags and tags.comment else ""))  # tag: a fallback
     notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
     page = page_path(source.path.stem) if config.site.enabled else None
@@ -132,7 +95,7 @@ def make_episode(
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
-        guid=fields.get("guid") or new_episode_guid(config, source.path),
+        guid=fields.get("guid") or new_episode_guid(config, source.path),  # the one place a GUID is decided
         guid_is_new="guid" not in fields,
         guid_permalink=fields.get("guid_permalink", False),
         title=title,
@@ -145,7 +108,8 @@ def make_episode(
         season=fields.get("season"),
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),
-        link=fields.get("link") or (config.url_for(page) if page else None),  # the episode's page, unless set
+        # the episode's page, unless set; url_for encodes the path (page is encoded already, for relative links)
+        link=fields.get("link") or (config.url_for(source.path.stem + "/") if page else None),
         image_url=(image if is_url(image) else _local_url(config, image, f"{where}: image", findings))
         if image
         else None,
@@ -172,6 +136,33 @@ def make_episode(
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
     return episode, findings
+
+
+def _title_and_date(config: Config, source: EpisodeSource, tags, findings: list[Finding]):
+    """The title and date (the front matter's, else the audio's tags), warning where the two disagree; the
+    three fields an episode cannot do without reported when missing."""
+    fields, where = source.fields, source.where
+    for name, theirs in (("title", tags.title if tags else None), ("number", tags.track if tags else None)):
+        ours = fields.get(name)
+        if ours is not None and theirs is not None and str(ours) != str(theirs):
+            findings.append(
+                warning(
+                    "episode/tag-conflict",
+                    f"{where}: {name}",
+                    f"front matter says '{ours}', the audio's tag says '{theirs}'",
+                    "the front matter wins; run feedtool tag to write it into the audio",
+                )
+            )
+    title = fields.get("title") or (tags.title if tags else None)
+    pub_date = fields.get("date") or _tag_date(tags, config)
+    for name, present, hint in (
+        ("title", title, "add title: … to the front matter"),
+        ("date", pub_date, "add date: YYYY-MM-DDTHH:MM:SS+02:00 to the front matter"),
+        ("audio", "audio" in fields, "add audio: media/<file>.mp3, the path relative to the show folder"),
+    ):
+        if not present and name not in source.invalid:
+            findings.append(error("episode/missing", f"{where}: {name}", "missing", hint))
+    return title, pub_date
 
 
 def new_episode_guid(config: Config, path: Path) -> str:
@@ -252,28 +243,50 @@ def _measured_mismatch(where: str, name: str, typed: str, measured: str) -> Find
     )
 
 
-def _local_url(config: Config, value: str, where: str, findings: list[Finding]) -> str | None:
+def _local_url(
+    config: Config, value: str, where: str, findings: list[Finding], *, image: bool = False, missing: str = ""
+) -> str | None:
+    """The public URL of a file in the show folder; with image, the file must be one Pillow can read."""
     try:
         path = media_path(config, value, where)
+        found = path.is_file()
     except EpisodeError as e:
         findings.extend(e.findings or [error("episode/path", where, str(e))])
         return None
-    try:
-        problem = None if path.is_file() else "not found"
-    except OSError as e:  # a name too long for the file system, say
-        problem = f"cannot be read: {e.strerror}"
-    if problem:
-        findings.append(
-            error("episode/missing-file", where, f"'{value}' {problem}", "check the path, relative to the show folder")
-        )
+    except OSError as e:
+        findings.append(error("episode/path", where, f"'{value}' cannot be read: {e.strerror}", "check the path"))
         return None
+    if not found:
+        hint = missing or "check the path, relative to the show folder"
+        findings.append(error("episode/missing-file", where, f"'{value}' not found", hint))
+        return None
+    if image:
+        problem = image_problem(path)
+        if problem:
+            findings.append(error("episode/image", where, f"'{value}' {problem}", "export it again as JPEG or PNG"))
+            return None
     return public_url(config, path)
+
+
+def image_problem(path: Path) -> str | None:
+    """Why the file is not an image, or None: Pillow reads its header (never the pixels)."""
+    from PIL import Image, UnidentifiedImageError  # only shows with local chapter images pay for the import
+
+    try:
+        with Image.open(path):
+            return None
+    except (UnidentifiedImageError, ValueError):
+        return "is not an image"
+    except OSError as e:
+        return f"cannot be read: {e.strerror or e}"
 
 
 def _chapter_images(config: Config, chapters, where: str, findings: list[Finding]) -> tuple[Chapter, ...]:
     """A chapter image in the show folder is published with the episode; the feed and JSON chapters get its URL."""
     return tuple(
-        replace(c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings))
+        replace(
+            c, image=_local_url(config, c.image, f"{where}: chapters[{i}] '{c.title}': image", findings, image=True)
+        )
         if c.image and not is_url(c.image)
         else c
         for i, c in enumerate(chapters, start=1)
@@ -350,7 +363,13 @@ def build_show(
         image_url = (
             show_config.artwork
             if is_url(show_config.artwork)
-            else _local_url(config, show_config.artwork, f"{config.path}:show.artwork", findings)
+            else _local_url(
+                config,
+                show_config.artwork,
+                f"{config.path}:show.artwork",
+                findings,
+                missing="put the show's cover there, a square JPEG or PNG of 1400 to 3000 px, or fix the path",
+            )
         )
     feed_url = config.feed_url
     # where the show folder is published, and the home page build writes there ([site]); known with base_url
@@ -404,6 +423,8 @@ def build_show(
         last_build_date=datetime.fromisoformat(newest.pub_date) if newest else None,
         episodes=tuple(by_source[r.source] for r in episode_order(refs) if r.source in by_source) if episodes else (),
     )
+    if config.feed.staging:  # a rehearsal: no directory may list it, whatever the show's own blocks say
+        show = replace(show, block=True, platform_blocks=((None, True),))
     return show, findings
 
 

@@ -1,90 +1,24 @@
-"""Apple Podcasts rules (A Podcaster's Guide to RSS): required and recommended tags, the values Apple takes,
-and the artwork, read from the image itself."""
+"""Apple Podcasts rules (A Podcaster's Guide to RSS): required and recommended tags and the values Apple takes;
+the artwork's rules are in artwork.py, the categories in categories.py."""
 
 from __future__ import annotations
 
 import difflib
 import functools
-import io
 import logging
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
 
+from feedtool.check.artwork import artwork
+from feedtool.check.categories import APPLE_CATEGORIES
 from feedtool.check.context import Scope
 from feedtool.check.xml import ITUNES_TAG, child, children, qualified, text
 from feedtool.errors import Finding, error, warning
-from feedtool.facts import MIME_TYPES
+from feedtool.facts import MIME_TYPES, is_digits
 from feedtool.urls import path_suffix, split_url
 
 log = logging.getLogger(__name__)
-
-# Apple Podcasts categories (podcasters.apple.com/support/1691-apple-podcasts-categories), spelled as the
-# itunes:category text attribute takes them: 19 categories, 91 subcategories.
-APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
-    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"),
-    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
-    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
-    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
-    "Government": (),
-    "History": (),
-    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
-    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": (
-        "Animation & Manga",
-        "Automotive",
-        "Aviation",
-        "Crafts",
-        "Games",
-        "Hobbies",
-        "Home & Garden",
-        "Video Games",
-    ),
-    "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": (
-        "Business News",
-        "Daily News",
-        "Entertainment News",
-        "News Commentary",
-        "Politics",
-        "Sports News",
-        "Tech News",
-    ),
-    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality"),
-    "Science": (
-        "Astronomy",
-        "Chemistry",
-        "Earth Sciences",
-        "Life Sciences",
-        "Mathematics",
-        "Natural Sciences",
-        "Nature",
-        "Physics",
-        "Social Sciences",
-    ),
-    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
-    "Sports": (
-        "Baseball",
-        "Basketball",
-        "Cricket",
-        "Fantasy Sports",
-        "Football",
-        "Golf",
-        "Hockey",
-        "Rugby",
-        "Running",
-        "Soccer",
-        "Swimming",
-        "Tennis",
-        "Volleyball",
-        "Wilderness",
-        "Wrestling",
-    ),
-    "Technology": (),
-    "True Crime": (),
-    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
-}
 
 # Enclosure types Apple lists (A Podcaster's Guide to RSS, <enclosure>): extension -> type.
 APPLE_ENCLOSURE_TYPES = {
@@ -98,10 +32,6 @@ APPLE_ENCLOSURE_TYPES = {
 
 TEXT_LIMIT = 255  # characters, "unless otherwise specified"
 DESCRIPTION_LIMIT = 4000  # bytes
-MIN_SIDE, MAX_SIDE = 1400, 3000  # artwork pixels
-EXTENSIONS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
-RGB_MODES = ("RGB", "P")
-ALPHA_MODES = ("RGBA", "RGBa", "PA", "LA", "La")
 LONG_TAGS = ("description", "itunes:summary")
 TYPE_ALIASES = {"audio/mp4": ".m4a", "audio/m4a": ".m4a", "audio/opus": ".opus"}
 SHOW_TYPES = ("episodic", "serial")
@@ -253,7 +183,7 @@ def values(scope: Scope) -> list[Finding]:
     for name, rule in (("itunes:episode", "apple/episode-number"), ("itunes:season", "apple/season-number")):
         element = scope.child(name)
         value = (text(element) or "").strip() if element is not None else None
-        if value is not None and not (value.isdigit() and int(value) > 0):
+        if value is not None and not (is_digits(value) and int(value) > 0):
             found.append(
                 error(rule, scope.where(element), f"'{value}' is not a positive whole number", "Apple takes 1, 2, 3…")
             )
@@ -401,7 +331,7 @@ def enclosure(scope: Scope) -> list[Finding]:
         if element.get(name) is None
     ]
     length = element.get("length")
-    if length is not None and not length.strip().isdigit():
+    if length is not None and not is_digits(length.strip()):
         found.append(
             error(
                 "apple/enclosure",
@@ -472,80 +402,6 @@ def plain_http(scope: Scope, element, attr: str, rule: str, message: str, hint: 
     url = element.get(attr)
     where = scope.url_where(element, attr, url) if url and split_url(url).scheme == "http" else None
     return [warning(rule, where, message, hint)] if where else []
-
-
-def artwork(scope: Scope) -> list[Finding]:
-    element = scope.child("itunes:image")
-    url = element.get("href") if element is not None else None
-    if not url:
-        return []
-    path = scope.image_path(url)
-    return check_artwork(path.read_bytes(), url, scope.where(element, attr="href")) if path else []
-
-
-def check_artwork(data: bytes, url: str, where: str) -> list[Finding]:
-    """Findings for the image bytes published at url. Only the header is decoded, never the pixels."""
-    from PIL import Image, UnidentifiedImageError  # only channel artwork needs it: keep it off start-up
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind, (width, height), mode = image.format, image.size, image.mode
-            transparent = mode == "P" and "transparency" in image.info
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        log.debug("%s: Pillow cannot read it: %s", url, e)
-        return [
-            error("apple/artwork-format", where, "is not a readable image", "export the artwork again as JPEG or PNG")
-        ]
-    found = []
-    suffix = path_suffix(split_url(url).path).lower()
-    if kind not in EXTENSIONS:
-        found.append(error("apple/artwork-format", where, f"is a {kind} image", "Apple takes JPEG or PNG only"))
-    elif suffix not in EXTENSIONS[kind]:
-        found.append(
-            error(
-                "apple/artwork-format",
-                where,
-                f"is a {kind} image named '{suffix or 'without extension'}'",
-                f"name it {EXTENSIONS[kind][0]}: Apple checks that the extension matches the file",
-            )
-        )
-    if width != height:
-        found.append(
-            error(
-                "apple/artwork-size",
-                where,
-                f"is {width}×{height} px, not square",
-                f"crop it square, between {MIN_SIDE} and {MAX_SIDE} px",
-            )
-        )
-    elif not MIN_SIDE <= width <= MAX_SIDE:
-        found.append(
-            error(
-                "apple/artwork-size",
-                where,
-                f"is {width}×{height} px",
-                f"Apple takes {MIN_SIDE}×{MIN_SIDE} to {MAX_SIDE}×{MAX_SIDE} px",
-            )
-        )
-    if mode in ALPHA_MODES or transparent:
-        found.append(
-            warning(
-                "apple/artwork-color",
-                where,
-                "has transparency",
-                "flatten it onto a background: Apple asks for RGB artwork without an alpha channel",
-            )
-        )
-    elif mode not in RGB_MODES:
-        found.append(
-            error(
-                "apple/artwork-color",
-                where,
-                f"uses the {mode} colour mode, not RGB",
-                "convert it to RGB (Apple rejects CMYK and greyscale artwork)",
-            )
-        )
-    return found
 
 
 CHANNEL_RULES = (required_channel, values, category, language, dates, text_values, https, artwork)

@@ -7,17 +7,19 @@ came from (`episodes/0003-x.md: audio`, `episodes/show.toml:show.artwork`), so t
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree
 
 from feedtool.check.xml import qualified, tag_name
-from feedtool.urls import split_url
+from feedtool.errors import FeedtoolError
+from feedtool.read.paths import show_file
+from feedtool.urls import split_url, unencoded
 
 # The element a value lives in -> the front matter field (item) or config key (channel) it comes from.
 ITEM_FIELDS = {
@@ -88,6 +90,10 @@ CHANNEL_FIELDS = {
 }
 
 
+# An attribute whose value comes from another config key than its element's
+CHANNEL_ATTRIBUTE_FIELDS = {("podcast:locked", "owner"): "show.owner_email"}
+
+
 @dataclass
 class Scope(ABC):
     """The channel or one item of a feed, as the rules see it."""
@@ -131,6 +137,19 @@ class Scope(ABC):
         """Where to report a problem with this URL, or None when another finding already covers its cause."""
         return self.where(element, attr=attr)
 
+    def encoding_where(self, element, attr: str | None, url: str) -> str | None:
+        """Where to report a URL that is not percent-encoded (each file's own name: the element)."""
+        return self.where(element, attr=attr)
+
+    @property
+    def rehearsal(self) -> bool:
+        """The feed says it is not for directories ([feed] staging; podcast:block yes): placeholders are fine."""
+        return False
+
+    def cause(self, url: str) -> str:
+        """The value a producer wrote that gave url its problem (in a show folder: base_url for the URLs under it)."""
+        return url
+
     def image_path(self, url: str) -> Path | None:
         """A local copy of the image at url, when there is one to read."""
         return None
@@ -145,6 +164,11 @@ class FeedScope(Scope):
     """A scope in a feed file or a feed fetched from a URL: findings point at XPaths."""
 
     base: str = "/rss/channel"
+    blocked: bool = False  # the channel has podcast:block yes for every directory
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.blocked
 
     def where(self, element, child: str | None = None, attr: str | None = None) -> str:
         steps = []
@@ -178,6 +202,10 @@ class ShowScope(Scope):
             node = node.getparent()
         fields = ITEM_FIELDS if self.is_item else CHANNEL_FIELDS
         name = fields.get(top or "", top or ("episode" if self.is_item else "show"))
+        if not self.is_item and (top, attr) in CHANNEL_ATTRIBUTE_FIELDS:
+            name = CHANNEL_ATTRIBUTE_FIELDS[top, attr]
+        if not self.is_item and top == "podcast:block" and self.config.feed.staging:
+            name = "feed.staging"  # the rehearsal's block, not one the producer listed in block_platforms
         if not self.is_item and top == "podcast:guid" and not self.config.show.guid:
             name = "feed.feed_url"  # derived from the feed URL until build records it
         return f"{self.prefix}{name}"
@@ -191,6 +219,20 @@ class ShowScope(Scope):
             return None if self.is_item else f"{self.config.path}:feed.base_url"
         return self.where(element, attr=attr)
 
+    def encoding_where(self, element, attr: str | None, url: str) -> str | None:
+        base = self.config.feed.base_url
+        if base and url.startswith(base) and unencoded(base):  # base_url's own problem: named once, on it
+            return None if self.is_item else f"{self.config.path}:feed.base_url"
+        return self.where(element, attr=attr)
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.config.feed.staging
+
+    def cause(self, url: str) -> str:
+        base = self.config.feed.base_url
+        return base if base and url.startswith(base) else url
+
     def guid_recorded(self) -> bool:
         return bool(self.config.show.guid)
 
@@ -202,8 +244,11 @@ class ShowScope(Scope):
             relative = url
         else:
             return None
-        path = self.config.root / os.path.normpath(relative)
-        return path if path.is_file() else None
+        try:
+            path = show_file(self.config.root, unquote(relative), "")
+            return path if path.is_file() else None
+        except (FeedtoolError, OSError):  # the build reports a path it cannot use
+            return None
 
 
 def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:
@@ -212,7 +257,16 @@ def item_scope_for(channel_scope: Scope, item, index: int) -> FeedScope:
         is_item=True,
         show_type=channel_scope.show_type,
         now=channel_scope.now,
-        base=f"/rss/channel/item[{index}]",
+        base=f"{channel_scope.base}/item[{index}]",
+        blocked=channel_scope.rehearsal,
+    )
+
+
+def blocked_everywhere(channel) -> bool:
+    """podcast:block yes, without an id naming one platform: the feed asks every directory not to list it."""
+    return any(
+        (element.text or "").strip().lower() == "yes" and element.get("id") is None
+        for element in channel.findall(qualified("podcast:block"))
     )
 
 

@@ -11,7 +11,7 @@ from feedtool.check.apple import parse_rfc2822, plain_http
 from feedtool.check.context import Scope
 from feedtool.check.xml import ATOM_NS, PODCAST_NS, PODCAST_TAG, text
 from feedtool.errors import Finding, error, info, warning
-from feedtool.facts import podcast_guid
+from feedtool.facts import is_digits, podcast_guid
 from feedtool.namespace import (
     CHAPTERS_TYPE,
     GEO,
@@ -452,7 +452,7 @@ def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
     value = (text(element) or "").strip()
     if spec.node == "text" and not value:
         found.append(error("psp/tag-value", scope.where(element), "is empty", "give it a value"))
-    elif spec.node == "integer" and not value.isdigit():
+    elif spec.node == "integer" and not is_digits(value):
         found.append(error("psp/tag-value", scope.where(element), f"'{value}' is not a whole number", "write e.g. 2"))
     elif spec.node == "decimal" and not NUMBER.match(value):
         found.append(

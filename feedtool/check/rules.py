@@ -14,11 +14,13 @@ from datetime import datetime
 
 from feedtool.check import apple, psp, safety
 from feedtool.check.apple import parse_rfc2822
-from feedtool.check.context import FeedScope, Scope, ShowScope, item_scope_for, show_type_of
+from feedtool.check.context import FeedScope, Scope, ShowScope, blocked_everywhere, item_scope_for, show_type_of
 from feedtool.check.safety import ItemKey, check_items
 from feedtool.check.xml import ITUNES_NS, child, parse_feed, text
-from feedtool.errors import Finding, error
+from feedtool.errors import FeedtoolError, Finding, error
+from feedtool.facts import is_digits, is_url
 from feedtool.read.config import Config
+from feedtool.read.paths import show_file
 
 CHANNEL_RULES = apple.CHANNEL_RULES + psp.CHANNEL_RULES + safety.CHANNEL_RULES
 ITEM_RULES = apple.ITEM_RULES + psp.ITEM_RULES + safety.ITEM_RULES
@@ -54,26 +56,46 @@ def namespaces(root, where: str) -> list[Finding]:
     return found
 
 
-def check_feed(data: bytes, where: str, *, now: datetime | None = None) -> tuple[list[Finding], object]:
-    """Every rule over the feed bytes. Returns (findings, root); root is None when the bytes are no feed."""
+def check_feed(data: bytes, where: str, *, now: datetime | None = None, pages=None) -> tuple[list[Finding], object]:
+    """Every rule over the feed bytes. Returns (findings, root); root is None when the bytes are no feed.
+
+    pages: for a paged feed (RFC 5005), pages(root) gives its other documents as (where, root or None, findings
+    of reading it) (check/pages.py): each gets the document rules, and their items join the cross-episode rules
+    (a GUID repeated on another page is a duplicate too)."""
     root, findings = parse_feed(data, where)
     if root is None:
         return findings, None
-    findings += namespaces(root, where)
+    keys: list[ItemKey] = []
+    findings += _document_rules(root, where, "/rss/channel", now, keys)
+    for page, page_root, read in pages(root) if pages else ():
+        findings += read
+        if page_root is not None:
+            findings += _document_rules(page_root, page, f"{page}: /rss/channel", now, keys)
+    findings += check_items(
+        keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=now, document_order=True
+    )
+    return findings, root
+
+
+def _document_rules(root, where: str, base: str, now: datetime | None, keys: list[ItemKey]) -> list[Finding]:
+    """The rules over one feed document; its items' keys are added to `keys` for the cross-episode rules."""
+    findings = namespaces(root, where)
     channel = root.find("channel")
-    scope = FeedScope(element=channel, is_item=False, show_type=show_type_of(channel))
+    scope = FeedScope(
+        element=channel,
+        is_item=False,
+        show_type=show_type_of(channel),
+        blocked=blocked_everywhere(channel),
+        base=base,
+    )
     if now is not None:
         scope.now = now
     findings += run_rules(scope, CHANNEL_RULES)
-    keys = []
     for index, item in enumerate(channel.findall("item"), start=1):
         item_scope = item_scope_for(scope, item, index)
         findings += run_rules(item_scope, ITEM_RULES)
         keys.append(item_key(item, item_scope.base))
-    findings += check_items(
-        keys, lambda key, field: f"{key.label}/{FEED_FIELDS[field]}", now=scope.now, document_order=True
-    )
-    return findings, root
+    return findings
 
 
 def item_key(item, label: str) -> ItemKey:
@@ -95,7 +117,7 @@ def item_key(item, label: str) -> ItemKey:
 
 def _whole(element) -> int | None:
     value = (text(element) or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
 # --- a show folder ------------------------------------------------------------------------------------------
@@ -109,9 +131,22 @@ def missing_facts(config: Config) -> frozenset[str]:
     return frozenset(places)
 
 
-def _keep(findings: list[Finding], config: Config) -> list[Finding]:
-    suppressed = missing_facts(config)
+def _keep(findings: list[Finding], config: Config, also: frozenset[str] = frozenset()) -> list[Finding]:
+    suppressed = missing_facts(config) | also
     return [f for f in findings if f.where not in suppressed]
+
+
+def _unusable_artwork(config: Config) -> frozenset[str]:
+    """show.artwork, when it names a file the build cannot use (it says so in the producer's words): the feed
+    then has no itunes:image, which the channel rules would report again in feed terms."""
+    artwork = config.show.artwork
+    if not artwork or is_url(artwork):
+        return frozenset()
+    try:
+        usable = show_file(config.root, artwork, "").is_file()
+    except (FeedtoolError, OSError):
+        usable = False
+    return frozenset() if usable else frozenset({f"{config.path}:show.artwork"})
 
 
 def item_findings(config: Config, item, where: str) -> list[Finding]:
@@ -136,7 +171,8 @@ def channel_findings(config: Config, channel: list[bytes]) -> list[Finding]:
     scope = ShowScope(
         element=root.find("channel"), is_item=False, show_type=config.show.type, prefix=f"{config.path}:", config=config
     )
-    return _keep(namespaces(root, str(config.path)) + run_rules(scope, CHANNEL_RULES), config)
+    found = namespaces(root, str(config.path)) + run_rules(scope, CHANNEL_RULES)
+    return _keep(found, config, _unusable_artwork(config))
 
 
 def ref_findings(refs) -> list[Finding]:
@@ -154,4 +190,4 @@ def ref_findings(refs) -> list[Finding]:
         )
         for r in refs
     ]
-    return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}", future=False)
+    return check_items(keys, lambda key, field: f"{key.label}: {REF_FIELDS[field]}", future=False, episode_files=True)

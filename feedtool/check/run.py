@@ -11,15 +11,20 @@ from pathlib import Path
 
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.check import server
+from feedtool.check.fetch import format_limit
+from feedtool.check.pages import PageFollower
 from feedtool.check.rules import check_feed, namespaces, unique
 from feedtool.check.server import Target
 from feedtool.check.xml import ATOM_NS, child, parse_feed
-from feedtool.errors import ERROR, INFO, WARNING, ConfigError, ExitStatus, Finding, UsageError, error
+from feedtool.errors import ERROR, INFO, WARNING, ConfigError, ExitStatus, Finding, UsageError, error, info
+from feedtool.facts import is_digits
 from feedtool.model import Show
 from feedtool.read.config import Config, load_config
 from feedtool.read.episodes import display_path
 from feedtool.render.feed import render_feed, render_item
 from feedtool.timecode import parse_moment
+
+SERVER_SAMPLE = 100  # episodes whose media the server checks cover unless --sample says otherwise
 
 
 @dataclass(frozen=True)
@@ -50,10 +55,17 @@ def check_target(
             f"{target}: no such show folder or feed file (give a show folder, a feed file or an http(s) URL)"
         )
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= server.FEED_LIMIT else b""
     except OSError as e:
         raise UsageError(f"{target}: cannot read: {e.strerror}") from e
-    findings, root = check_feed(data, target)
+    if size > server.FEED_LIMIT:  # read as far as over HTTP, no further
+        limit = format_limit(server.FEED_LIMIT)
+        problem = f"is {size:,} bytes, more than the {limit} check reads"
+        too_large = error("feed/size", target, problem, "apps give up on feeds this large; trim or split it")
+        return Result(target, "file", 0, (too_large,))
+    pages = PageFollower(target, folder=path.parent, online=online, timeout=timeout)
+    findings, root = check_feed(data, target, pages=pages)
     if online and root is not None:
         selves = [
             link.get("href")
@@ -61,19 +73,23 @@ def check_target(
             if link.get("rel") == "self" and link.get("href")
         ]
         feed = [Target(selves[0], "/rss/channel/atom:link/@href", "feed")] if selves else []
-        findings += server.check_server(feed + feed_targets(root, sample), timeout=timeout)
-    return Result(target, "file", _count(root), tuple(findings))
+        sample, note = _sampled(sample, _count(root), target)
+        findings += note + server.check_server(feed + feed_targets(root, sample), timeout=timeout)
+    return Result(target, "file", _count(root) + pages.items, tuple(findings))
 
 
 def _check_url(url: str, sample: int | None, timeout: float) -> Result:
     fetched = server.fetch_feed(url, timeout=timeout)
     target = Target(url, url, "feed")
-    if fetched.response is None or fetched.response.status_code >= 400:
+    if fetched.response is None or fetched.response.status_code >= 400 or fetched.cut:  # no whole feed to check
         return Result(url, "url", 0, tuple(server.check_server([target], timeout=timeout, feed=fetched)))
-    findings, root = check_feed(fetched.data, url)
+    pages = PageFollower(fetched.url or url, timeout=timeout)
+    findings, root = check_feed(fetched.data, url, pages=pages)
+    sample, note = _sampled(sample, _count(root), url)
+    findings += note
     targets = [target] + (feed_targets(root, sample) if root is not None else [])
     findings += server.check_server(targets, timeout=timeout, feed=fetched)
-    return Result(url, "url", _count(root), tuple(findings))
+    return Result(url, "url", _count(root) + pages.items, tuple(findings))
 
 
 def _check_show(path: Path, online: bool, sample: int | None, timeout: float, base_url=None, now=None) -> Result:
@@ -93,6 +109,8 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float, ba
             targets = [Target(config.feed_url, f"{config.path}:feed.feed_url", "feed")]
             if show.image_url:
                 targets.append(Target(show.image_url, f"{config.path}:show.artwork", "image"))
+            sample, note = _sampled(sample, len(show.episodes), str(config.path))
+            findings += note
             for episode in show.episodes[:sample]:
                 where = display_path(episode.source)
                 targets.append(
@@ -108,6 +126,21 @@ def _check_show(path: Path, online: bool, sample: int | None, timeout: float, ba
                     targets.append(Target(episode.image_url, f"{where}: image", "image"))
             findings += server.check_server(_unique_urls(targets), timeout=timeout)
     return Result(str(path), "show", len(show.episodes), tuple(findings))
+
+
+def _sampled(sample: int | None, count: int, where: str) -> tuple[int | None, list[Finding]]:
+    """The episodes whose media the server checks cover: --sample's, else at most SERVER_SAMPLE (a feed of
+    100,000 items would otherwise cost 200,000 requests), said in a note when that leaves some out."""
+    if sample is not None or count <= SERVER_SAMPLE:
+        return sample, []
+    return SERVER_SAMPLE, [
+        info(
+            "server/sampled",
+            where,
+            f"the server checks covered the first {SERVER_SAMPLE} of {count} episodes",
+            "pass --sample N to check more",
+        )
+    ]
 
 
 def check_show(config: Config, now: datetime | None = None) -> tuple[list[Finding], Show]:
@@ -136,7 +169,7 @@ def feed_targets(root, sample: int | None) -> list[Target]:
                     enclosure.get("url"),
                     f"/rss/channel/item[{index}]/enclosure/@url",
                     "media",
-                    int(length) if length.isdigit() else None,
+                    int(length) if is_digits(length) else None,
                     enclosure.get("type"),
                 )
             )

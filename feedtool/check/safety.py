@@ -19,15 +19,17 @@ from typing import NamedTuple
 from feedtool.check.context import Scope
 from feedtool.check.psp import TAGS
 from feedtool.check.xml import PODCAST_TAG, tag_name, text
-from feedtool.errors import Finding, error, warning
+from feedtool.errors import Finding, error, info, warning
 from feedtool.render.notes import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
-from feedtool.urls import split_url
+from feedtool.urls import split_url, unencoded
 
 # Names reserved for examples and tests (RFC 2606, RFC 6761): a feed pointing at them points nowhere.
 PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net", "localhost")
 PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".example.com", ".example.org", ".example.net")
 
 URL_TEXT = ("link", "itunes:new-feed-url", "url")  # elements whose text is a URL (url: inside <image>)
+# elements whose URL names a file: a '#' or a '?' in the middle of a file name there is a naming mistake
+FILE_TAGS = {"enclosure", "itunes:image", "url", "podcast:transcript", "podcast:chapters", "podcast:source"}
 URL_ATTRS = {"enclosure": "url", "itunes:image": "href", "atom:link": "href"}
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "form", "style", "link", "meta", "base"}
 NOTES = ("description", "content:encoded")
@@ -58,6 +60,20 @@ def placeholder(url: str) -> bool:
 def urls(scope: Scope) -> list[Finding]:
     found = []
     for element, attr, url in url_fields(scope):
+        problem = unencoded(url, file=tag_name(element) in FILE_TAGS)
+        if problem:
+            where = scope.encoding_where(element, attr, url)
+            if where:
+                found.append(
+                    error(
+                        "safety/url",
+                        where,
+                        f"'{url}' has {problem}, not percent-encoded",
+                        "percent-encode it (a space is %20, '#' %23, '?' %3F); "
+                        "feedtool build encodes the files of the show folder itself",
+                    )
+                )
+            continue
         parts = split_url(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             where = scope.url_where(element, attr, url)
@@ -71,14 +87,25 @@ def urls(scope: Scope) -> list[Finding]:
                     )
                 )
         elif placeholder(url):
-            found.append(
-                error(
-                    "safety/placeholder",
-                    scope.where(element, attr=attr),
-                    f"'{url}' points at a placeholder domain",
-                    "replace it with the real URL",
+            where = scope.url_where(element, attr, url)  # under base_url: named once, as feed.base_url
+            if where and scope.rehearsal:
+                found.append(
+                    info(
+                        "safety/placeholder",
+                        where,
+                        f"'{scope.cause(url)}' points at a placeholder domain",
+                        "fine for a rehearsal; set the real URL before the show goes public",
+                    )
                 )
-            )
+            elif where:
+                found.append(
+                    error(
+                        "safety/placeholder",
+                        where,
+                        f"'{scope.cause(url)}' points at a placeholder domain",
+                        "replace it with the real URL, or set staging = true under [feed] to rehearse",
+                    )
+                )
     return found
 
 
@@ -220,7 +247,22 @@ def _html_fields(scope: Scope, elements: list, script_rule: str, html_rule: str)
     return found
 
 
-CHANNEL_RULES = (urls, channel_html)
+def rehearsal(scope: Scope) -> list[Finding]:
+    """A feed marked as a rehearsal says so on every check, so it is not mistaken for the public one."""
+    element = scope.child("podcast:block")
+    if not scope.rehearsal or element is None:
+        return []
+    return [
+        info(
+            "safety/staging",
+            scope.where(element),
+            "the feed is a rehearsal: it tells every directory not to list it (itunes:block, podcast:block)",
+            "remove staging from [feed] when the show goes public",
+        )
+    ]
+
+
+CHANNEL_RULES = (urls, channel_html, rehearsal)
 ITEM_RULES = (urls, enclosure_length, notes)
 
 
@@ -240,10 +282,17 @@ Locate = Callable[[ItemKey, str], str]
 
 
 def check_items(
-    keys: list[ItemKey], at: Locate, *, now: datetime | None = None, document_order: bool = False, future: bool = True
+    keys: list[ItemKey],
+    at: Locate,
+    *,
+    now: datetime | None = None,
+    document_order: bool = False,
+    future: bool = True,
+    episode_files: bool = False,
 ) -> list[Finding]:
     """Rules across episodes: unique GUIDs, enclosures and numbers, nothing in the future (unless `future` is
-    False: a build schedules such episodes instead), a sensible order."""
+    False: a build schedules such episodes instead), a sensible order. episode_files: the keys are episode
+    files (labels are their names), so a fix can name the line to edit."""
     if not keys:
         return [
             warning(
@@ -253,11 +302,14 @@ def check_items(
                 "publish at least one; Apple accepts a show only with an episode",
             )
         ]
-    found = _duplicates(keys, at)
+    found = _duplicates(keys, at, episode_files)
     limit = (now or datetime.now(UTC)).timestamp() + FUTURE_SLACK
     for key in keys if future else ():
         if key.timestamp is not None and key.timestamp > limit:
-            when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            try:
+                when = datetime.fromtimestamp(key.timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            except (OverflowError, ValueError, OSError):  # a feed's date past the year 9999 in UTC
+                when = "after the year 9999"
             found.append(
                 warning(
                     "safety/future-date",
@@ -269,7 +321,7 @@ def check_items(
     return found + _order(keys, at, document_order)
 
 
-def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
+def _duplicates(keys: list[ItemKey], at: Locate, episode_files: bool = False) -> list[Finding]:
     found = []
     for rule, field, label, value_of in (
         ("safety/duplicate-guid", "guid", "GUID", lambda k: k.guid),
@@ -292,14 +344,14 @@ def _duplicates(keys: list[ItemKey], at: Locate) -> list[Finding]:
         for value, group in groups.items():
             for duplicate in group[1:]:
                 shown = value[1] if isinstance(value, tuple) else value
-                found.append(
-                    error(
-                        rule,
-                        at(duplicate, field),
-                        f"{label} {shown} is also used by {group[0].label}",
-                        f"give each episode its own {label}; apps treat repeats as one episode",
+                fix = f"give each episode its own {label}; apps treat repeats as one episode"
+                if episode_files and field == "guid":  # most often a file copied as a template, guid: and all
+                    fix = (
+                        f"if this file was copied from {group[0].label}, delete its guid: line; "
+                        "the next build records a new GUID for it"
                     )
-                )
+                message = f"{label} {shown} is also used by {group[0].label}"
+                found.append(error(rule, at(duplicate, field), message, fix))
     return found
 
 

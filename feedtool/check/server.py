@@ -1,36 +1,34 @@
 """The server behind a feed, checked over HTTP: the feed, its artwork and its media (or a sample of them).
 
-Every request has a timeout, a User-Agent and one retry; requests run in a thread pool; bodies are read
-only as far as a check needs (two bytes of each enclosure, the whole artwork up to a limit), so a slow or
-silent server costs at most a few timeouts and never hangs the command. The only network code of check.
+Every request has a deadline for the whole of it, a User-Agent and one retry (check/fetch.py); requests run
+in a thread pool; bodies are read only as far as a check needs (two bytes of each enclosure, the whole
+artwork up to a limit), so a slow, silent or trickling server costs at most a few timeouts and never hangs
+the command. With check/fetch.py, the only network code of check.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import time
-import zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
-from feedtool import __version__
-from feedtool.check.apple import check_artwork
+from feedtool.check.artwork import check_artwork
+from feedtool.check.fetch import Client, Fetched, format_limit, read_body
 from feedtool.errors import Finding, error, info, warning
+from feedtool.facts import is_digits
 
-USER_AGENT = f"feedtool/{__version__}"
-TIMEOUT = 10.0  # seconds, for connecting and for each read
-RETRIES = 1
+# Client and read_body: the importer reads feeds with them too
+__all__ = ["Client", "Fetched", "Target", "check_server", "fetch_feed", "read_body", "skipped"]
+
+TIMEOUT = 10.0  # seconds for a whole request
 WORKERS = 8
-MAX_REDIRECTS = 5  # followed; more is an error
 FEW_REDIRECTS = 2  # more than this is a warning
 PERMANENT = (301, 308)
 IMAGE_LIMIT = 16 * 1024 * 1024  # bytes of artwork read
 FEED_LIMIT = 64 * 1024 * 1024  # bytes of feed read
-RETRY_STATUS = (429, 502, 503, 504)
 TYPE_ALIASES = {
     "audio/mp3": "audio/mpeg",
     "audio/mp4": "audio/x-m4a",
@@ -48,141 +46,6 @@ class Target:
     kind: str  # "feed", "image" or "media"
     length: int | None = None
     mime_type: str | None = None
-
-
-@dataclass
-class Fetched:
-    """The last response of a request after its redirects, and what the hops were."""
-
-    url: str
-    response: requests.Response | None
-    hops: list[tuple[int, str]] = field(default_factory=list)
-    problem: str | None = None  # why there is no response
-    data: bytes = b""
-    cut: str | None = None  # why `data` is not the whole body: "larger than … bytes", "slower than …"
-
-
-class Client:
-    def __init__(self, timeout: float = TIMEOUT, retries: int = RETRIES):
-        self.timeout = timeout
-        self.retries = retries
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
-
-    def _session(self) -> requests.Session:
-        if not hasattr(self._local, "session"):  # a Session is not shared between threads
-            session = requests.Session()
-            session.headers["User-Agent"] = USER_AGENT
-            session.headers["Accept-Encoding"] = "gzip, deflate"  # what read_body can decompress, bounded
-            with self._lock:
-                self._sessions.append(session)
-            self._local.session = session
-        return self._local.session
-
-    def close(self) -> None:
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
-
-    def fetch(self, method: str, url: str, headers: dict | None = None, limit: int = 0) -> Fetched:
-        """One request, redirects followed by hand (to see each hop), up to `limit` body bytes read."""
-        fetched = self.open(method, url, headers)
-        if fetched.response is not None:
-            if limit:
-                fetched.data, fetched.cut = read_body(fetched.response, limit, time.monotonic() + self.timeout * 3)
-            fetched.response.close()
-        return fetched
-
-    def open(self, method: str, url: str, headers: dict | None = None) -> Fetched:
-        """Like fetch, but the response is left unread and open: the caller reads it (read_body, or
-        response.raw for a download) and closes it."""
-        fetched = Fetched(url, None)
-        for _ in range(MAX_REDIRECTS + 1):
-            response, fetched.problem = self._send(method, fetched.url, headers)
-            if response is None:
-                return fetched
-            if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):
-                fetched.hops.append((response.status_code, fetched.url))
-                fetched.url = urljoin(fetched.url, response.headers["Location"])
-                response.close()
-                continue
-            fetched.response = response
-            return fetched
-        fetched.problem = f"more than {MAX_REDIRECTS} redirects"
-        return fetched
-
-    def _send(self, method: str, url: str, headers: dict | None):
-        problem = None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(0.2 * attempt)
-            try:
-                response = self._session().request(
-                    method,
-                    url,
-                    headers=headers,
-                    allow_redirects=False,
-                    stream=True,
-                    timeout=(self.timeout, self.timeout),
-                )
-            except requests.Timeout:
-                problem = f"no answer within {self.timeout:g} s"
-                continue
-            except requests.RequestException as e:
-                problem = f"cannot connect ({_reason(e)})"
-                continue
-            if response.status_code in RETRY_STATUS and attempt < self.retries:
-                response.close()
-                continue
-            return response, None
-        return None, problem
-
-
-def read_body(response: requests.Response, limit: int, deadline: float) -> tuple[bytes, str | None]:
-    """The body, decompressed, up to `limit` bytes and until `deadline` (time.monotonic()); and why it was
-    cut short, if it was. Raw reads of whatever has arrived (read1), so a server that trickles bytes is
-    stopped at the deadline; gzip and deflate are decompressed here, at most `limit` bytes, so a
-    compression bomb costs no more memory than a plain body."""
-    decoder = _decoder(response.headers.get("Content-Encoding", ""))
-    chunks, size, cut = [], 0, None
-    raw = response.raw
-    try:
-        while cut is None:
-            if time.monotonic() > deadline:
-                cut = "slower than the time allowed"
-                break
-            data = raw.read1(65536, decode_content=False)
-            if not data:
-                break
-            while data:  # decompressed a bounded piece at a time: never more than limit + 1 bytes in all
-                piece = decoder.decompress(data, min(limit + 1 - size, 1 << 20)) if decoder else data
-                data = decoder.unconsumed_tail if decoder else b""
-                if size + len(piece) > limit:  # one byte more than allowed is enough to know
-                    chunks.append(piece[: limit - size])
-                    cut = f"larger than {limit:,} bytes"
-                    break
-                chunks.append(piece)
-                size += len(piece)
-    except Exception as e:  # noqa: BLE001 - requests', urllib3's (ReadTimeoutError…), zlib's, the socket's
-        cut = f"broken off ({_reason(e)})"  # what arrived is what there is
-    return b"".join(chunks), cut
-
-
-def _decoder(encoding: str):
-    encoding = encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        return zlib.decompressobj()
-    return None
-
-
-def _reason(e: Exception) -> str:
-    text = str(e)
-    match = re.search(r"\] ([^'\")]+)", text)  # urllib3 wraps the OS reason as "[Errno 111] Connection refused"
-    return match.group(1).strip() if match else e.__class__.__name__
 
 
 def check_server(
@@ -300,7 +163,7 @@ def _check_media(client: Client, target: Target) -> list[Finding]:
 
 
 def _length(target: Target, served: str | None, header: str) -> list[Finding]:
-    if target.length is not None and served is not None and served.isdigit() and int(served) != target.length:
+    if target.length is not None and served is not None and is_digits(served) and int(served) != target.length:
         return [
             error(
                 "server/length",
@@ -346,8 +209,31 @@ def _check_image(client: Client, target: Target) -> list[Finding]:
     found += _status(target, got, "GET")
     if got.response.status_code < 400:
         found += _type(target, got.response, ("image/jpeg", "image/png"))
+        if got.cut and not got.over_limit:  # part of an image: Pillow's verdict on it would mislead
+            return found + cut_short(target, got)
         found += check_artwork(got.data, got.url, target.where)
     return found
+
+
+def cut_short(target: Target, fetched: Fetched) -> list[Finding]:
+    """The finding for a body that stopped short: too large (a feed), too slow, or broken off."""
+    if fetched.over_limit:
+        return [
+            error(
+                "server/size",
+                target.where,
+                f"{target.url}: the {target.kind} is {fetched.cut}",
+                f"a feed this large is too large for podcast apps too; keep it well under {format_limit(FEED_LIMIT)}",
+            )
+        ]
+    return [
+        error(
+            "server/incomplete",
+            target.where,
+            f"{target.url}: GET: the answer was {fetched.cut}",
+            "check the server and its connection, or give check a longer --timeout",
+        )
+    ]
 
 
 def fetch_feed(url: str, *, timeout: float = TIMEOUT) -> Fetched:
@@ -367,6 +253,8 @@ def _check_feed(client: Client, target: Target, fetched: Fetched | None) -> list
     if fetched.response.status_code >= 400:
         return found
     found += _type(target, fetched.response, FEED_TYPES)
+    if fetched.cut:
+        return found + cut_short(target, fetched)
     headers = fetched.response.headers
     conditional = {}
     if headers.get("ETag"):

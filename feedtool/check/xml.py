@@ -17,7 +17,8 @@ from feedtool.render.ext import ATOM_NS, CONTENT_NS, ITUNES_NS, NSMAP, PODCAST_N
 PREFIXES = {uri: prefix for prefix, uri in NSMAP.items()}
 # How lxml spells the start of a tag in these namespaces ("{uri}local"): rules test tags against them
 ITUNES_TAG, PODCAST_TAG = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+# What may come before the root element: white space, the XML declaration, processing instructions, comments
+_PROLOG_PART = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 __all__ = [
@@ -68,16 +69,14 @@ def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Fin
         except UnicodeDecodeError as e:
             line = data[: e.start].count(b"\n") + 1
             findings.append(error("apple/encoding", f"{where}:{line}", "is not valid UTF-8", "save the feed as UTF-8"))
-    if _DOCTYPE.search(data[: data.find(b"<rss") if b"<rss" in data else len(data)]):
-        findings.append(
-            error(
-                "feed/xml",
-                where,
-                "has a DOCTYPE declaration",
-                "remove it: feeds need no DTD, and parsers refuse them as unsafe",
-            )
-        )
-        return None, findings
+    doctype = error(
+        "feed/xml",
+        where,
+        "has a DOCTYPE declaration",
+        "remove it: feeds need no DTD, and parsers refuse them as unsafe",
+    )
+    if has_doctype(data):
+        return None, findings + [doctype]
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
@@ -91,6 +90,8 @@ def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Fin
             )
         )
         return None, findings
+    if root.getroottree().docinfo.doctype:  # the scan above missed it (another encoding): nothing was expanded
+        return None, findings + [doctype]
     if root.tag != "rss" or root.find("channel") is None:
         findings.append(
             error(
@@ -111,6 +112,20 @@ def parse_feed(data: bytes, where: str) -> tuple[etree._Element | None, list[Fin
             )
         )
     return root, findings
+
+
+def has_doctype(data: bytes) -> bool:
+    """Whether a DOCTYPE comes before the root element, after any comments and processing instructions.
+
+    >>> has_doctype(b'<?xml version="1.0"?><!-- <rss> --><!DOCTYPE rss [<!ENTITY a "b">]><rss/>')
+    True
+    >>> has_doctype(b'<rss><channel><description><![CDATA[<!DOCTYPE html>]]></description></channel></rss>')
+    False
+    """
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while match := _PROLOG_PART.match(data, position):
+        position = match.end()
+    return data[position : position + 9].upper() == b"<!DOCTYPE"
 
 
 def tag_name(element) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 import nh3
 import tomlkit
 
-from feedtool.check.apple import APPLE_CATEGORIES
+from feedtool.check.categories import APPLE_CATEGORIES
 from feedtool.check.xml import ATOM_NS, child, children, text
 from feedtool.facts import is_url, podcast_guid
 from feedtool.importer.items import boolean, not_carried, people

@@ -28,6 +28,7 @@ from feedtool.publish.notify import Ping, notify
 from feedtool.publish.plan import HashCache, Plan, describe_plan, episode_entries, format_size, gather_files
 from feedtool.publish.verify import HttpVerifier
 from feedtool.read.config import Config
+from feedtool.read.paths import target_problem
 
 __all__ = ["PublishResult", "publish_show", "rollback_show", "describe_plan", "format_size", "open_target"]
 
@@ -61,9 +62,9 @@ def open_target(spec: str, config: Config, out_dir: Path | None = None):
         raise UsageError(f"{spec}: not a publish target (use a folder path or s3://bucket/prefix)")
     path = Path(spec).expanduser()
     path = (path if path.is_absolute() else config.root / path).resolve()
-    for other, what in ((config.root, "the show folder"), (out_dir, "the build output folder")):
-        if other is not None and path == Path(other).resolve():
-            raise UsageError(f"{spec}: the target is {what} (publish to the web server's document root)")
+    problem = target_problem(config.root, out_dir, path)
+    if problem:
+        raise UsageError(f"{spec}: the target {problem} (publish to the web server's document root)")
     return FolderTarget(path)
 
 
@@ -120,6 +121,7 @@ def publish_show(
             raise PublishError(findings=errors)
         verifier = _verifier(config)
         uploaded, warnings = apply_plan(target, state, plan, verifier, progress)
+        warnings += verifier.state_exposed() if verifier else []
     finally:
         target.close()
     return _notify(
@@ -157,6 +159,7 @@ def rollback_show(
         check_rollback_sources(target, plan)
         verifier = _verifier(config)
         uploaded, warnings = apply_plan(target, state, plan, verifier, progress)
+        warnings += verifier.state_exposed() if verifier else []
     finally:
         target.close()
     return _notify(config, plan, uploaded, _state_warnings(state) + tuple(warnings), verifier is not None, finished)

@@ -28,6 +28,19 @@ def _os_errors(where: str, action: str):
         raise PublishError(f"{where}: cannot {action}: {e.strerror or e} (check the folder and its permissions)") from e
 
 
+DENY_ALL = "# feedtool's publish state, not for the web (README: other servers)\nRequire all denied\n"
+
+
+def keep_private(state: Path) -> None:
+    """The state folder (manifest, lock, copies of replaced files for --rollback) is no one's but the
+    publisher's: mode 0700, so a web server running as another user (www-data) cannot read it, and an
+    .htaccess that denies it to Apache in any case."""
+    os.chmod(state, 0o700)
+    htaccess = state / ".htaccess"
+    if not htaccess.exists():
+        htaccess.write_text(DENY_ALL)
+
+
 class FolderTarget:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -52,6 +65,7 @@ class FolderTarget:
                 self.root.mkdir()
         with _os_errors(self.name, "write state"):
             self.tmp.mkdir(parents=True, exist_ok=True)
+            keep_private(self.root / STATE_DIR)
             import fcntl
 
             self._lock_file = open(self.root / STATE_DIR / "lock", "a+")

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Mapping
 
 from feedtool.errors import PublishError
+from feedtool.facts import is_digits
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def episodes_from_feed(feed: bytes, feed_rel: str) -> tuple[Manifest | None, str
                 guid=guid,
                 source=f"'{title}'",
                 enclosure_url=url,
-                length=int(length) if length.isdigit() else None,
+                length=int(length) if is_digits(length) else None,
                 pub_date=pub_date,
             )
         )

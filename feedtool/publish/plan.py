@@ -14,14 +14,17 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from feedtool.build.paging import ARCHIVE_FOLDER
 from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
-from feedtool.errors import Finding, PublishError, error, warning
+from feedtool.errors import EpisodeError, Finding, PublishError, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
 from feedtool.read.config import Config
+from feedtool.read.paths import show_file
+from feedtool.urls import encode_path
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,11 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
         show_files.add(PurePosixPath(os.path.normpath(artwork)).as_posix())
     show_files |= {PurePosixPath(f).as_posix() for f in channel_files(config)}  # local podcast:trailer files
     for rel in sorted(show_files):
-        found[rel] = (config.root / rel, content_type(rel), media_cache, "asset")
+        try:  # the build refused links that leave the show folder; one may have been made since
+            path = show_file(config.root, rel, f"{config.root / rel}")
+        except EpisodeError as e:
+            raise PublishError(findings=e.findings) from None
+        found[rel] = (path, content_type(rel), media_cache, "asset")
     for path in sorted(_walk(out_dir)):
         rel = path.relative_to(out_dir).as_posix()
         if rel in found:
@@ -186,7 +193,7 @@ def diff_episodes(
                 f"published GUID '{old.guid}' would change to '{episode.guid}'",
                 f"apps would download it again; put guid: {old.guid} back into the episode file",
             )
-        if old.enclosure_url != episode.enclosure_url:
+        if old.enclosure_url != episode.enclosure_url and not same_resource(old.enclosure_url, episode.enclosure_url):
             refuse(
                 "publish/enclosure-changed",
                 episode.source,
@@ -207,11 +214,19 @@ def diff_episodes(
     return changes, refusals
 
 
+def same_resource(old_url: str, new_url: str) -> bool:
+    """Whether new_url is old_url percent-encoded: the same file, now at a URL every app can fetch (feedtool
+    wrote file names into URLs unencoded before), so no change a subscriber would notice."""
+    return encode_path(unquote(old_url)) == encode_path(unquote(new_url))
+
+
 def _what_changed(old: EpisodeEntry, new: EpisodeEntry, live: Manifest, manifest: Manifest) -> list[str]:
     details = []
     if old.guid != new.guid:
         details.append(f"GUID '{old.guid}' -> '{new.guid}'")
-    if old.enclosure_url != new.enclosure_url:
+    if old.enclosure_url != new.enclosure_url and same_resource(old.enclosure_url, new.enclosure_url):
+        details.append(f"enclosure URL percent-encoded: {new.enclosure_url}")
+    elif old.enclosure_url != new.enclosure_url:
         details.append(f"enclosure URL {old.enclosure_url} -> {new.enclosure_url}")
     if old.length is not None and old.length != new.length:
         details.append(f"length {old.length} -> {new.length} bytes")

@@ -16,12 +16,14 @@ from urllib.parse import urlsplit
 
 from feedtool.errors import PublishError
 from feedtool.publish.manifest import STATE_DIR, FileEntry
+from feedtool.publish.s3lock import S3Lock
 
 log = logging.getLogger(__name__)
 
 PART_SIZE = 8 * 1024 * 1024  # multipart above this size, in parts of this size (S3's minimum part is 5 MiB)
 CONCURRENCY = 4
 SHA_KEY = "sha256"
+LOCK = f"{STATE_DIR}/lock"
 
 
 def parse_s3_url(spec: str) -> tuple[str, str]:
@@ -58,6 +60,7 @@ class S3Target:
             if credentials is not None:
                 frozen = credentials.get_frozen_credentials()
                 self._secrets = tuple(v for v in (frozen.access_key, frozen.secret_key, frozen.token) if v)
+        self._lock = S3Lock(self.client, self.bucket, self.key(LOCK), self.name)
         self.transfer = TransferConfig(
             multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=CONCURRENCY
         )
@@ -99,11 +102,20 @@ class S3Target:
         return text
 
     def open(self, read_only: bool = False) -> None:
+        """Check the bucket and take the publish lock (s3lock.py); read_only (a dry run): only look."""
         with self._errors(f"s3://{self.bucket}", "reach the bucket"):
             self.client.head_bucket(Bucket=self.bucket)
+        if not read_only:
+            with self._errors(f"{self.name}/{LOCK}", "take the publish lock"):
+                self._lock.take()
+
+    def _renew_lock(self) -> None:
+        with self._errors(f"{self.name}/{LOCK}", "renew the publish lock"):
+            self._lock.renew()
 
     def close(self) -> None:
-        pass
+        with self._errors(f"{self.name}/{LOCK}", "release the publish lock"):
+            self._lock.release()
 
     def inventory(self) -> dict[str, int]:
         sizes = {}
@@ -155,6 +167,7 @@ class S3Target:
         return extra
 
     def put_file(self, rel: str, source: Path, entry: FileEntry, progress=None) -> None:
+        self._renew_lock()
         done = 0
 
         def callback(amount: int) -> None:
@@ -174,12 +187,14 @@ class S3Target:
             )
 
     def put_bytes(self, rel: str, data: bytes, entry: FileEntry | None = None) -> None:
+        self._renew_lock()
         extra = self._extra(entry) if entry else {"ContentType": "application/json", "CacheControl": "no-store"}
         with self._errors(f"{self.name}/{rel}", "upload"):
             self.client.put_object(Bucket=self.bucket, Key=self.key(rel), Body=data, **extra)
 
     def copy(self, source_rel: str, rel: str, entry: FileEntry | None = None) -> None:
         """Server-side copy within the bucket (multipart for large objects); type and metadata go along."""
+        self._renew_lock()
         extra = {"ACL": self.acl} if self.acl and not rel.startswith(STATE_DIR + "/") else None
         with self._errors(f"{self.name}/{rel}", "copy"):
             self.client.copy(
@@ -191,6 +206,7 @@ class S3Target:
             )
 
     def delete(self, rel: str) -> None:
+        self._renew_lock()
         with self._errors(f"{self.name}/{rel}", "delete"):
             self.client.delete_object(Bucket=self.bucket, Key=self.key(rel))
 

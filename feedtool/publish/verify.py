@@ -11,7 +11,9 @@ from requests.adapters import HTTPAdapter, Retry
 
 from feedtool import __version__
 from feedtool.errors import Finding, error, warning
-from feedtool.publish.manifest import FileEntry
+from feedtool.facts import is_digits
+from feedtool.publish.manifest import MANIFEST, FileEntry
+from feedtool.urls import encode_path
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,29 @@ class HttpVerifier:
         self.base = public_url.rstrip("/") + "/"
         self.session = session or http_session()
 
+    def state_exposed(self) -> list[Finding]:
+        """A warning when the target's .feedtool/ (the manifest, and the copies of replaced and removed files
+        kept for --rollback) is served to anyone; nothing when the server refuses it or cannot be asked."""
+        url = self.url_for(MANIFEST)
+        try:
+            with self.session.get(url, timeout=TIMEOUT, stream=True) as response:
+                status = response.status_code
+        except requests.RequestException:
+            return []
+        if status != 200:
+            return []
+        return [
+            warning(
+                "publish/state-exposed",
+                url,
+                "is served to anyone: the publish state (manifest, and copies of replaced files kept for "
+                "--rollback) is public",
+                "block /.feedtool/ on the web server or storage (README: What a web server must not serve)",
+            )
+        ]
+
     def url_for(self, rel: str) -> str:
-        return self.base + rel
+        return self.base + encode_path(rel)
 
     def check(self, rel: str, entry: FileEntry, local: Path | None = None) -> list[Finding]:
         """Problems with the file as served: errors stop the publish before the feed, warnings are reported."""
@@ -79,7 +102,7 @@ class HttpVerifier:
             return [error("publish/http", url, f"HEAD answered {head.status_code}, not 200", hint)]
         found = []
         length = head.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) != entry.size:
+        if length is not None and is_digits(length) and int(length) != entry.size:
             found.append(
                 error(
                     "publish/http",

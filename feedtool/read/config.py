@@ -27,6 +27,7 @@ from feedtool.read.tag_config import (  # noqa: F401  (the Podcasting 2.0 tables
     doc,
     validate_tags,
 )
+from feedtool.urls import encode_path
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,11 @@ class FeedConfig:
         "0: one feed with every episode",
         0,
     )
+    staging: bool = doc(
+        "a rehearsal: the feed tells every directory not to list it (itunes:block, podcast:block), and a "
+        "placeholder or test domain in base_url is allowed",
+        False,
+    )
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,7 @@ class Config:
         if self.feed.feed_url:
             return self.feed.feed_url
         if self.feed.base_url:
-            return self.feed.base_url.rstrip("/") + "/" + self.feed.file_name
+            return self.url_for(self.feed.file_name)
         return None
 
     @property
@@ -190,7 +196,8 @@ class Config:
 
     def relative_path(self, path: Path | str) -> str:
         """A file's path in the show folder, relative to it with forward slashes (as published). Raises
-        ValueError for a path outside it. On strings: pathlib's relative_to costs 10 µs a call, twice an episode."""
+        ValueError for a path outside it. On strings: pathlib's relative_to is slow, and this runs twice an
+        episode (benchmarks/stages.py)."""
         text = str(path)
         if text.startswith(self._root_prefix):
             return text[len(self._root_prefix) :].replace(os.sep, "/")
@@ -201,9 +208,10 @@ class Config:
         return os.path.join(str(self.root), "")
 
     def url_for(self, relative_path: str) -> str:
-        """The public URL of a file published at relative_path (relative when base_url is not set yet)."""
-        base = self.feed.base_url
-        return base.rstrip("/") + "/" + relative_path if base else relative_path
+        """The public URL of a file published at relative_path (relative when base_url is not set yet), each
+        segment percent-encoded (urls.encode_path): `media/0177 Легіон.mp3` -> `media/0177%20%D0%9B….mp3`."""
+        base, path = self.feed.base_url, encode_path(relative_path)
+        return base.rstrip("/") + "/" + path if base else path
 
 
 TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig, "site": SiteConfig}
@@ -230,7 +238,7 @@ def load_config(path: Path, **overrides) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: invalid TOML: {e} (see https://toml.io for the syntax)") from e
+        raise ConfigError(findings=[_toml_problem(str(e), raw.decode("utf-8"), where)]) from e
     overridden = frozenset(key for key, value in overrides.items() if value is not None)
     for key in overridden:
         table, name = key.split(".")
@@ -258,9 +266,8 @@ def load_config(path: Path, **overrides) -> Config:
         findings += _validate_publish(tables["publish"], where)
     if tables["site"] is not None:
         findings += _validate_site(tables["site"], where)
-    errors = [f for f in findings if f.is_error]
-    if errors:
-        raise ConfigError(findings=errors)
+    if any(f.is_error for f in findings):
+        raise ConfigError(findings=findings)  # the warnings too: `unknown setting 'titel'` explains an error
     if _repeats(tables["show"].credits, tables["show"].description):
         findings.append(
             warning(
@@ -279,6 +286,22 @@ def load_config(path: Path, **overrides) -> Config:
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
     return Config(
         path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
+    )
+
+
+def _toml_problem(message: str, text: str, where: str) -> Finding:
+    """tomllib's "Illegal character '\\n' (at line 2, column 11)" as a finding at that line, quoting it."""
+    match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", message)
+    if not match:
+        return error("config/toml", where, f"invalid TOML: {message}", "see https://toml.io for the syntax")
+    problem, line, column = match[1], int(match[2]), int(match[3])
+    lines = text.split("\n")
+    quoted = lines[line - 1].strip()[:60] if line <= len(lines) else ""
+    return error(
+        "config/toml",
+        f"{where}:{line}",
+        f"invalid TOML: {problem} at column {column}" + (f": {quoted!r}" if quoted else ""),
+        "close every quote and [table], write key = value; see https://toml.io",
     )
 
 
@@ -318,6 +341,22 @@ def _check_type(value, tp) -> bool:
     return isinstance(value, tp)
 
 
+def _xml_characters(value, where: str) -> list[Finding]:
+    """A text value (or list of them) holding a character XML cannot carry: the feed could not be written."""
+    for text in value if isinstance(value, list) else [value]:
+        bad = XML_ILLEGAL.search(text) if isinstance(text, str) else None
+        if bad:
+            return [
+                error(
+                    "config/value",
+                    where,
+                    f"contains the control character U+{ord(bad.group()):04X}, which XML cannot carry",
+                    "delete that invisible character; in TOML it may be written as an escape such as \\u0007",
+                )
+            ]
+    return []
+
+
 def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
     """Build a cls from a TOML table, recording every wrong type and unknown key in findings."""
     if not isinstance(data, dict):
@@ -335,6 +374,7 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
         if not _check_type(value, tp):
             findings.append(error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}"))
             continue
+        findings += _xml_characters(value, f"{where}:{name}")
         if _table_class(tp):
             value = _read_table(_table_class(tp), value, where, name, findings)
             if value is None:
@@ -345,17 +385,6 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
             value = [v for v in items if v is not None]
         elif isinstance(value, str):
             value = value.strip()
-        texts = value if isinstance(value, list) else [value]
-        bad = next((m for v in texts if isinstance(v, str) and (m := XML_ILLEGAL.search(v))), None)
-        if bad:  # TOML's \u escapes can write them; no feed can carry them
-            findings.append(
-                error(
-                    "config/xml-character",
-                    f"{where}:{name}",
-                    f"contains the control character U+{ord(bad.group()):04X}, which XML cannot carry",
-                    "delete that invisible character or its \\u escape",
-                )
-            )
         values[key] = value
     missing = [
         f.name

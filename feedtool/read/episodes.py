@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,9 +11,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.facts import XML_ILLEGAL
+from feedtool.facts import XML_ILLEGAL, is_digits
 from feedtool.model import Chapter, Person
 from feedtool.read import tag_values
+from feedtool.read.frontmatter import load_front_matter, split_front_matter
 from feedtool.timecode import parse_moment, parse_timecode
 
 NAME_PATTERN = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)$")
@@ -65,22 +65,7 @@ def read_episode(path: Path, config) -> EpisodeSource:
         line = raw[: e.start].count(b"\n") + 1
         raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)") from e
     front, body, body_line = split_front_matter(text, where)
-    import yaml  # here, not at the top: a warm rebuild that reads no episode file skips its import
-
-    try:
-        data = _flat_front_matter(front)
-        if data is None:
-            data = yaml.load(front, Loader=_front_matter_loader()) if front.strip() else {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 2}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise EpisodeError(
-            f"{where}{line}: front matter is not valid YAML: {problem} "
-            "(check the indentation and quote values that contain ': ')"
-        ) from e
-    if not isinstance(data, dict):
-        raise EpisodeError(f"{where}:2: front matter must be 'key: value' lines (see README, Episode files)")
+    data = load_front_matter(front, where)
 
     findings: list[Finding] = []
     invalid: set[str] = set()
@@ -163,113 +148,6 @@ def read_episode(path: Path, config) -> EpisodeSource:
     )
 
 
-@functools.cache
-def _front_matter_loader():
-    """PyYAML's C loader (~7x faster) with BaseLoader's meaning: every scalar a string, which keeps YAML 1.1
-    surprises out (`number: 0177` stays 177 rather than octal 127, `title: No` stays the text "No").
-
-    BaseResolver has no implicit or path resolvers, so every node gets its kind's default tag; BaseConstructor
-    has no constructors, so a scalar is its text. Both said here directly, instead of by five Python calls
-    per node: 113 -> 68 µs for a benchmark episode's front matter."""
-    import yaml
-    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-    from yaml.resolver import BaseResolver
-
-    if not hasattr(yaml, "CBaseLoader"):
-        return yaml.BaseLoader
-    plain = yaml.CBaseLoader
-    added = BaseResolver.yaml_implicit_resolvers, BaseResolver.yaml_path_resolvers, plain.yaml_constructors
-    if any(added) or plain.yaml_multi_constructors:  # someone registered some: PyYAML's own way, then
-        return plain
-    tags = {
-        ScalarNode: BaseResolver.DEFAULT_SCALAR_TAG,
-        SequenceNode: BaseResolver.DEFAULT_SEQUENCE_TAG,
-        MappingNode: BaseResolver.DEFAULT_MAPPING_TAG,
-    }
-
-    class FrontMatterLoader(plain):
-        def resolve(self, kind, value, implicit):
-            return tags[kind]
-
-        def descend_resolver(self, current_node, current_index):
-            pass
-
-        def ascend_resolver(self):
-            pass
-
-        def construct_object(self, node, deep=False):
-            return node.value if node.__class__ is ScalarNode else super().construct_object(node, deep)
-
-        # BaseConstructor's loops, with a scalar's text taken directly (and a string key known to be hashable)
-        def construct_mapping(self, node, deep=False):
-            if node.__class__ is not MappingNode or any(key.__class__ is not ScalarNode for key, _ in node.value):
-                return super().construct_mapping(node, deep)
-            return {
-                key.value: value.value if value.__class__ is ScalarNode else self.construct_object(value, deep)
-                for key, value in node.value
-            }
-
-        def construct_sequence(self, node, deep=False):
-            if node.__class__ is not SequenceNode:
-                return super().construct_sequence(node, deep)
-            return [i.value if i.__class__ is ScalarNode else self.construct_object(i, deep) for i in node.value]
-
-    return FrontMatterLoader
-
-
-_CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)  # `line.rstrip() in ("---", "...")`
-
-
-# Flat front matter, as most episode files have it: `key: value` lines whose values are plain words (letters,
-# digits and . _ / + - and inner single spaces; a colon only before another such character, as in a time),
-# double-quoted text without a backslash, or a flow list of plain words. _flat_front_matter reads exactly
-# these and leaves every other file to PyYAML; tests/test_build.py holds it to PyYAML's BaseLoader.
-_WORD = r"[A-Za-z0-9][A-Za-z0-9._/+-]*(?::[A-Za-z0-9._/+-]+)*"
-_ITEM = r"[A-Za-z0-9][A-Za-z0-9._/+-]*(?: [A-Za-z0-9._/+-]+)*"  # in a flow list: no colon
-_FLAT_LINE = re.compile(
-    rf'(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?:(?P<plain>{_WORD}(?: {_WORD})*)|"(?P<quoted>[^"\\]*)"'
-    rf"|\[(?P<list>{_ITEM}(?:, {_ITEM})*)?\]))?"
-)
-
-
-def _flat_front_matter(front: str) -> dict | None:
-    """The front matter as PyYAML's BaseLoader reads it, for flat front matter (above); None for any other
-    (PyYAML reads that). 15 µs instead of PyYAML's 62 µs: a 10,000-episode build reads 10,000 of them."""
-    lines = front.split("\n")
-    if not all(map(str.isprintable, lines)):
-        return None  # control characters (YAML refuses them), a byte-order mark, odd spaces: PyYAML's to judge
-    data = {}
-    for line in lines:
-        if not line:
-            continue
-        match = _FLAT_LINE.fullmatch(line)
-        if match is None:
-            return None
-        plain, quoted, items = match.group("plain", "quoted", "list")
-        if plain is not None:
-            data[match["key"]] = plain
-        elif quoted is not None:
-            data[match["key"]] = quoted
-        elif items is not None:
-            data[match["key"]] = items.split(", ")
-        elif line.endswith("]"):  # `key: []`
-            data[match["key"]] = []
-        else:  # `key:`
-            data[match["key"]] = ""
-    return data
-
-
-def split_front_matter(text: str, where: str) -> tuple[str, str, int]:
-    """Return (front matter, body, line number where the body starts)."""
-    if not text.startswith("---"):
-        raise EpisodeError(f"{where}:1: no front matter (start the file with a '---' line, then title:, date:, audio:)")
-    first = text.find("\n") + 1 or len(text)  # the line after the opening one
-    end = _CLOSING_LINE.search(text, first)
-    if end:
-        return text[first : max(first, end.start() - 1)], text[end.end() + 1 :], text.count("\n", 0, end.start()) + 2
-    raise EpisodeError(f"{where}: front matter is not closed (add a '---' line after the last field)")
-
-
 def display_path(path: Path, cwd: str | None = None) -> str:
     """The path as the producer knows it: relative to the current folder (os.getcwd() unless given) when it
     is below it."""
@@ -323,8 +201,8 @@ def _kind(value) -> str:
 
 def _positive_int(value, config=None) -> int:
     text = _text(value)
-    if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"'{text}' is not a positive whole number (write e.g. 177)")
+    if not is_digits(text) or int(text) < 1:
+        raise ValueError(f"'{text}' is not a positive whole number (write it with the digits 0-9, e.g. 177)")
     return int(text)
 
 

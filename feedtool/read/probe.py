@@ -20,7 +20,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from feedtool.errors import AudioError, error
-from feedtool.facts import MIME_TYPES
+from feedtool.facts import MIME_TYPES, is_digits
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.read.id3frames import TEXT_FRAMES, ChapterFrame, Id3Frames, Unusual, read_id3_frames, tag_size
 from feedtool.read.mp3stream import HEAD_BYTES, StreamInfo, read_stream_info
@@ -302,7 +302,7 @@ def _track(value) -> int | None:
     if isinstance(value, tuple):  # MP4 trkn: (track, total)
         value = value[0]
     text = str(value).split("/")[0].strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if is_digits(text) else None
 
 
 def _tags(audio) -> Tags:
@@ -388,7 +388,7 @@ def _vorbis_chapters(tags) -> tuple[Chapter, ...]:
     starts = {}
     for key, values in tags.items() if hasattr(tags, "items") else ():
         key = key.upper()
-        if key.startswith("CHAPTER") and key[7:].isdigit():
+        if key.startswith("CHAPTER") and is_digits(key[7:]):
             try:
                 starts[key[7:]] = parse_timecode(values[0] if isinstance(values, list) else values)
             except ValueError:

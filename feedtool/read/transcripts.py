@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from feedtool.errors import Finding, error
+from feedtool.facts import is_digits
 from feedtool.read.episodes import display_path
 
 MAX_PROBLEMS = 10  # a file in the wrong format would otherwise report every line
@@ -166,7 +167,7 @@ def srt_problems(text: str) -> list[tuple]:
     for start, block in _blocks(text):
         count += 1
         head = block[0].strip()
-        if not head.isdigit():
+        if not is_digits(head):
             problems.append(
                 (
                     start,
@@ -224,6 +225,40 @@ def json_problems(text: str) -> list[tuple]:
     return problems
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")  # not text: tab, newline, form feed and CR are
+_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*|!--)")  # an HTML start tag or comment
+
+
+def _binary(text: str) -> list[tuple]:
+    bad = _CONTROL.search(text)
+    if bad is None:
+        return []
+    line = text.count("\n", 0, bad.start()) + 1
+    return [(line, f"holds the control character U+{ord(bad.group()):04X}, so it is not text", "export it again")]
+
+
+def text_problems(text: str) -> list[tuple]:
+    """Plain text: any UTF-8 text without control characters.
+
+    >>> text_problems("Hello\\n")
+    []
+    """
+    return _binary(text)
+
+
+def html_problems(text: str) -> list[tuple]:
+    """HTML: text with markup (an HTML transcript with no tag at all is some other file named .html).
+
+    >>> html_problems("<p>Hello</p>")
+    []
+    >>> html_problems("root:x:0:0:root:/root:/bin/bash")[0][1]
+    'has no HTML markup'
+    """
+    if not _TAG.search(text):
+        return [(1, "has no HTML markup", "export the transcript as HTML, or name a plain-text transcript .txt")]
+    return _binary(text)
+
+
 def _timing_like(line: str) -> bool:
     """A cue timing, well-formed or not: it has the arrow or starts with a time."""
     return "-->" in line or bool(TIME_START.match(line))
@@ -233,4 +268,10 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-CHECKERS = {".vtt": vtt_problems, ".srt": srt_problems, ".json": json_problems}
+CHECKERS = {
+    ".vtt": vtt_problems,
+    ".srt": srt_problems,
+    ".json": json_problems,
+    ".html": html_problems,
+    ".txt": text_problems,
+}

@@ -12,7 +12,7 @@ def render_chapters(chapters: tuple[Chapter, ...], duration: float | None = None
 
     One chapter a line: as readable as an indented file. Each line is what json.dumps(chapter,
     ensure_ascii=False) writes, put together here around json's C string encoder: json's indenting encoder
-    is pure Python (0.1 ms a file), and a dumps call per chapter makes a new encoder each time (4 µs).
+    is pure Python, and a dumps call per chapter makes a new encoder each time (benchmarks/stages.py).
     tests/test_chapters.py holds the lines to json.dumps on random chapters.
 
     >>> print(render_chapters((Chapter(0, "Intro"), Chapter(61.5, "Talk", url="https://x.org"))).decode())

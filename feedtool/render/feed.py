@@ -7,6 +7,7 @@ whose files did not change; render_feed puts the channel around them.
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 from typing import Iterable
 
 from feedgen.entry import FeedEntry
@@ -58,7 +59,7 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
         entry.content(episode.notes_html or title_html, type="CDATA")
         entry.guid(episode.guid, permalink=episode.guid_permalink)
         entry.enclosure(episode.enclosure.url, str(episode.enclosure.size_bytes), episode.enclosure.mime_type)
-        entry.pubDate(episode.pub_date)
+        entry.pubDate(rfc2822_ready(episode.pub_date))
         item = entry.rss_entry()
     except ValueError as e:  # feedgen's own validation, and lxml's refusal of characters XML cannot carry
         raise RenderError(f"{episode.source}: cannot render the episode: {e}") from e
@@ -69,6 +70,21 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
     text = etree.tostring(root, pretty_print=True, encoding="UTF-8")
     start = text.index(b"<channel>\n") + len(b"<channel>\n")
     return text[start : -len(_CLOSE_CHANNEL)], item
+
+
+def rfc2822_ready(moment: datetime) -> datetime:
+    """The moment in its own offset, or in UTC when that offset has seconds: RFC 2822 writes whole minutes
+    (+0202), and a zone's local mean time before standard time had seconds (Europe/Kyiv until 1924:
+    +02:02:04). UTC names the same instant exactly; rounding the offset would move it.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> rfc2822_ready(datetime(1920, 1, 15, 8, 0, tzinfo=ZoneInfo("Europe/Kyiv"))).isoformat()
+    '1920-01-15T05:57:56+00:00'
+    """
+    offset = moment.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return moment.astimezone(UTC)
+    return moment
 
 
 def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
@@ -97,8 +113,8 @@ def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
         if show.image_url:
             feed.image(url=show.image_url, title=show.title, link=show.link or show.home_url or "./")
         if show.last_build_date is not None:
-            feed.lastBuildDate(show.last_build_date)
-            feed.pubDate(show.last_build_date)
+            feed.lastBuildDate(rfc2822_ready(show.last_build_date))
+            feed.pubDate(rfc2822_ready(show.last_build_date))
         head = feed.rss_str(pretty=True, encoding="UTF-8")
     except ValueError as e:
         raise RenderError(f"cannot render the channel: {e}") from e

@@ -50,9 +50,9 @@ _PLAIN_RENDERED = re.compile(r'</?(?:p|ul|ol|li|strong|em)>|<br>|<a href="([^"<>
 
 
 def _already_clean(markdown: str, rendered: str) -> bool:
-    """Whether nh3 would give `rendered` back as it is, so a 10,000-episode build may skip it (0.15 ms an
-    episode). True only for Markdown without raw HTML (cmark's own tags are well nested) rendered to
-    allowed tags alone, plain web links, and no character reference or no-break space (nh3 would
+    """Whether nh3 would give `rendered` back as it is, so a 10,000-episode build may skip it (a tenth of an
+    episode: benchmarks/stages.py). True only for Markdown without raw HTML (cmark's own tags are well
+    nested) rendered to allowed tags alone, plain web links, and no character reference or no-break space (nh3 would
     write those its own way). tests/test_notes.py holds this to nh3's output on thousands of random notes."""
     if "<" in markdown or "&" in rendered or "\xa0" in rendered:
         return False

@@ -18,7 +18,6 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, Sequence
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -27,6 +26,7 @@ from feedtool.errors import RenderError
 from feedtool.facts import is_url
 from feedtool.model import Episode, EpisodeSummary, Show
 from feedtool.timecode import whole_seconds
+from feedtool.urls import encode_path
 
 TEMPLATES = Path(__file__).with_name("templates")
 PAGE_TEMPLATES = ("base.html", "index.html", "episode.html", "neighbours.html")
@@ -108,7 +108,7 @@ def templates_digest(environment: jinja2.Environment) -> str:
 
 def page_path(slug: str) -> str:
     """An episode page's URL path, relative to the site root: its file name's slug, percent-encoded."""
-    return quote(slug, safe="") + "/"
+    return encode_path(slug) + "/"
 
 
 def page_file(slug: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from feedtool.facts import is_digits
 from feedtool.timecode import format_npt
 
 FIELDS = (
@@ -116,7 +117,7 @@ def plain_chapters(chapters: tuple[ChapterTag, ...], container: str, *, keep_url
 def track_number(text: str | None) -> int | str | None:
     """'7' or '7/12' -> 7; anything else stays as it is, so it differs from the number tag writes."""
     number = text.split("/")[0].strip() if text else ""
-    return int(number) if number.isdigit() else text
+    return int(number) if is_digits(number) else text
 
 
 def _kib(size: int) -> str:

@@ -23,13 +23,14 @@ import mutagen
 
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.errors import AudioError, Finding, UsageError, warning
-from feedtool.facts import is_url
+from feedtool.facts import is_digits, is_url
 from feedtool.model import Episode, Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import display_path
 from feedtool.render.notes import render_footer
 from feedtool.tag.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
 from feedtool.tag.formats import FORMATS
+from feedtool.urls import decode_path
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def select_episodes(episodes: tuple[Episode, ...], selection, config: Config) ->
             for e in episodes
             if (path.exists() and path.resolve() == Path(e.source).resolve())
             or wanted in (e.source.name, e.source.stem)
-            or (wanted.isdigit() and e.number == int(wanted))
+            or (is_digits(wanted) and e.number == int(wanted))
         ]
         if not match:
             raise UsageError(
@@ -211,9 +212,9 @@ def local_file(config: Config, url: str) -> Path | None:
     """The show-folder file behind a public URL that build made (None for a file elsewhere on the web)."""
     base = config.feed.base_url.rstrip("/")
     if base and url.startswith(base + "/"):
-        return config.root / url[len(base) + 1 :]
+        return config.root / decode_path(url[len(base) + 1 :])
     if not base and not is_url(url):
-        return config.root / url
+        return config.root / decode_path(url)
     return None
 
 
