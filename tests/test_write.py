@@ -208,6 +208,25 @@ def test_temp_files_of_a_killed_cache_save_or_guid_pin_are_cleared(show, tmp_pat
     assert [p.name for p in leftovers if p.exists()] == []
 
 
+def test_temp_files_of_a_killed_page_write_are_cleared(show, tmp_path):
+    """Pages are atomic writes in folders of their own: a build killed during one leaves its temp file there,
+    which the next build that writes the page removes; an episode deleted meanwhile still loses its page (the
+    temp file made the folder look like someone else's, so the page stayed online; found by the kill test)."""
+    from conftest import make_episode
+
+    out, dead = tmp_path / "public", _dead_pid()
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01")
+    assert build(show, out) == 0
+    leftovers = [out / "0001-first" / f".index.html.{dead}.tmp", out / "0002-two" / f".index.html.{dead}.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"<html>half a page")
+    make_episode(show, title="Retitled")  # 0001's page is written again
+    (show / "0002-two.md").unlink()
+    assert build(show, out) == 0
+    assert [p.name for p in leftovers if p.exists()] == []
+    assert not (out / "0002-two").exists() and b"Retitled" in (out / "0001-first/index.html").read_bytes()
+
+
 class Killed(BaseException):
     """A SIGKILL stand-in: nothing in the build catches it."""
 
