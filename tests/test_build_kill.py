@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,9 @@ def change_show(show: Path, rng: random.Random, cycle: int) -> list[str]:
         text = episodes[-1].read_text("utf-8")
         text = re.sub(r"^number: .*$", f"number: {number}", text, count=1, flags=re.M)
         text = re.sub(r"^audio: .*$", f"audio: media/{stem}.mp3", text, count=1, flags=re.M)
-        text = re.sub(r"^date: (\d{4})", lambda m: f"date: {int(m[1]) + 1}", text, count=1, flags=re.M)
+        # a day after the last one (years ahead would make it a scheduled episode, which the feed leaves out)
+        text = re.sub(r"^date: (.*)$", lambda m: f"date: {datetime.fromisoformat(m[1]) + timedelta(days=1)}",
+                      text, count=1, flags=re.M)
         guid = rng.random() < 0.5
         text = re.sub(r"^guid: .*\n", f"guid: kill-{number}\n" if guid else "", text, count=1, flags=re.M)
         (show / f"{stem}.md").write_text(text, "utf-8")

@@ -168,9 +168,10 @@ def test_files_the_live_feed_points_at_stay_until_the_new_feed_is_in_place(show,
     assert build(show, out) == 1
     assert (out / "feed.xml").read_bytes() == before
     assert (out / "chapters/0002-two.json").exists()  # the live feed still points at it
+    assert (out / "0002-two/index.html").exists()  # and links to its page (the kill test found it gone)
     monkeypatch.undo()
     assert build(show, out) == 0
-    assert not (out / "chapters/0002-two.json").exists()
+    assert not (out / "chapters/0002-two.json").exists() and not (out / "0002-two").exists()
 
 
 def test_a_killed_builds_temp_files_are_cleared_by_the_next_build(show, tmp_path):
@@ -205,6 +206,25 @@ def test_temp_files_of_a_killed_cache_save_or_guid_pin_are_cleared(show, tmp_pat
     assert build(show, out) == 0
     assert "guid: " in (show / "0002-two.md").read_text() and "\nguid = " in (show / "show.toml").read_text()
     assert [p.name for p in leftovers if p.exists()] == []
+
+
+def test_temp_files_of_a_killed_page_write_are_cleared(show, tmp_path):
+    """Pages are atomic writes in folders of their own: a build killed during one leaves its temp file there,
+    which the next build that writes the page removes; an episode deleted meanwhile still loses its page (the
+    temp file made the folder look like someone else's, so the page stayed online; found by the kill test)."""
+    from conftest import make_episode
+
+    out, dead = tmp_path / "public", _dead_pid()
+    make_episode(show, "0002-two.md", audio="media/0002-two.mp3", date="2024-03-01")
+    assert build(show, out) == 0
+    leftovers = [out / "0001-first" / f".index.html.{dead}.tmp", out / "0002-two" / f".index.html.{dead}.tmp"]
+    for path in leftovers:
+        path.write_bytes(b"<html>half a page")
+    make_episode(show, title="Retitled")  # 0001's page is written again
+    (show / "0002-two.md").unlink()
+    assert build(show, out) == 0
+    assert [p.name for p in leftovers if p.exists()] == []
+    assert not (out / "0002-two").exists() and b"Retitled" in (out / "0001-first/index.html").read_bytes()
 
 
 class Killed(BaseException):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from feedtool.build.show import RESERVED_NAMES, build_show
-from feedtool.build.write import atomic_write, same_content
+from feedtool.build.write import atomic_write, clear_abandoned, same_content
 from feedtool.errors import FeedtoolError
 from feedtool.model import Episode, EpisodeSummary
 from feedtool.read.config import Config
@@ -217,6 +217,7 @@ def _write(out_dir: Path, relative: str, data: bytes) -> bool:
             return True
         if same_content(path, data):
             return False
+        clear_abandoned(Path(path).parent)  # the temp file of a write killed before its rename: this one redoes it
         atomic_write(Path(path), [data])
     except OSError as e:
         raise FeedtoolError(f"{path}: cannot write: {e.strerror} (check the output folder's permissions)") from e
@@ -271,13 +272,17 @@ def remove_stale_pages(out_dir: Path, folders: set[str], index_pages: int) -> li
         name = entry.name
         if name in folders or name.startswith(".") or name in RESERVED_NAMES or not entry.is_dir():
             continue
+        clear_abandoned(Path(entry.path))  # a killed page write's temp file would make it look like not ours
         if _is_our_page_folder(entry.path):
             shutil.rmtree(entry.path)
             removed.append(f"{name}/index.html")
     index = out_dir / INDEX_FOLDER
     if index.is_dir():
         for entry in os.scandir(index):
-            if not (entry.name.isdigit() and 2 <= int(entry.name) <= index_pages) and _is_our_page_folder(entry.path):
+            if entry.name.isdigit() and 2 <= int(entry.name) <= index_pages:
+                continue
+            clear_abandoned(Path(entry.path))
+            if _is_our_page_folder(entry.path):
                 shutil.rmtree(entry.path)
                 removed.append(f"{INDEX_FOLDER}/{entry.name}/index.html")
         if not os.listdir(index):
