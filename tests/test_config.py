@@ -40,6 +40,8 @@ def test_the_fingerprint_follows_what_shapes_the_output_but_not_the_recorded_gui
     first = load_config(tmp_path).fingerprint
     write_config(tmp_path, show={"guid": "9b024349-ccf0-5f69-a609-6b82873eab3c"})
     assert load_config(tmp_path).fingerprint == first  # build writes show.guid itself: no cache invalidation
+    # --offline changes where remote measurements come from, not the output (there was no [build] table here)
+    assert load_config(tmp_path, **{"build.offline": True}).fingerprint == first
     write_config(tmp_path, show={"title": "Another title"})
     assert load_config(tmp_path).fingerprint != first
 

@@ -283,6 +283,7 @@ def load_config(path: Path, **overrides) -> Config:
     left_out = {"show": "guid", "build": "offline"}
     shaping = {k: {n: v for n, v in t.items() if n != left_out.get(k)} if isinstance(t, dict) else t
                for k, t in data.items()}
+    shaping = {k: t for k, t in shaping.items() if t != {}}  # `--offline` alone makes a [build] table of nothing
     fingerprint = hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
     return Config(
         path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
