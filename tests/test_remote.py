@@ -4,6 +4,7 @@ held to the local probe's (the same readers) and to ffprobe's; the requests each
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -15,7 +16,9 @@ from servers import serve_app
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
+from feedtool.build.pipeline import BuildOptions, run
 from feedtool.errors import AudioError
+from feedtool.read.config import load_config
 from feedtool.read.probe import probe_audio
 from feedtool.read.remote import BLOCK, MeasureCache, measure
 from feedtool.timecode import whole_seconds
@@ -221,3 +224,37 @@ def test_build_measures_remote_audio_and_warm_builds_ask_once_each(media, tmp_pa
     assert run_cli("build", show, "--out", out, "--offline") == 1
     assert "0003-third.md: audio 'http://127.0.0.1:9/never.mp3': never measured, and --offline makes no request " \
            "(build once without --offline, or give length: and duration: in the front matter)" in capsys.readouterr().err
+
+
+def test_warm_builds_reuse_remote_items_until_the_server_says_the_file_changed(media, tmp_path):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name in ("a.mp3", "b.mp3"):
+        shutil.copy(media / "plain.mp3", folder / name)
+    app, server = served(folder)
+    show = tmp_path / "show"
+    write_config(show)
+    out = tmp_path / "public"
+
+    def build(offline: bool = False):
+        config = load_config(show / "show.toml")
+        config = dataclasses.replace(config, build=dataclasses.replace(config.build, offline=offline))
+        return run(config, BuildOptions(out_dir=out))[0]
+
+    with server as base:
+        make_episode(show, "0001-a.md", audio=base + "a.mp3", make_audio=False)
+        make_episode(show, "0002-b.md", audio=base + "b.mp3", make_audio=False, date="2024-01-02")
+        assert build().rebuilt == 2
+        app.requests.clear()
+        assert build().rebuilt == 0  # items copied from the last feed, after one conditional HEAD each (304)
+        assert sorted((m, p, bool(etag)) for m, p, _, etag in app.requests) == [("HEAD", "/a.mp3", True),
+                                                                               ("HEAD", "/b.mp3", True)]
+        app.requests.clear()
+        assert build(offline=True).rebuilt == 0 and app.requests == []
+        ffmpeg(folder / "b.mp3", "-c:a", "libmp3lame", "-b:a", "64k", seconds=12)  # a new ETag on the server
+        report = build()
+        assert report.rebuilt == 1  # only the changed one, measured again
+        feed = (out / "feed.xml").read_text()
+        assert f'url="{base}b.mp3" length="{(folder / "b.mp3").stat().st_size}"' in feed
+        assert "<itunes:duration>12</itunes:duration>" in feed and "<itunes:duration>30</itunes:duration>" in feed
+    assert build(offline=True).rebuilt == 0  # the server is gone: offline, the last measurements stand

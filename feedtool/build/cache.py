@@ -18,6 +18,7 @@ from typing import NamedTuple
 from feedtool import __version__
 from feedtool.build.write import atomic_write, clear_abandoned
 from feedtool.errors import Finding
+from feedtool.facts import is_url
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,8 @@ class BuildCache:
             if any(base + suffix in names for suffix in suffixes):
                 return None
         for path, size, mtime in entry.deps:
+            if size == -1 and is_url(path):
+                continue  # audio given as a URL: its server is asked by the pipeline (remote_urls)
             try:
                 st = os.stat(path)
             except FileNotFoundError:
@@ -151,6 +154,12 @@ class BuildCache:
         if entry.page and entry.page[0] not in folder_names(self._out_dir, self._listings):
             return None  # its web page's folder is gone: build the episode again to write it
         return entry
+
+    @staticmethod
+    def remote_urls(entry: Entry) -> set[str]:
+        """The audio URLs the entry's item was built from: it is reused only while their servers say the files
+        did not change (read/remote.unchanged_urls)."""
+        return {path for path, size, _ in entry.deps if size == -1 and is_url(path)}
 
     def reuse(self, name: str, inputs, compute) -> list[Finding]:
         """Findings that depend on nothing but `inputs` (marshal-able values): those of the last build when

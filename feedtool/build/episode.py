@@ -77,7 +77,7 @@ def build_episode(
     elif value:  # audio given as a URL: measured over HTTP, or as measured before (read/remote.py)
         from feedtool.read.remote import measure_url  # requests and mutagen: only for a show that needs them
 
-        deps.append(value)  # not a file: the build cache never reuses the episode, so each build asks once
+        deps.append(value)  # not a file: the build cache asks its server whether it changed (pipeline.py)
         typed = "length" in source.fields and "duration" in source.fields
         audio, remote_findings = measure_url(
             value, f"{where}: audio '{value}'", config.root, offline=config.build.offline, typed=typed

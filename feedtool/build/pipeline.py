@@ -97,6 +97,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             entry = cache.lookup(path)
             if entry is not None:
                 cached[path] = entry
+        _drop_changed_remote(cached, cache, config)
         misses = [p for p in paths if p not in cached]
         builder = item_builder(
             config,
@@ -203,6 +204,21 @@ def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) ->
     full page never changes."""
     newest = datetime.fromisoformat(order[document.start].pub_date)
     return render_feed(replace(show, page=document.page, last_build_date=newest), [])
+
+
+def _drop_changed_remote(cached: dict[str, Entry], cache: BuildCache, config: Config) -> None:
+    """Forget the cached items whose audio, given as a URL, changed on its server (or cannot be asked about),
+    so they are measured and built again: one conditional request per file, several at once; none offline."""
+    remote = {path: urls for path, entry in cached.items() if (urls := cache.remote_urls(entry))}
+    if not remote:
+        return
+    # imported here: requests takes ~75 ms, a seventh of a warm rebuild of a show without remote audio (build_bench.py)
+    from feedtool.read.remote import unchanged_urls
+
+    current = unchanged_urls(set().union(*remote.values()), config.root, offline=config.build.offline)
+    for path, urls in remote.items():
+        if not urls <= current:
+            del cached[path]
 
 
 def _validate_show(

@@ -25,6 +25,7 @@ import re
 import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import NamedTuple
@@ -45,6 +46,7 @@ TIMEOUT = 10.0  # seconds, to connect and for each read
 RETRIES = 2
 MAX_REDIRECTS = 5
 RETRY_STATUS = (429, 502, 503, 504)
+CONCURRENCY = 8  # conditional HEADs at once when a warm build asks whether remote files changed
 BLOCK = 65536  # bytes a range request fetches at least: one holds the usual tag and first frame
 CACHE_NAME = "remote.sqlite"
 SUFFIX_BY_TYPE = {"audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/x-m4a": ".m4a", "audio/mp4": ".m4a",
@@ -91,12 +93,7 @@ def measure(url: str, where: str, cache: MeasureCache, *, offline: bool = False)
             )
         return kept.info, []
     session = _session()
-    conditional = {}
-    if kept and kept.etag:
-        conditional["If-None-Match"] = kept.etag
-    if kept and kept.last_modified:
-        conditional["If-Modified-Since"] = kept.last_modified
-    head = _request(session, "HEAD", url, where, conditional)
+    head = _request(session, "HEAD", url, where, _conditional(kept))
     if head.status_code == 304 and kept is not None:
         return kept.info, []
     if head.status_code in (403, 405, 501):  # no HEAD here: the first ranged GET tells the length
@@ -128,6 +125,36 @@ def measure(url: str, where: str, cache: MeasureCache, *, offline: bool = False)
         headers = headers or f.validators
     cache.put(url, Measured(headers.get("ETag"), headers.get("Last-Modified"), info))
     return info, findings
+
+
+def unchanged_urls(urls, show_root: Path, *, offline: bool = False) -> set[str]:
+    """Of `urls`, those whose files are as measured last time: one conditional HEAD each, CONCURRENCY at once;
+    offline, every URL measured before, with no request. The build cache reuses the items of these."""
+    cache = MeasureCache(show_root / ".feedtool" / CACHE_NAME)
+    kept = cache.get_many(sorted(urls))
+    if offline or not kept:
+        return set(kept)
+    with ThreadPoolExecutor(min(CONCURRENCY, len(kept))) as pool:
+        current = list(pool.map(_still_current, kept.keys(), kept.values()))
+    return {url for url, same in zip(kept, current, strict=True) if same}
+
+
+def _still_current(url: str, kept: Measured) -> bool:
+    try:
+        head = _request(_session(), "HEAD", url, url, _conditional(kept))
+    except AudioError:
+        return False  # measured again by the build, which says what is wrong
+    with head:
+        return head.status_code == 304 or (head.status_code < 300 and _unchanged(kept, head.headers))
+
+
+def _conditional(kept: Measured | None) -> dict[str, str]:
+    headers = {}
+    if kept and kept.etag:
+        headers["If-None-Match"] = kept.etag
+    if kept and kept.last_modified:
+        headers["If-Modified-Since"] = kept.last_modified
+    return headers
 
 
 def _unchanged(kept: Measured, headers) -> bool:
@@ -332,6 +359,22 @@ class MeasureCache:
             log.warning("%s: cannot read the measurements of remote audio: %s", self.path, e)
             return None
         return Measured(row[0], row[1], _info_from_json(row[2])) if row else None
+
+    def get_many(self, urls) -> dict[str, Measured]:
+        """The kept measurements of `urls`, by one connection (a warm build asks about all its remote files)."""
+        if not self.path.exists():
+            return {}
+        found = {}
+        try:
+            with contextlib.closing(self._connect()) as db:
+                for url in urls:
+                    row = db.execute("SELECT etag, last_modified, info FROM measured WHERE url = ?", (url,)).fetchone()
+                    if row:
+                        found[url] = Measured(row[0], row[1], _info_from_json(row[2]))
+        except sqlite3.Error as e:
+            log.warning("%s: cannot read the measurements of remote audio: %s", self.path, e)
+            return {}
+        return found
 
     def put(self, url: str, measured: Measured) -> None:
         try:
