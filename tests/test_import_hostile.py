@@ -11,6 +11,7 @@ import time
 import zlib
 
 import pytest
+from conftest import run_cli
 from servers import ROOT, serve_app, subprocess_env
 from werkzeug.wrappers import Request, Response
 
@@ -122,3 +123,35 @@ def test_a_hostile_feed_is_refused_clearly_in_bounded_time_and_memory(base, name
     assert seconds < TIME_LIMIT, seconds
     assert memory < MEMORY_LIMIT, memory / MIB
     assert not show.exists()  # nothing written
+
+
+# --- hostile values inside items: imported from a file, in-process ---------------------------------------------
+
+FEED_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+ xmlns:podcast="https://podcastindex.org/namespace/1.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel><title>Hostile</title><link>https://old.example.org/</link><description>d</description>
+<language>en</language><atom:link rel="self" href="https://old.example.org/feed.xml"/>
+"""
+
+
+def hostile_feed(tmp_path, *items: str) -> str:
+    """A feed file whose items are (title, guid, extra elements); each gets its own enclosure."""
+    body = "".join(
+        f"<item><title>{title}</title><guid isPermaLink=\"false\">{guid}</guid>"
+        f"<pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate>"
+        f"<enclosure url=\"https://old.example.org/{i}.mp3\" length=\"1000\" type=\"audio/mpeg\"/>{extra}</item>\n"
+        for i, (title, guid, extra) in enumerate(items, start=1)
+    )
+    path = tmp_path / "feed.xml"
+    path.write_text(FEED_HEAD + body + "</channel></rss>", "utf-8")
+    return str(path)
+
+
+def test_an_item_duration_too_large_for_a_float_is_reported_not_a_traceback(tmp_path, capsys):
+    feed = hostile_feed(tmp_path, ("Long", "g1", f"<itunes:duration>{'9' * 400}</itunes:duration>"))
+    assert run_cli("import", feed, tmp_path / "show") == 0
+    err = capsys.readouterr().err
+    assert f"itunes:duration '{'9' * 400}' is not a duration (the build measures it)" in err
+    assert "Traceback" not in err
+    assert "duration:" not in (tmp_path / "show" / "long.md").read_text()
