@@ -155,3 +155,22 @@ def test_an_item_duration_too_large_for_a_float_is_reported_not_a_traceback(tmp_
     assert f"itunes:duration '{'9' * 400}' is not a duration (the build measures it)" in err
     assert "Traceback" not in err
     assert "duration:" not in (tmp_path / "show" / "long.md").read_text()
+
+
+def test_episode_numbers_that_are_no_numbers_are_reported_and_the_import_completes(tmp_path, capsys):
+    feed = hostile_feed(
+        tmp_path,
+        ("Superscript", "g1", "<itunes:episode>²</itunes:episode>"),  # str.isdigit() says yes, int() no
+        ("Huge", "g2", f"<itunes:episode>{'9' * 400}</itunes:episode>"),  # made a file name over 255 bytes
+        ("Arabic", "g3", "<itunes:episode>٣</itunes:episode><itunes:season>٢</itunes:season>"),
+        ("Fine", "g4", "<itunes:episode>7</itunes:episode>"),
+    )
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "item 1 'Superscript': itunes:episode '²' is not a positive whole number" in err
+    assert f"item 2 'Huge': itunes:episode '{'9' * 400}' is not a positive whole number" in err
+    assert "item 3 'Arabic': itunes:episode '٣' is not a positive whole number" in err
+    assert sorted(p.name for p in show.glob("*.md")) == ["0007-fine.md", "arabic.md", "huge.md", "superscript.md"]
+    assert (show / "show.toml").exists()
