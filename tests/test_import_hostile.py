@@ -5,6 +5,7 @@ loopback that the test starts; every server loop here is bounded and stops by it
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -67,7 +68,17 @@ def app(environ, start_response):
     if path == "/bomb.xml":
         return Response(BOMB, mimetype="application/rss+xml",
                         headers={"Content-Encoding": "gzip"})(environ, start_response)
+    if path in CHAPTERS:
+        return Response(CHAPTERS[path], mimetype="application/json+chapters")(environ, start_response)
     return Response("not found", 404)(environ, start_response)
+
+
+CHAPTERS = {  # JSON chapters files whose start times are no times (Python's json reads Infinity and NaN)
+    "/infinite.json": '{"version": "1.2.0", "chapters": [{"startTime": Infinity, "title": "Forever"}]}',
+    "/nan.json": '{"version": "1.2.0", "chapters": [{"startTime": NaN, "title": "Never"}]}',
+    "/negative.json": '{"version": "1.2.0", "chapters": [{"startTime": -5, "title": "Before"}]}',
+    "/huge.json": '{"version": "1.2.0", "chapters": [{"startTime": 1e300, "title": "Far"}]}',
+}
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +185,18 @@ def test_episode_numbers_that_are_no_numbers_are_reported_and_the_import_complet
     assert "item 3 'Arabic': itunes:episode '٣' is not a positive whole number" in err
     assert sorted(p.name for p in show.glob("*.md")) == ["0007-fine.md", "arabic.md", "huge.md", "superscript.md"]
     assert (show / "show.toml").exists()
+
+
+def test_chapters_files_with_start_times_that_are_no_times_are_reported(base, tmp_path, capsys):
+    names = [name.strip("/") for name in CHAPTERS]
+    feed = hostile_feed(tmp_path, *[
+        (name, name, f'<podcast:chapters url="{base}{name}" type="application/json+chapters"/>') for name in names
+    ])
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for name in names:
+        assert re.search(rf"item \d '{name}': podcast:chapters {base}{name}: not a JSON chapters file "
+                         rf"\(ValueError: chapter 1: startTime .* is not a time in seconds\) \(add chapters: by hand\)", err), err
+        assert "chapters:" not in (show / f"{name.replace('.', '-')}.md").read_text()

@@ -33,6 +33,7 @@ from feedtool.importer.pages import read_pages
 from feedtool.read.config import CONFIG_NAME
 
 CHAPTERS_LIMIT = 1024 * 1024  # bytes of a chapters file read
+MAX_SECONDS = 10**9  # a chapter start past 30 years of audio is a broken file
 
 
 @dataclass
@@ -152,8 +153,11 @@ def _fetch_chapters(client: Client, draft: Draft) -> None:
     chapters = []
     if not problem:
         try:
-            for entry in json.loads(fetched.data)["chapters"]:
-                chapter = {"start": clock_text(float(entry["startTime"])), "title": str(entry.get("title") or "")}
+            for number, entry in enumerate(json.loads(fetched.data)["chapters"], start=1):
+                start = float(entry["startTime"])
+                if not 0 <= start < MAX_SECONDS:  # json reads Infinity and NaN; clock_text cannot write them
+                    raise ValueError(f"chapter {number}: startTime {entry['startTime']} is not a time in seconds")
+                chapter = {"start": clock_text(start), "title": str(entry.get("title") or "")}
                 chapter["title"] = chapter["title"].strip() or "Chapter"
                 for key, ours in (("url", "url"), ("img", "image")):
                     if entry.get(key):
