@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from feedtool.facts import is_digits
 from feedtool.model import Location, RemoteItem, SocialInteract, Soundbite, Txt, UpdateFrequency, Value, ValueRecipient
 from feedtool.namespace import (
     COUNTRY,
@@ -49,9 +50,10 @@ def whole(item: dict, key: str, *, required: bool = False) -> int | None:
         if required:
             raise ValueError(f"{key} is missing (add {key}: …)")
         return None
-    if isinstance(value, bool) or not str(value).strip().isdigit():
+    digits = str(value).strip()
+    if isinstance(value, bool) or not is_digits(digits) or len(digits) > 18:  # int() refuses '²', which isdigit takes
         raise ValueError(f"{key}: '{value}' is not a whole number (write e.g. 40)")
-    return int(str(value).strip())
+    return int(digits)
 
 
 def flag(item: dict, key: str) -> bool:
