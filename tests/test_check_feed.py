@@ -87,6 +87,8 @@ CASES = [
     ("psp/tag-value", "<podcast:episode>3<", "<podcast:episode>three<"),
     ("psp/tag-value", f'<podcast:source uri="{HOST}media/3.ogg"/>', ""),
     ("psp/tag-value", 'geo="geo:50.45,30.52"', 'geo="50.45 N, 30.52 E"'),
+    ("psp/tag-value", 'geo="geo:50.45,30.52"', 'geo="geo:91,30.52"'),  # a latitude past the pole
+    ("psp/tag-value", 'geo="geo:50.45,30.52"', 'geo="geo:50.45,-180.5"'),
     ("psp/tag-value", ">Fixture Artist<", "><"),
     ("psp/text-length", ">Support the show<", f">{'S' * 129}<"),
     # the Podcasting 2.0 tags feedtool writes (issue 14): each passes in FEED, and breaks here

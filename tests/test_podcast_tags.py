@@ -226,7 +226,10 @@ RECIPIENT = {"type": "node", "address": "a", "split": "100"}
      "value: recipient 1: split: '²' is not a whole number (write e.g. 40)"),
     ({"social_interact": [{"protocol": "activitypub", "uri": "https://x.org/1", "priority": "²"}]},
      "social_interact: priority: '²' is not a whole number (write e.g. 40)"),
-], ids=["split", "priority"])
+    ({"location": {"name": "Nowhere", "geo": "geo:999,-999"}},
+     "location: geo: 'geo:999,-999' is not a geo URI (write geo:50.45,30.52: latitude,longitude)"),
+    ({"location": {"name": "Nowhere", "geo": "geo:٣,٣"}}, "location: geo: 'geo:٣,٣' is not a geo URI"),
+], ids=["split", "priority", "geo-range", "geo-digits"])
 def test_out_of_range_front_matter_is_named(tmp_path, capsys, front, message):
     show = tagged_show(tmp_path)
     make_episode(show, "0003-third.md", **front)

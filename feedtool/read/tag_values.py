@@ -14,7 +14,6 @@ from feedtool.facts import is_digits
 from feedtool.model import Location, RemoteItem, SocialInteract, Soundbite, Txt, UpdateFrequency, Value, ValueRecipient
 from feedtool.namespace import (
     COUNTRY,
-    GEO,
     LIST_MEDIUMS,
     LOCATION_RELS,
     MEDIUMS,
@@ -24,6 +23,7 @@ from feedtool.namespace import (
     SOCIAL_PROTOCOLS,
     TITLE_LIMIT,
     TXT_LIMIT,
+    is_geo,
     rrule_problem,
     split_problem,
 )
@@ -111,7 +111,7 @@ def location(item) -> Location:
         item = {"name": item}
     only(item, ("name", "geo", "osm", "rel", "country"), "location")
     geo, osm, country = text(item, "geo"), text(item, "osm"), text(item, "country")
-    if geo and not GEO.match(geo):
+    if geo and not is_geo(geo):
         raise ValueError(f"geo: '{geo}' is not a geo URI (write geo:50.45,30.52: latitude,longitude)")
     if osm and not OSM.match(osm):
         raise ValueError(f"osm: '{osm}' is not an OpenStreetMap id (write its type and number, e.g. R421866)")
