@@ -106,6 +106,8 @@ CASES = [
     ("psp/tag-value", 'feedGuid="917393e3', 'feedGuid="x917393e3'),
     ("psp/https", 'feedUrl="https://www.feedtool-fixtures.net/pc20.xml"', 'feedUrl="http://www.feedtool-fixtures.net/pc20.xml"'),
     ("psp/value-split", 'split="5"', 'split="4"'),
+    ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="nan"'),
+    ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="-5"'),
     ("psp/tag-value", ' method="keysend"', ""),
     ("psp/tag-value", 'fee="true"', 'fee="maybe"'),
     ("psp/tag-value", 'address="02d5c1bf8b94" ', ""),

@@ -229,7 +229,11 @@ RECIPIENT = {"type": "node", "address": "a", "split": "100"}
     ({"location": {"name": "Nowhere", "geo": "geo:999,-999"}},
      "location: geo: 'geo:999,-999' is not a geo URI (write geo:50.45,30.52: latitude,longitude)"),
     ({"location": {"name": "Nowhere", "geo": "geo:٣,٣"}}, "location: geo: 'geo:٣,٣' is not a geo URI"),
-], ids=["split", "priority", "geo-range", "geo-digits"])
+    ({"value": {"suggested": "nan", "recipients": [RECIPIENT]}},
+     "value: suggested: 'nan' is not a number (write e.g. 0.00000005000)"),
+    ({"value": {"suggested": "-5", "recipients": [RECIPIENT]}},
+     "value: suggested: '-5' is not a number (write e.g. 0.00000005000)"),
+], ids=["split", "priority", "geo-range", "geo-digits", "suggested-nan", "suggested-negative"])
 def test_out_of_range_front_matter_is_named(tmp_path, capsys, front, message):
     show = tagged_show(tmp_path)
     make_episode(show, "0003-third.md", **front)

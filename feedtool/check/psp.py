@@ -220,7 +220,7 @@ TAGS = {
                       "write sri or pgp-signature"),),
     ),  # fmt: skip
     "value": TagSpec(
-        ("channel", "item", "liveItem"), single=True, required=("type", "method"),
+        ("channel", "item", "liveItem"), single=True, required=("type", "method"), numbers=("suggested",),
         checks=(_children("valueRecipient", 'give at least one <podcast:valueRecipient …/>'), _splits),
     ),  # fmt: skip
     "valueRecipient": TagSpec(

@@ -17,6 +17,7 @@ from feedtool.namespace import (
     LIST_MEDIUMS,
     LOCATION_RELS,
     MEDIUMS,
+    NUMBER,
     OSM,
     PURPOSE_LIMIT,
     SERVICE_SLUGS,
@@ -200,11 +201,8 @@ def value_block(item: dict) -> Value:
     if problem:
         raise ValueError(f"{problem} (give each recipient its percentage; together 100)")
     suggested = text(item, "suggested")
-    if suggested is not None:
-        try:
-            float(suggested)
-        except ValueError:
-            raise ValueError(f"suggested: '{suggested}' is not a number (write e.g. 0.00000005000)") from None
+    if suggested is not None and not NUMBER.match(suggested):  # float() takes nan, inf and -5: no amount to pay
+        raise ValueError(f"suggested: '{suggested}' is not a number (write e.g. 0.00000005000)")
     return Value(
         type=text(item, "type") or "lightning",
         method=text(item, "method") or "keysend",
