@@ -138,6 +138,7 @@ class PreviewApp:
             response = self.respond(request)
         except HTTPException as e:
             response = e.get_response(environ)
+        response.headers.pop("Date", None)  # werkzeug's server sends its own: Date is a field sent once
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:

@@ -90,6 +90,15 @@ def test_a_client_refusing_gzip_and_asking_several_ranges_gets_what_it_can_read(
         assert several.status_code == 200 and several.content == audio
 
 
+def test_every_response_has_one_date_header(show):
+    # werkzeug's make_conditional sets Date and its server sends another: two Date fields, a singleton field
+    with running(show) as server:
+        for path, headers in ((AUDIO, {"Range": "bytes=0-3"}), (AUDIO, IDENTITY), ("feed.xml", {}), (PAGE, IDENTITY),
+                              ("nothing.html", {})):
+            dates = server.get(path, headers=headers).raw.headers.getlist("Date")
+            assert len(dates) == 1, (path, dates)
+
+
 def test_every_file_has_its_content_type_and_nothing_else_is_served(show):
     with running(show) as server:
         types = {
