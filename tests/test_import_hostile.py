@@ -68,6 +68,16 @@ def app(environ, start_response):
     if path == "/bomb.xml":
         return Response(BOMB, mimetype="application/rss+xml",
                         headers={"Content-Encoding": "gzip"})(environ, start_response)
+    if path == "/inward.xml":  # a feed on loopback naming addresses in private networks
+        body = FEED_HEAD + (
+            '<item><title>Metadata</title><guid>g1</guid><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate>'
+            '<enclosure url="http://10.255.255.1/admin/export.mp3" length="1000" type="audio/mpeg"/>'
+            '<podcast:chapters url="http://169.254.169.254/latest/meta-data/iam.json" type="application/json+chapters"/>'
+            "</item></channel></rss>")
+        return Response(body, mimetype="application/rss+xml")(environ, start_response)
+    if path == "/inward-pages.xml":  # its next page in a private network
+        body = FEED_HEAD + '<atom:link rel="next" href="http://169.254.169.254/latest/page2.xml"/></channel></rss>'
+        return Response(body, mimetype="application/rss+xml")(environ, start_response)
     if path in CHAPTERS:
         return Response(CHAPTERS[path], mimetype="application/json+chapters")(environ, start_response)
     return Response("not found", 404)(environ, start_response)
@@ -200,3 +210,24 @@ def test_chapters_files_with_start_times_that_are_no_times_are_reported(base, tm
         assert re.search(rf"item \d '{name}': podcast:chapters {base}{name}: not a JSON chapters file "
                          rf"\(ValueError: chapter 1: startTime .* is not a time in seconds\) \(add chapters: by hand\)", err), err
         assert "chapters:" not in (show / f"{name.replace('.', '-')}.md").read_text()
+
+
+def test_urls_in_a_feed_that_point_into_a_private_network_are_not_fetched(base, tmp_path, capsys):
+    # as redirects are vetted (check/fetch.py): a feed not on a private network may not send the importer there
+    show = tmp_path / "show"
+    assert run_cli("import", base + "inward.xml", show, "--media", "download", "--timeout", "1") == 0
+    err = capsys.readouterr().err
+    assert ("podcast:chapters http://169.254.169.254/latest/meta-data/iam.json: a link-local address, and the feed "
+            "is not on such a network; not fetched (add chapters: by hand)") in err
+    assert ("download failed, the audio stays at its URL: http://10.255.255.1/admin/export.mp3: a private address, and the feed is "
+            "not on such a network; not fetched") in err
+    assert not (show / "media").exists()
+
+
+def test_a_next_page_in_a_private_network_is_not_followed(base, tmp_path, capsys):
+    show = tmp_path / "show"
+    assert run_cli("import", base + "inward-pages.xml", show, "--timeout", "1") == 1
+    assert capsys.readouterr().err == (
+        f"error: {base}inward-pages.xml: its next page http://169.254.169.254/latest/page2.xml: a link-local address, "
+        "and the feed is not on such a network; not fetched (import the pages one by one, from files)\n")
+    assert not show.exists()
