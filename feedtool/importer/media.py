@@ -121,9 +121,19 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
     size = partial.stat().st_size
     if total_size is not None and size != total_size:
         raise FeedtoolError(f"{url}: got {size} bytes of {total_size}; run the import again to resume")
+    if (target.exists() or target.is_symlink()) and not _same_file(target, partial):
+        # the producer's own file (or one of an import stopped before its record was written, which is the same)
+        partial.unlink()
+        validator.unlink(missing_ok=True)
+        raise FeedtoolError(f"media/{target.name}: already there with other content: not written over (move that "
+                            "file away and import again to download it)")
     os.replace(partial, target)
     validator.unlink(missing_ok=True)
     return size, _sha256(target)
+
+
+def _same_file(existing: Path, downloaded: Path) -> bool:
+    return existing.is_file() and not existing.is_symlink() and _sha256(existing) == _sha256(downloaded)
 
 
 def _sha256(path: Path) -> str:
