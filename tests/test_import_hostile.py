@@ -16,6 +16,8 @@ from conftest import run_cli
 from servers import ROOT, serve_app, subprocess_env
 from werkzeug.wrappers import Request, Response
 
+from feedtool.read.episodes import episode_paths
+
 MIB = 1 << 20
 MEMORY_LIMIT = 400 * MIB  # the import's peak resident memory, whatever the server sends
 TIME_LIMIT = 20  # seconds
@@ -231,3 +233,16 @@ def test_a_next_page_in_a_private_network_is_not_followed(base, tmp_path, capsys
         f"error: {base}inward-pages.xml: its next page http://169.254.169.254/latest/page2.xml: a link-local address, "
         "and the feed is not on such a network; not fetched (import the pages one by one, from files)\n")
     assert not show.exists()
+
+
+def test_titles_that_make_names_the_build_refuses_or_skips_get_other_names(tmp_path, capsys):
+    # 'page.md', 'chapters.md', 'archive.md'… are refused by the build (their pages would be the output's own
+    # folders) and 'readme.md' is not an episode at all: an imported show must build with every episode
+    titles = ["Page", "Chapters", "Archive", "Images", "README", "Style.css", "Index.html"]
+    feed = hostile_feed(tmp_path, *[(title, f"g{i}", "") for i, title in enumerate(titles)])
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    names = sorted(p.name for p in show.glob("*.md"))
+    assert names == ["episode-archive.md", "episode-chapters.md", "episode-images.md", "episode-page.md",
+                     "episode-readme.md", "index-html.md", "style-css.md"]
+    assert len(episode_paths(show)) == len(titles)
