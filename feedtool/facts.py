@@ -45,6 +45,20 @@ def is_url(value: str) -> bool:
     return value.startswith(("https://", "http://"))
 
 
+# Episode and season numbers: directories store them as 32-bit integers, and a number past that is a slip (and
+# made an imported episode's file name longer than a file system allows).
+MAX_NUMBER = 2**31 - 1
+
+
+def positive_number(text: str) -> int | None:
+    """text as an episode or season number (digits 0-9, 1 to MAX_NUMBER), else None."""
+    text = text.strip()
+    if not is_digits(text) or len(text) > len(str(MAX_NUMBER)) + 10:  # int() of 5,000 digits raises
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_NUMBER else None
+
+
 def is_digits(text: str) -> bool:
     """Whether text is a whole number written with the digits 0-9 (str.isdigit also takes '²', which int()
     refuses, so `text.isdigit() and int(text)` turns a fuzzed value into a traceback)."""

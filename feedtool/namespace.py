@@ -104,16 +104,23 @@ TITLE_LIMIT = 128  # node values of funding, soundbite, person, location, traile
 TXT_LIMIT = 4000
 PURPOSE_LIMIT = 128
 
-GEO = re.compile(r"^geo:-?\d+(\.\d+)?,-?\d+(\.\d+)?(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$")
-OSM = re.compile(r"^[NWR]\d+(#\d+)?$")  # a node, way or relation id, optionally with a revision
+# RFC 5870, as the spec uses it: latitude, longitude (in range: see is_geo), optional altitude and uncertainty
+GEO = re.compile(r"^geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(,-?\d+(\.\d+)?)?(;u=\d+(\.\d+)?)?$", re.ASCII)
+OSM = re.compile(r"^[NWR]\d+(#\d+)?$", re.ASCII)  # a node, way or relation id, optionally with a revision
 COUNTRY = re.compile(r"^[a-z]{2}$")  # ISO 3166-1 alpha-2, lower case as the spec's examples
-NUMBER = re.compile(r"^\d+(\.\d+)?$")
+NUMBER = re.compile(r"^\d+(\.\d+)?$", re.ASCII)
 # RFC 5545 3.3.10 RECUR, as far as a feed needs it checked: FREQ first or anywhere, KEY=VALUE parts
 RRULE_PART = re.compile(
     r"^(FREQ=(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)|UNTIL=[0-9TZ:.-]+|COUNT=\d+|INTERVAL=\d+"
     r"|BY(SECOND|MINUTE|HOUR|MONTHDAY|YEARDAY|WEEKNO|MONTH|SETPOS)=[+-]?\d+(,[+-]?\d+)*"
     r"|BYDAY=([+-]?\d*(MO|TU|WE|TH|FR|SA|SU))(,[+-]?\d*(MO|TU|WE|TH|FR|SA|SU))*|WKST=(MO|TU|WE|TH|FR|SA|SU))$"
 )
+
+
+def is_geo(value: str) -> bool:
+    """A geo URI whose latitude is within -90..90 and longitude within -180..180 (geo:999,0 is nowhere)."""
+    match = GEO.match(value)
+    return bool(match) and abs(float(match[1])) <= 90 and abs(float(match[2])) <= 180
 
 
 def rrule_problem(rrule: str) -> str | None:

@@ -20,6 +20,7 @@ from feedtool.errors import ConfigError, EpisodeError, FeedtoolError
 from feedtool.facts import MIME_TYPES
 from feedtool.read.config import Config
 from feedtool.read.episodes import NAME_PATTERN, XML_ILLEGAL, display_path, episode_paths, read_episode
+from feedtool.timecode import in_zone
 
 SLUG_LENGTH = 60  # characters; cut at a word boundary
 NUMBER_WIDTH = 4  # digits in a new file name, unless the show's files use more
@@ -183,7 +184,10 @@ def _date(when: str | None, config: Config, now: datetime | None) -> datetime:
         raise ConfigError(
             f"--date {when}: not a date (use YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS+02:00)"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=config.tz)
+    try:
+        return in_zone(parsed, config.tz)
+    except OverflowError:  # the build would refuse the file: refuse the date now
+        raise ConfigError(f"--date {when}: is outside the years 1 to 9999 in UTC (give the real date)") from None
 
 
 def _place_audio(source: Path, target: Path, move: bool) -> None:

@@ -138,6 +138,7 @@ class PreviewApp:
             response = self.respond(request)
         except HTTPException as e:
             response = e.get_response(environ)
+        response.headers.pop("Date", None)  # werkzeug's server sends its own: Date is a field sent once
         return response(environ, start_response)
 
     def respond(self, request: Request) -> Response:
@@ -146,11 +147,14 @@ class PreviewApp:
         served = self.served  # one build's view for the whole request, whatever a rebuild does meanwhile
         rel, path = self.locate(served, request.path)
         kind = content_type(rel, served.feed_name)
-        wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and not request.range
+        wants_gzip = request.accept_encodings["gzip"] > 0 and not request.range  # "gzip;q=0" refuses it
+        environ = request.environ
+        if request.range and len(request.range.ranges) > 1:  # werkzeug answers several ranges with 416: send all
+            environ = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
         if wants_gzip and kind.startswith(COMPRESSIBLE):
             response = self.gzipped(request, path, kind)
         else:
-            response = send_file(path, request.environ, mimetype=kind, conditional=True, etag=True, max_age=0)
+            response = send_file(path, environ, mimetype=kind, conditional=True, etag=True, max_age=0)
             response.headers["Accept-Ranges"] = "bytes"
         response.headers["Cache-Control"] = "no-cache"  # apps ask again each time; a 304 costs nothing
         if kind.startswith(COMPRESSIBLE):

@@ -1,6 +1,7 @@
 """Conversions between float seconds (the model's unit) and the time formats of tags, notes and feeds, and
 the moments producers write (episode dates, --now)."""
 
+import math
 import re
 from datetime import UTC, date, datetime, time, tzinfo
 
@@ -19,7 +20,7 @@ def parse_timecode(text: str) -> float:
     """
     text = text.strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
+        return _finite(float(text), text)
     match = TIMECODE.match(text)
     if not match:
         raise ValueError(f"'{text}' is not a time (write HH:MM:SS, MM:SS or seconds)")
@@ -27,7 +28,17 @@ def parse_timecode(text: str) -> float:
     seconds = float(match["s"].replace(",", "."))
     if (match["h"] is not None and minutes >= 60) or seconds >= 60:
         raise ValueError(f"'{text}' is not a time (minutes and seconds run 00-59)")
-    return hours * 3600 + minutes * 60 + seconds
+    try:
+        return _finite(hours * 3600 + minutes * 60 + seconds, text)
+    except OverflowError:  # int + float with hundreds of digits of hours
+        return _finite(math.inf, text)
+
+
+def _finite(seconds: float, text: str) -> float:
+    """float() makes 400 digits infinite: no caller can count, compare or print such a time."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"'{text[:20]}…' is not a time (too large: write HH:MM:SS, MM:SS or seconds)")
+    return seconds
 
 
 def whole_seconds(seconds: float) -> int:

@@ -79,6 +79,9 @@ def test_unknown_field_suggests_the_right_one(built, capsys):
     ("date", "9999-12-31T23:30:00-05:00",
      "date: '9999-12-31T23:30:00-05:00' is outside the years 1 to 9999 in UTC (give the real date)"),
     ("season", "0", "season: '0' is not a positive whole number"),
+    pytest.param("number", "9" * 400, "number: '99999999999999999999…' is larger than 2147483647, the largest "
+                 "number apps store", id="number-400-digits"),
+    pytest.param("season", "9" * 5000, "season: '99999999999999999999…' is larger than 2147483647", id="season-5000"),
     ("explicit", "maybe", "explicit: 'maybe' is not true or false (write true or false)"),
     ("type", "special", "type: 'special' is not an episode type (use full, trailer or bonus)"),
     ("date", "2024-13-01", "date: '2024-13-01' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)"),
@@ -91,6 +94,13 @@ def test_mistyped_fields(built, capsys, field, value, message):
     show, out, before = built
     make_episode(show, "0002-two.md", audio="media/0002-two.mp3", **{field: value})
     fails_with(capsys, show, out, before, "0002-two.md:", message)
+
+
+def test_a_file_name_number_larger_than_apps_store_is_named(built, capsys):
+    show, out, before = built
+    make_episode(show, "9" * 200 + "-two.md", audio="media/0002-two.mp3")
+    fails_with(capsys, show, out, before, "9999-two.md: file name: its number is larger than 2147483647, the largest "
+               "number apps store (rename the file with a smaller number)")
 
 
 def test_missing_title_date_audio_all_reported_together(built, capsys):

@@ -87,6 +87,8 @@ CASES = [
     ("psp/tag-value", "<podcast:episode>3<", "<podcast:episode>three<"),
     ("psp/tag-value", f'<podcast:source uri="{HOST}media/3.ogg"/>', ""),
     ("psp/tag-value", 'geo="geo:50.45,30.52"', 'geo="50.45 N, 30.52 E"'),
+    ("psp/tag-value", 'geo="geo:50.45,30.52"', 'geo="geo:91,30.52"'),  # a latitude past the pole
+    ("psp/tag-value", 'geo="geo:50.45,30.52"', 'geo="geo:50.45,-180.5"'),
     ("psp/tag-value", ">Fixture Artist<", "><"),
     ("psp/text-length", ">Support the show<", f">{'S' * 129}<"),
     # the Podcasting 2.0 tags feedtool writes (issue 14): each passes in FEED, and breaks here
@@ -104,6 +106,8 @@ CASES = [
     ("psp/tag-value", 'feedGuid="917393e3', 'feedGuid="x917393e3'),
     ("psp/https", 'feedUrl="https://www.feedtool-fixtures.net/pc20.xml"', 'feedUrl="http://www.feedtool-fixtures.net/pc20.xml"'),
     ("psp/value-split", 'split="5"', 'split="4"'),
+    ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="nan"'),
+    ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="-5"'),
     ("psp/tag-value", ' method="keysend"', ""),
     ("psp/tag-value", 'fee="true"', 'fee="maybe"'),
     ("psp/tag-value", 'address="02d5c1bf8b94" ', ""),

@@ -302,6 +302,21 @@ def test_media_download_fetches_the_audio_and_keeps_the_old_url(server, tmp_path
     assert f'url="{server.base}@radiolibre/episodes/licences.mp3?_from=feed"' in text  # the old URL, kept
 
 
+def test_a_download_never_writes_over_a_media_file_it_did_not_put_there(server, tmp_path, capsys):
+    show = tmp_path / "show"
+    own = show / "media/s01e0001-episode-1-les-debuts.m4a"
+    own.parent.mkdir(parents=True)
+    own.write_bytes(b"the producer's own recording")
+    assert run_cli("import", f"{server.base}feeds/castopod.xml", show, "--media", "download") == 0
+    err = capsys.readouterr().err
+    assert own.read_bytes() == b"the producer's own recording"
+    assert ("download failed, the audio stays at its URL: media/s01e0001-episode-1-les-debuts.m4a: already there "
+            "with other content: not written over (move that file away and import again to download it)") in err
+    assert not list((show / "media").glob(".*"))  # no partial download left behind
+    assert "audio: http" in (show / "s01e0001-episode-1-les-debuts.md").read_text()  # still on its URL
+    assert (show / "media/s01e0002-episode-2-les-licences.mp3").read_bytes() == AUDIO[".mp3"].read_bytes()
+
+
 def test_an_interrupted_download_resumes_with_a_range(server, tmp_path):
     from feedtool.check.server import Client
     from feedtool.importer.media import fetch_file

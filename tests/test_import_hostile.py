@@ -5,14 +5,18 @@ loopback that the test starts; every server loop here is bounded and stops by it
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
 import zlib
 
 import pytest
+from conftest import run_cli
 from servers import ROOT, serve_app, subprocess_env
 from werkzeug.wrappers import Request, Response
+
+from feedtool.read.episodes import episode_paths
 
 MIB = 1 << 20
 MEMORY_LIMIT = 400 * MIB  # the import's peak resident memory, whatever the server sends
@@ -66,7 +70,27 @@ def app(environ, start_response):
     if path == "/bomb.xml":
         return Response(BOMB, mimetype="application/rss+xml",
                         headers={"Content-Encoding": "gzip"})(environ, start_response)
+    if path == "/inward.xml":  # a feed on loopback naming addresses in private networks
+        body = FEED_HEAD + (
+            '<item><title>Metadata</title><guid>g1</guid><pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate>'
+            '<enclosure url="http://10.255.255.1/admin/export.mp3" length="1000" type="audio/mpeg"/>'
+            '<podcast:chapters url="http://169.254.169.254/latest/meta-data/iam.json" type="application/json+chapters"/>'
+            "</item></channel></rss>")
+        return Response(body, mimetype="application/rss+xml")(environ, start_response)
+    if path == "/inward-pages.xml":  # its next page in a private network
+        body = FEED_HEAD + '<atom:link rel="next" href="http://169.254.169.254/latest/page2.xml"/></channel></rss>'
+        return Response(body, mimetype="application/rss+xml")(environ, start_response)
+    if path in CHAPTERS:
+        return Response(CHAPTERS[path], mimetype="application/json+chapters")(environ, start_response)
     return Response("not found", 404)(environ, start_response)
+
+
+CHAPTERS = {  # JSON chapters files whose start times are no times (Python's json reads Infinity and NaN)
+    "/infinite.json": '{"version": "1.2.0", "chapters": [{"startTime": Infinity, "title": "Forever"}]}',
+    "/nan.json": '{"version": "1.2.0", "chapters": [{"startTime": NaN, "title": "Never"}]}',
+    "/negative.json": '{"version": "1.2.0", "chapters": [{"startTime": -5, "title": "Before"}]}',
+    "/huge.json": '{"version": "1.2.0", "chapters": [{"startTime": 1e300, "title": "Far"}]}',
+}
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +146,103 @@ def test_a_hostile_feed_is_refused_clearly_in_bounded_time_and_memory(base, name
     assert seconds < TIME_LIMIT, seconds
     assert memory < MEMORY_LIMIT, memory / MIB
     assert not show.exists()  # nothing written
+
+
+# --- hostile values inside items: imported from a file, in-process ---------------------------------------------
+
+FEED_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+ xmlns:podcast="https://podcastindex.org/namespace/1.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel><title>Hostile</title><link>https://old.example.org/</link><description>d</description>
+<language>en</language><atom:link rel="self" href="https://old.example.org/feed.xml"/>
+"""
+
+
+def hostile_feed(tmp_path, *items: str) -> str:
+    """A feed file whose items are (title, guid, extra elements); each gets its own enclosure."""
+    body = "".join(
+        f"<item><title>{title}</title><guid isPermaLink=\"false\">{guid}</guid>"
+        f"<pubDate>Mon, 01 Jan 2024 10:00:00 +0000</pubDate>"
+        f"<enclosure url=\"https://old.example.org/{i}.mp3\" length=\"1000\" type=\"audio/mpeg\"/>{extra}</item>\n"
+        for i, (title, guid, extra) in enumerate(items, start=1)
+    )
+    path = tmp_path / "feed.xml"
+    path.write_text(FEED_HEAD + body + "</channel></rss>", "utf-8")
+    return str(path)
+
+
+def test_an_item_duration_too_large_for_a_float_is_reported_not_a_traceback(tmp_path, capsys):
+    feed = hostile_feed(tmp_path, ("Long", "g1", f"<itunes:duration>{'9' * 400}</itunes:duration>"))
+    assert run_cli("import", feed, tmp_path / "show") == 0
+    err = capsys.readouterr().err
+    assert f"itunes:duration '{'9' * 400}' is not a duration (the build measures it)" in err
+    assert "Traceback" not in err
+    assert "duration:" not in (tmp_path / "show" / "long.md").read_text()
+
+
+def test_episode_numbers_that_are_no_numbers_are_reported_and_the_import_completes(tmp_path, capsys):
+    feed = hostile_feed(
+        tmp_path,
+        ("Superscript", "g1", "<itunes:episode>²</itunes:episode>"),  # str.isdigit() says yes, int() no
+        ("Huge", "g2", f"<itunes:episode>{'9' * 400}</itunes:episode>"),  # made a file name over 255 bytes
+        ("Arabic", "g3", "<itunes:episode>٣</itunes:episode><itunes:season>٢</itunes:season>"),
+        ("Fine", "g4", "<itunes:episode>7</itunes:episode>"),
+    )
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "item 1 'Superscript': itunes:episode '²' is not a positive whole number" in err
+    assert f"item 2 'Huge': itunes:episode '{'9' * 400}' is not a positive whole number" in err
+    assert "item 3 'Arabic': itunes:episode '٣' is not a positive whole number" in err
+    assert sorted(p.name for p in show.glob("*.md")) == ["0007-fine.md", "arabic.md", "huge.md", "superscript.md"]
+    assert (show / "show.toml").exists()
+
+
+def test_chapters_files_with_start_times_that_are_no_times_are_reported(base, tmp_path, capsys):
+    names = [name.strip("/") for name in CHAPTERS]
+    feed = hostile_feed(tmp_path, *[
+        (name, name, f'<podcast:chapters url="{base}{name}" type="application/json+chapters"/>') for name in names
+    ])
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for name in names:
+        assert re.search(rf"item \d '{name}': podcast:chapters {base}{name}: not a JSON chapters file "
+                         rf"\(ValueError: chapter 1: startTime .* is not a time in seconds\) \(add chapters: by hand\)", err), err
+        assert "chapters:" not in (show / f"{name.replace('.', '-')}.md").read_text()
+
+
+def test_urls_in_a_feed_that_point_into_a_private_network_are_not_fetched(base, tmp_path, capsys):
+    # as redirects are vetted (check/fetch.py): a feed not on a private network may not send the importer there
+    show = tmp_path / "show"
+    assert run_cli("import", base + "inward.xml", show, "--media", "download", "--timeout", "1") == 0
+    err = capsys.readouterr().err
+    assert ("podcast:chapters http://169.254.169.254/latest/meta-data/iam.json: a link-local address, and the feed "
+            "is not on such a network; not fetched (add chapters: by hand)") in err
+    assert ("download failed, the audio stays at its URL: http://10.255.255.1/admin/export.mp3: a private address, and the feed is "
+            "not on such a network; not fetched") in err
+    assert not (show / "media").exists()
+
+
+def test_a_next_page_in_a_private_network_is_not_followed(base, tmp_path, capsys):
+    show = tmp_path / "show"
+    assert run_cli("import", base + "inward-pages.xml", show, "--timeout", "1") == 1
+    assert capsys.readouterr().err == (
+        f"error: {base}inward-pages.xml: its next page http://169.254.169.254/latest/page2.xml: a link-local address, "
+        "and the feed is not on such a network; not fetched (import the pages one by one, from files)\n")
+    assert not show.exists()
+
+
+def test_titles_that_make_names_the_build_refuses_or_skips_get_other_names(tmp_path, capsys):
+    # 'page.md', 'chapters.md', 'archive.md'… are refused by the build (their pages would be the output's own
+    # folders) and 'readme.md' is not an episode at all: an imported show must build with every episode
+    titles = ["Page", "Chapters", "Archive", "Images", "README", "Style.css", "Index.html"]
+    feed = hostile_feed(tmp_path, *[(title, f"g{i}", "") for i, title in enumerate(titles)])
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    names = sorted(p.name for p in show.glob("*.md"))
+    assert names == ["episode-archive.md", "episode-chapters.md", "episode-images.md", "episode-page.md",
+                     "episode-readme.md", "index-html.md", "style-css.md"]
+    assert len(episode_paths(show)) == len(titles)

@@ -122,6 +122,21 @@ def test_bad_input(kyiv_show, capsys):
     assert run_cli("new", kyiv_show, "Bad number", "--number", "0") == 2
 
 
+@pytest.mark.parametrize("date", ["9999-12-31T23:59-12:00", "0001-01-01T00:00+14:00"])
+def test_a_date_the_build_would_refuse_is_refused_at_once(kyiv_show, capsys, date):
+    # was written into the new file, which the build then called outside the years 1 to 9999
+    assert run_cli("new", kyiv_show, "Far away", "--date", date) == 1
+    assert capsys.readouterr().err == f"error: --date {date}: is outside the years 1 to 9999 in UTC (give the real date)\n"
+    assert sorted(p.name for p in kyiv_show.glob("*.md")) == ["0177-legion.md"]
+
+
+def test_a_number_larger_than_apps_store_is_a_usage_error(kyiv_show, capsys):
+    assert run_cli("new", kyiv_show, "Huge", "--number", "9" * 23) == 2
+    assert "argument --number: '99999999999999999999999' is larger than 2147483647, the largest number apps store" \
+        in capsys.readouterr().err
+    assert sorted(p.name for p in kyiv_show.glob("*.md")) == ["0177-legion.md"]
+
+
 def test_move_audio(kyiv_show, tmp_path):
     source = tmp_path / "recording.MP3"
     source.write_bytes((DATA / "tiny.mp3").read_bytes())

@@ -216,3 +216,27 @@ def test_wrong_front_matter_is_named(tmp_path, capsys):
     assert "0003-third.md:" in err and "soundbites: duration: must be more than 0 seconds" in err
     assert "social_interact: protocol: 'myspace' is not one of disabled, activitypub" in err
     assert "value: the recipients' splits add up to 60, not 100" in err
+
+
+RECIPIENT = {"type": "node", "address": "a", "split": "100"}
+
+
+@pytest.mark.parametrize("front, message", [
+    ({"value": {"recipients": [{**RECIPIENT, "split": "²"}]}},  # str.isdigit() says yes, int() no
+     "value: recipient 1: split: '²' is not a whole number (write e.g. 40)"),
+    ({"social_interact": [{"protocol": "activitypub", "uri": "https://x.org/1", "priority": "²"}]},
+     "social_interact: priority: '²' is not a whole number (write e.g. 40)"),
+    ({"location": {"name": "Nowhere", "geo": "geo:999,-999"}},
+     "location: geo: 'geo:999,-999' is not a geo URI (write geo:50.45,30.52: latitude,longitude)"),
+    ({"location": {"name": "Nowhere", "geo": "geo:٣,٣"}}, "location: geo: 'geo:٣,٣' is not a geo URI"),
+    ({"value": {"suggested": "nan", "recipients": [RECIPIENT]}},
+     "value: suggested: 'nan' is not a number (write e.g. 0.00000005000)"),
+    ({"value": {"suggested": "-5", "recipients": [RECIPIENT]}},
+     "value: suggested: '-5' is not a number (write e.g. 0.00000005000)"),
+], ids=["split", "priority", "geo-range", "geo-digits", "suggested-nan", "suggested-negative"])
+def test_out_of_range_front_matter_is_named(tmp_path, capsys, front, message):
+    show = tagged_show(tmp_path)
+    make_episode(show, "0003-third.md", **front)
+    assert build(show) == 1
+    err = capsys.readouterr().err
+    assert "0003-third.md:" in err and message in err, err

@@ -76,6 +76,29 @@ def test_byte_ranges_head_and_conditional_requests(show):
                                                  "If-None-Match": zipped.headers["ETag"]}).status_code == 304
 
 
+def test_a_client_refusing_gzip_and_asking_several_ranges_gets_what_it_can_read(show):
+    audio = (show / AUDIO).read_bytes()
+    with running(show) as server:
+        for refusal in ("gzip;q=0", "identity, gzip;q=0", "*;q=0, identity"):  # RFC 9110 12.5.3: q=0 is "not this"
+            response = requests.get(server.url + "feed.xml", headers={"Accept-Encoding": refusal}, stream=True,
+                                    timeout=10)
+            assert "Content-Encoding" not in response.headers, refusal
+            assert response.raw.read().startswith(b"<?xml"), refusal
+        # several ranges, which werkzeug cannot answer in one multipart response: the whole file (RFC 9110 14.2
+        # lets a server ignore Range), not 416, which says none of them is in the file
+        several = server.get(AUDIO, headers={"Range": "bytes=0-1,5-6"})
+        assert several.status_code == 200 and several.content == audio
+
+
+def test_every_response_has_one_date_header(show):
+    # werkzeug's make_conditional sets Date and its server sends another: two Date fields, a singleton field
+    with running(show) as server:
+        for path, headers in ((AUDIO, {"Range": "bytes=0-3"}), (AUDIO, IDENTITY), ("feed.xml", {}), (PAGE, IDENTITY),
+                              ("nothing.html", {})):
+            dates = server.get(path, headers=headers).raw.headers.getlist("Date")
+            assert len(dates) == 1, (path, dates)
+
+
 def test_every_file_has_its_content_type_and_nothing_else_is_served(show):
     with running(show) as server:
         types = {

@@ -14,7 +14,6 @@ from feedtool.errors import Finding, error, info, warning
 from feedtool.facts import is_digits, podcast_guid
 from feedtool.namespace import (
     CHAPTERS_TYPE,
-    GEO,
     INTEGRITY_TYPES,
     LIST_MEDIUMS,
     LOCATION_RELS,
@@ -25,6 +24,7 @@ from feedtool.namespace import (
     SERVICE_SLUGS,
     SOCIAL_PROTOCOLS,
     TRANSCRIPT_TYPES,
+    is_geo,
     rrule_problem,
     split_problem,
 )
@@ -192,7 +192,7 @@ TAGS = {
     "location": TagSpec(
         ("channel", "item", "liveItem"), node="text", limits=(("", 128),),
         values=(
-            Value("geo", _matches(GEO), "'{value}' is not a geo URI", "write geo:30.2672,97.7431"),
+            Value("geo", is_geo, "'{value}' is not a geo URI", "write geo:30.2672,97.7431"),
             Value("osm", _matches(OSM), "'{value}' is not an OpenStreetMap id", "write e.g. R113314"),
             Value("rel", _one_of(LOCATION_RELS), "'{value}' is not a location rel", "write subject or creator"),
         ),
@@ -220,7 +220,7 @@ TAGS = {
                       "write sri or pgp-signature"),),
     ),  # fmt: skip
     "value": TagSpec(
-        ("channel", "item", "liveItem"), single=True, required=("type", "method"),
+        ("channel", "item", "liveItem"), single=True, required=("type", "method"), numbers=("suggested",),
         checks=(_children("valueRecipient", 'give at least one <podcast:valueRecipient …/>'), _splits),
     ),  # fmt: skip
     "valueRecipient": TagSpec(

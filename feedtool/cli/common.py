@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from feedtool.errors import UsageError
-from feedtool.facts import is_digits
+from feedtool.facts import MAX_NUMBER, is_digits
 
 DEFAULT_SHOW = "episodes"
 STAGING_HELP = "a rehearsal, as [feed] staging = true: placeholder domains allowed, the feed marked not for directories"
@@ -104,5 +104,12 @@ def positive(value: str) -> int:
     if not is_digits(value) or int(value) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not a positive whole number")
     return int(value)
+
+
+def episode_number(value: str) -> int:
+    number = positive(value)
+    if number > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"'{value}' is larger than {MAX_NUMBER}, the largest number apps store")
+    return number
 def count(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"

@@ -10,6 +10,7 @@ from feedtool.cli.common import (
     DEFAULT_SHOW,
     common_options,
     count,
+    episode_number,
     load_show_config,
     positive,
     progress_line,
@@ -33,7 +34,7 @@ def add_new(commands) -> None:
     new.add_argument("--audio", metavar="FILE", help="the recording: copied into media/ as <number>-<slug>.<ext>")
     new.add_argument("--move", action="store_true", help="move the --audio file instead of copying it")
     new.add_argument("--date", metavar="WHEN", help="publication date, ISO 8601 (default: now, in the show's zone)")
-    new.add_argument("--number", type=positive, metavar="N", help="episode number (default: the next free one)")
+    new.add_argument("--number", type=episode_number, metavar="N", help="episode number (default: the next free one)")
     new.set_defaults(handler=cmd_new)
 
 

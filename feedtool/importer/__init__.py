@@ -29,10 +29,11 @@ from feedtool.importer.files import (
 )
 from feedtool.importer.items import Draft, clock_text, read_item
 from feedtool.importer.media import download_all
-from feedtool.importer.pages import read_pages
+from feedtool.importer.pages import named_url_refusal, read_pages
 from feedtool.read.config import CONFIG_NAME
 
 CHAPTERS_LIMIT = 1024 * 1024  # bytes of a chapters file read
+MAX_SECONDS = 10**9  # a chapter start past 30 years of audio is a broken file
 
 
 @dataclass
@@ -98,12 +99,13 @@ def import_feed(
     try:
         for draft in chosen:
             if draft.chapters_url:
-                _fetch_chapters(client, draft)
+                _fetch_chapters(client, draft, source_url)
     finally:
         client.close()
     names = {id(d): file_name(d, taken) for d in chosen}
     if media == "download" and chosen and not dry_run:
-        download_all(chosen, show_dir, names, record, timeout=timeout, jobs=jobs, progress=progress)
+        download_all(chosen, show_dir, names, record, timeout=timeout, jobs=jobs, progress=progress,
+                     origin=source_url)
     for draft in chosen:
         notes, removed = notes_markdown(draft.notes_html)
         if removed:
@@ -143,8 +145,12 @@ def _same_show(config_path: Path, feed_url: str | None) -> None:
         )
 
 
-def _fetch_chapters(client: Client, draft: Draft) -> None:
+def _fetch_chapters(client: Client, draft: Draft, origin: str | None) -> None:
     """podcast:chapters JSON -> the episode's chapters list; what cannot be read is reported."""
+    refused = named_url_refusal(origin, draft.chapters_url)
+    if refused:
+        draft.lost.append(f"podcast:chapters {refused} (add chapters: by hand)")
+        return
     fetched = client.fetch("GET", draft.chapters_url, limit=CHAPTERS_LIMIT)
     problem = fetched.problem or fetched.cut
     if not problem and fetched.response.status_code >= 400:
@@ -152,8 +158,11 @@ def _fetch_chapters(client: Client, draft: Draft) -> None:
     chapters = []
     if not problem:
         try:
-            for entry in json.loads(fetched.data)["chapters"]:
-                chapter = {"start": clock_text(float(entry["startTime"])), "title": str(entry.get("title") or "")}
+            for number, entry in enumerate(json.loads(fetched.data)["chapters"], start=1):
+                start = float(entry["startTime"])
+                if not 0 <= start < MAX_SECONDS:  # json reads Infinity and NaN; clock_text cannot write them
+                    raise ValueError(f"chapter {number}: startTime {entry['startTime']} is not a time in seconds")
+                chapter = {"start": clock_text(start), "title": str(entry.get("title") or "")}
                 chapter["title"] = chapter["title"].strip() or "Chapter"
                 for key, ours in (("url", "url"), ("img", "image")):
                     if entry.get(key):

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from markdownify import markdownify
 
+from feedtool.build.show import RESERVED_NAMES
 from feedtool.build.write import atomic_write
 from feedtool.importer.items import Draft
 from feedtool.read.episodes import NAME_PATTERN
@@ -58,7 +59,8 @@ def file_name(draft: Draft, taken: set[str]) -> str:
     elif number:
         stem = f"{int(number):04d}-{slug}"
     else:
-        stem = f"episode-{slug}" if NAME_PATTERN.match(slug) else slug
+        # not a name whose digits the build reads as a number, nor one it refuses (its own folders) or skips
+        stem = f"episode-{slug}" if NAME_PATTERN.match(slug) or slug in (*RESERVED_NAMES, "readme") else slug
     name, n = f"{stem}.md", 1
     while name in taken:
         n += 1

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 from feedtool.check.xml import PODCAST_NS, PSC_NS, child, children, tag_name, text
-from feedtool.facts import MIME_TYPES, is_url
+from feedtool.facts import MAX_NUMBER, MIME_TYPES, is_url, positive_number
 from feedtool.timecode import parse_timecode
 from feedtool.urls import path_suffix, split_url
 
@@ -107,10 +107,10 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
             draft.lost.append(f"itunes:duration '{duration}' is not a duration (the build measures it)")
     for name, key in (("itunes:episode", "number"), ("itunes:season", "season")):
         number = value(name)
-        if number and number.isdigit() and int(number) > 0:
-            fields[key] = str(int(number))
+        if number and positive_number(number):
+            fields[key] = str(positive_number(number))
         elif number:
-            draft.lost.append(f"{name} '{number}' is not a positive whole number")
+            draft.lost.append(f"{name} '{number}' is not a positive whole number (at most {MAX_NUMBER})")
     episode_type = (value("itunes:episodeType") or "").lower()
     if episode_type in ("trailer", "bonus"):
         fields["type"] = episode_type

@@ -19,16 +19,17 @@ from feedtool.check.server import Client
 from feedtool.errors import FeedtoolError
 from feedtool.facts import MIME_TYPES
 from feedtool.importer.items import Draft
-from feedtool.importer.pages import open_get
+from feedtool.importer.pages import named_url_refusal, open_get
 from feedtool.urls import path_suffix
 
 CHUNK = 1 << 20
 
 
 def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict, *, timeout: float, jobs: int,
-                 progress=None) -> None:
+                 progress=None, origin: str | None = None) -> None:
     """Download every draft's audio; on success its front matter points at the file. A failed download
-    leaves the draft on its URL and says why in draft.lost."""
+    leaves the draft on its URL and says why in draft.lost. origin: the feed's URL (None: a file), which
+    vets the URLs it names (pages.named_url_refusal)."""
     client = Client(timeout)
     lock = threading.Lock()
 
@@ -37,6 +38,10 @@ def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict,
         url = draft.fields["audio"]
         suffix = path_suffix(urlsplit(url).path).lower()
         target = show_dir / "media" / f"{stem}{suffix if suffix in MIME_TYPES else '.mp3'}"
+        refused = named_url_refusal(origin, url)
+        if refused:
+            draft.lost.append(f"download failed, the audio stays at its URL: {refused}")
+            return
         try:
             size, digest = fetch_file(client, url, target, record["guids"].get(draft.guid, {}).get("sha256"),
                                       progress)
@@ -47,6 +52,10 @@ def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict,
         for i, alternate in enumerate(draft.alternates, start=1):
             alt_suffix = path_suffix(urlsplit(alternate["url"]).path).lower() or ".bin"
             alt_target = show_dir / "media" / f"{stem}.alt{i}{alt_suffix}"
+            refused = named_url_refusal(origin, alternate["url"])
+            if refused:
+                draft.lost.append(f"alternate {refused}")
+                continue
             try:
                 fetch_file(client, alternate["url"], alt_target, None, progress)
             except FeedtoolError as e:
@@ -112,9 +121,19 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
     size = partial.stat().st_size
     if total_size is not None and size != total_size:
         raise FeedtoolError(f"{url}: got {size} bytes of {total_size}; run the import again to resume")
+    if (target.exists() or target.is_symlink()) and not _same_file(target, partial):
+        # the producer's own file (or one of an import stopped before its record was written, which is the same)
+        partial.unlink()
+        validator.unlink(missing_ok=True)
+        raise FeedtoolError(f"media/{target.name}: already there with other content: not written over (move that "
+                            "file away and import again to download it)")
     os.replace(partial, target)
     validator.unlink(missing_ok=True)
     return size, _sha256(target)
+
+
+def _same_file(existing: Path, downloaded: Path) -> bool:
+    return existing.is_file() and not existing.is_symlink() and _sha256(existing) == _sha256(downloaded)
 
 
 def _sha256(path: Path) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urljoin
 
+from feedtool.check.fetch import redirect_refusal
 from feedtool.check.server import FEED_LIMIT, TIMEOUT, Client, read_body
 from feedtool.check.xml import ATOM_NS, parse_feed
 from feedtool.errors import FeedtoolError, UsageError
@@ -39,6 +40,11 @@ def read_pages(source: str, *, timeout: float = TIMEOUT, limit: int = FEED_LIMIT
             if len(pages) == MAX_PAGES:
                 raise FeedtoolError(f"{source}: more than {MAX_PAGES} pages (import a feed with fewer pages)")
             seen.add(location)
+            refused = named_url_refusal(pages[-1].url, location) if client and pages else None
+            if refused:
+                raise FeedtoolError(
+                    f"{pages[-1].url}: its next page {refused} (import the pages one by one, from files)"
+                )
             url, data = _fetch(client, location, timeout, limit) if client else _read_file(location, limit)
             root, findings = parse_feed(data, url)
             if root is None:
@@ -58,6 +64,16 @@ def _next_page(channel, url: str) -> str | None:
             target = urljoin(url, link.get("href").strip())
             return target if is_url(url) or not is_url(target) else None  # a file's pages are files
     return None
+
+
+def named_url_refusal(origin: str | None, url: str) -> str | None:
+    """Why a URL that a feed names (audio, chapters) is not fetched, or None: vetted as a redirect from the feed's
+    own URL is, so a feed not on a private network cannot send the importer into one (a router's admin page, a
+    cloud's metadata service). A feed read from a file is the producer's own: None."""
+    refused = redirect_refusal(origin, url) if origin else None
+    if refused and refused.endswith(" address"):
+        return f"{url}: {refused}, and the feed is not on such a network; not fetched"
+    return f"{url}: {refused}; not fetched" if refused else None
 
 
 def open_get(client: Client, url: str, headers: dict, what: str) -> tuple[str, object]:

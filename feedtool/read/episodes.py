@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.facts import XML_ILLEGAL, is_digits
+from feedtool.facts import MAX_NUMBER, XML_ILLEGAL, is_digits, positive_number
 from feedtool.model import Chapter, Person
 from feedtool.read import tag_values
 from feedtool.read.frontmatter import load_front_matter, split_front_matter
@@ -107,6 +107,9 @@ def read_episode(path: Path, config) -> EpisodeSource:
         except ValueError as e:
             findings.append(error("episode/field", spot(key), *_split_hint(str(e))))
             invalid.add(key)
+    if name and fields["number"] > MAX_NUMBER and "number" not in data:  # a front matter number: its own rule
+        findings.append(error("episode/field", f"{where}: file name", f"its number is larger than {MAX_NUMBER}, the "
+                              "largest number apps store", "rename the file with a smaller number"))
     if name and "number" in data and "number" in fields and fields["number"] != int(name["number"]):
         findings.append(
             warning(
@@ -201,9 +204,14 @@ def _kind(value) -> str:
 
 def _positive_int(value, config=None) -> int:
     text = _text(value)
-    if not is_digits(text) or int(text) < 1:
+    number = positive_number(text)
+    if number is None and is_digits(text) and text.strip("0"):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise ValueError(f"'{shown}' is larger than {MAX_NUMBER}, the largest number apps store "
+                         "(write the real one)")
+    if number is None:
         raise ValueError(f"'{text}' is not a positive whole number (write it with the digits 0-9, e.g. 177)")
-    return int(text)
+    return number
 
 
 def _bool(value, config=None) -> bool:

@@ -10,19 +10,21 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from feedtool.facts import is_digits
 from feedtool.model import Location, RemoteItem, SocialInteract, Soundbite, Txt, UpdateFrequency, Value, ValueRecipient
 from feedtool.namespace import (
     COUNTRY,
-    GEO,
     LIST_MEDIUMS,
     LOCATION_RELS,
     MEDIUMS,
+    NUMBER,
     OSM,
     PURPOSE_LIMIT,
     SERVICE_SLUGS,
     SOCIAL_PROTOCOLS,
     TITLE_LIMIT,
     TXT_LIMIT,
+    is_geo,
     rrule_problem,
     split_problem,
 )
@@ -49,9 +51,10 @@ def whole(item: dict, key: str, *, required: bool = False) -> int | None:
         if required:
             raise ValueError(f"{key} is missing (add {key}: …)")
         return None
-    if isinstance(value, bool) or not str(value).strip().isdigit():
+    digits = str(value).strip()
+    if isinstance(value, bool) or not is_digits(digits) or len(digits) > 18:  # int() refuses '²', which isdigit takes
         raise ValueError(f"{key}: '{value}' is not a whole number (write e.g. 40)")
-    return int(str(value).strip())
+    return int(digits)
 
 
 def flag(item: dict, key: str) -> bool:
@@ -109,7 +112,7 @@ def location(item) -> Location:
         item = {"name": item}
     only(item, ("name", "geo", "osm", "rel", "country"), "location")
     geo, osm, country = text(item, "geo"), text(item, "osm"), text(item, "country")
-    if geo and not GEO.match(geo):
+    if geo and not is_geo(geo):
         raise ValueError(f"geo: '{geo}' is not a geo URI (write geo:50.45,30.52: latitude,longitude)")
     if osm and not OSM.match(osm):
         raise ValueError(f"osm: '{osm}' is not an OpenStreetMap id (write its type and number, e.g. R421866)")
@@ -198,11 +201,8 @@ def value_block(item: dict) -> Value:
     if problem:
         raise ValueError(f"{problem} (give each recipient its percentage; together 100)")
     suggested = text(item, "suggested")
-    if suggested is not None:
-        try:
-            float(suggested)
-        except ValueError:
-            raise ValueError(f"suggested: '{suggested}' is not a number (write e.g. 0.00000005000)") from None
+    if suggested is not None and not NUMBER.match(suggested):  # float() takes nan, inf and -5: no amount to pay
+        raise ValueError(f"suggested: '{suggested}' is not a number (write e.g. 0.00000005000)")
     return Value(
         type=text(item, "type") or "lightning",
         method=text(item, "method") or "keysend",
