@@ -18,7 +18,10 @@ from servers import serve_app
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
+from feedtool.check.server import Client
+from feedtool.errors import FeedtoolError
 from feedtool.facts import MIME_TYPES
+from feedtool.importer.media import UNSIZED_LIMIT, download_limit, fetch_file
 from feedtool.render.notes import render_footer, sanitize
 from feedtool.timecode import parse_timecode, whole_seconds
 
@@ -47,6 +50,8 @@ class FeedServer:
         path = request.path
         if path.startswith("/feeds/"):
             response = Response(self.feed_bytes(path[len("/feeds/"):]), mimetype="application/rss+xml")
+        elif path.startswith("/endless/"):  # audio that never ends, sent without a Content-Length
+            response = Response(iter(lambda: bytes(65536), None), mimetype="audio/mpeg")
         elif Path(path).suffix in AUDIO:
             response = send_file(AUDIO[Path(path).suffix], environ, conditional=True, max_age=None)
         elif (FEEDS / "media" / path.lstrip("/")).is_file():
@@ -318,8 +323,6 @@ def test_a_download_never_writes_over_a_media_file_it_did_not_put_there(server, 
 
 
 def test_an_interrupted_download_resumes_with_a_range(server, tmp_path):
-    from feedtool.check.server import Client
-    from feedtool.importer.media import fetch_file
     target = tmp_path / "media/a.mp3"
     partial = target.with_name(".a.mp3.part")
     target.parent.mkdir()
@@ -336,6 +339,20 @@ def test_an_interrupted_download_resumes_with_a_range(server, tmp_path):
     import hashlib
     assert digest == hashlib.sha256(data).hexdigest()
     assert not partial.exists()
+
+
+def test_a_download_without_a_size_stops_at_its_limit_and_keeps_nothing(server, tmp_path):
+    target = tmp_path / "media/a.mp3"
+    client = Client(5)
+    with pytest.raises(FeedtoolError) as raised:
+        fetch_file(client, f"{server.base}endless/a.mp3", target, None, limit=3 << 20)
+    client.close()
+    assert str(raised.value) == (
+        f"{server.base}endless/a.mp3: the server sent more than 3 MiB without saying the file's size, more than this "
+        "audio can be; stopped and not kept (download it yourself into media/ and set audio: to it)")
+    assert list(target.parent.iterdir()) == []  # no partial file to resume from
+    assert download_limit("3000000") == 6_000_000  # twice what the feed states
+    assert download_limit("0") == download_limit(None) == download_limit("12") == UNSIZED_LIMIT == 2 << 30
 
 
 def test_import_from_a_file_and_help(tmp_path, capsys):

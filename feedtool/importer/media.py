@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from feedtool.check.fetch import format_limit
 from feedtool.check.server import Client
 from feedtool.errors import FeedtoolError
 from feedtool.facts import MIME_TYPES
@@ -23,6 +24,14 @@ from feedtool.importer.pages import named_url_refusal, open_get
 from feedtool.urls import path_suffix
 
 CHUNK = 1 << 20
+# A server that streams without a Content-Length could fill the disk: such a download stops at twice the length
+# the feed states (when it states one of 1 MB or more), else at 2 GiB, some nine hours of 512 kbit/s audio.
+UNSIZED_LIMIT = 2 << 30
+
+
+def download_limit(stated_length: str | None) -> int:
+    stated = int(stated_length) if stated_length and stated_length.isdigit() else 0
+    return 2 * stated if stated >= 1 << 20 else UNSIZED_LIMIT
 
 
 def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict, *, timeout: float, jobs: int,
@@ -44,7 +53,7 @@ def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict,
             return
         try:
             size, digest = fetch_file(client, url, target, record["guids"].get(draft.guid, {}).get("sha256"),
-                                      progress)
+                                      progress, limit=download_limit(draft.fields.get("length")))
         except FeedtoolError as e:
             draft.lost.append(f"download failed, the audio stays at its URL: {e}")
             return
@@ -57,7 +66,8 @@ def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict,
                 draft.lost.append(f"alternate {refused}")
                 continue
             try:
-                fetch_file(client, alternate["url"], alt_target, None, progress)
+                fetch_file(client, alternate["url"], alt_target, None, progress,
+                           limit=download_limit(str(alternate.get("length") or "")))
             except FeedtoolError as e:
                 draft.lost.append(f"alternate {alternate['url']}: download failed: {e}")
                 continue
@@ -85,9 +95,11 @@ def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict,
         client.close()
 
 
-def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progress=None) -> tuple[int, str]:
+def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progress=None,
+               limit: int = UNSIZED_LIMIT) -> tuple[int, str]:
     """Download url to target, resuming a partial download; (size, SHA-256). A file already there whose
-    SHA-256 is the recorded one is kept as it is."""
+    SHA-256 is the recorded one is kept as it is. limit: the most bytes taken from a server that does not
+    say the file's size (one that does is held to what it says)."""
     if sha256 and target.is_file() and _sha256(target) == sha256:
         return target.stat().st_size, sha256
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +124,8 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
             for chunk in response.raw.stream(CHUNK, decode_content=False):
                 out.write(chunk)
                 done += len(chunk)
+                if total_size is None and done > limit:
+                    break
                 if progress:
                     progress(target.name, done, total_size or 0)
     except (OSError, requests.RequestException, urllib3.exceptions.HTTPError) as e:
@@ -119,6 +133,13 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
     finally:
         response.close()
     size = partial.stat().st_size
+    if total_size is None and size > limit:
+        partial.unlink()
+        validator.unlink(missing_ok=True)
+        raise FeedtoolError(
+            f"{url}: the server sent more than {format_limit(limit)} without saying the file's size, more than "
+            "this audio can be; stopped and not kept (download it yourself into media/ and set audio: to it)"
+        )
     if total_size is not None and size != total_size:
         raise FeedtoolError(f"{url}: got {size} bytes of {total_size}; run the import again to resume")
     if (target.exists() or target.is_symlink()) and not _same_file(target, partial):
