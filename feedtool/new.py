@@ -1,7 +1,8 @@
 """`feedtool new`: the next episode file, numbered, named and dated, with the front matter a producer fills in.
 
 The clock is read here (the commands layer), never below: the date defaults to now in the show's time zone,
-rounded to the minute. The GUID is left to the first build, which records it as for any new episode.
+cut to the minute (never ahead of the moment, which would schedule the episode). The GUID is left to the first
+build, which records it as for any new episode.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from slugify import slugify
@@ -174,7 +175,9 @@ def _refuse_existing(path: Path) -> None:
 
 def _date(when: str | None, config: Config, now: datetime | None) -> datetime:
     if when is None:
-        moment = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(seconds=30)  # in UTC: no DST to cross
+        # cut to the minute, never rounded up: a date even seconds ahead schedules the episode, and a build
+        # straight after `new` would leave it out of the feed (in UTC: no DST to cross)
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
         return moment.replace(second=0, microsecond=0).astimezone(config.tz)
     text = when.strip()
     try:

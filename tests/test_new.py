@@ -42,6 +42,16 @@ def test_next_number_slug_and_front_matter(kyiv_show, capsys, monkeypatch):
     assert (DATA / "tiny.mp3").exists()  # copied, not moved
 
 
+def test_an_episode_started_now_is_in_the_feed_built_now(kyiv_show, tmp_path, capsys):
+    """The default date is never after the moment `new` ran: rounded up to the next minute, an episode built
+    within those seconds was scheduled, and the producer's first build left it out of the feed."""
+    moment = datetime(2024, 3, 1, 10, 15, 45, tzinfo=ZoneInfo("UTC"))
+    new_episode(load_config(kyiv_show), "Straight away", audio=DATA / "tiny.mp3", now=moment)
+    assert build(kyiv_show, tmp_path / "public", "--now", "2024-03-01T10:15:46+00:00") == 0
+    assert "scheduled" not in capsys.readouterr().out
+    assert b"<title>Straight away</title>" in (tmp_path / "public/feed.xml").read_bytes()
+
+
 def test_the_new_file_builds_at_once(kyiv_show, tmp_path):
     config = load_config(kyiv_show)
     created = new_episode(config, "Second episode", audio=DATA / "tiny.mp3",
@@ -52,9 +62,9 @@ def test_the_new_file_builds_at_once(kyiv_show, tmp_path):
     parsed = podcastparser.parse("https://x.invalid/feed.xml", io.BytesIO(feed))
     titles = {e["title"]: e for e in parsed["episodes"]}
     assert titles["Second episode"]["number"] == 178
-    # now rounded to the minute (31 s rounds up), written in the show's zone (UTC+2 in March)
-    assert "date: 2024-03-01T12:16:00+02:00\n" in created.path.read_text()
-    assert titles["Second episode"]["published"] == datetime(2024, 3, 1, 10, 16, tzinfo=ZoneInfo("UTC")).timestamp()
+    # now cut to the minute (never later: 31 s is still 10:15), written in the show's zone (UTC+2 in March)
+    assert "date: 2024-03-01T12:15:00+02:00\n" in created.path.read_text()
+    assert titles["Second episode"]["published"] == datetime(2024, 3, 1, 10, 15, tzinfo=ZoneInfo("UTC")).timestamp()
     assert "guid:" in created.path.read_text()  # recorded by that first build
 
 

@@ -24,7 +24,7 @@ def add_new(commands) -> None:
         help="start the next episode file: numbered, named from the title, dated now",
         description="Write the next episode file into the show folder: the next free number (or --number), a file "
         "name from the title (transliterated to ASCII), the date (default: now in the show's time zone, "
-        "rounded to the minute) and the front matter to fill in. With --audio the recording is copied "
+        "cut to the minute) and the front matter to fill in. With --audio the recording is copied "
         "(or moved) into media/ under the same name. The first build records the GUID.",
     )
     show_argument(new)
