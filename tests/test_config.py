@@ -66,3 +66,13 @@ def test_a_character_xml_cannot_carry_is_an_error_naming_the_key(tmp_path):
         f":show.categories: contains the control character U+001B, which XML cannot carry ({HINT})",
         f":show.funding[0].text: contains the control character U+0000, which XML cannot carry ({HINT})",
     ]
+
+
+def test_categories_are_required_in_show_tomls_words(tmp_path):
+    """Apple requires a category: named as the key to set, not as a missing <itunes:category> in the feed."""
+    write_config(tmp_path, show={"categories": []})
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert [str(f) for f in caught.value.findings if f.is_error] == [
+        f"{tmp_path / 'show.toml'}:show.categories: is required "
+        "(set categories = [\"…\"] under [show], from Apple's list, e.g. [\"Technology\"])"]

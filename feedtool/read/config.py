@@ -215,7 +215,11 @@ class Config:
 
 
 TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig, "site": SiteConfig}
-REQUIRED = {("show", "title"), ("show", "description"), ("show", "language"), ("show", "author")}
+REQUIRED = {
+    ("show", "title"), ("show", "description"), ("show", "language"), ("show", "author"), ("show", "categories")
+}
+# Apple requires a category: named here in show.toml's words, not later as a missing <itunes:category>
+REQUIRED_HINTS = {"categories": 'set categories = ["…"] under [show], from Apple\'s list, e.g. ["Technology"]'}
 
 
 def load_config(path: Path, **overrides) -> Config:
@@ -255,9 +259,8 @@ def load_config(path: Path, **overrides) -> Config:
         tables["build"] = dataclasses.replace(tables["build"], out_dir=out_dir)
     for table, name in sorted(REQUIRED):
         if tables[table] is not None and not getattr(tables[table], name):
-            findings.append(
-                error("config/required", f"{where}:{table}.{name}", "is required", f'set {name} = "…" under [{table}]')
-            )
+            hint = REQUIRED_HINTS.get(name, f'set {name} = "…" under [{table}]')
+            findings.append(error("config/required", f"{where}:{table}.{name}", "is required", hint))
     if tables["show"] is not None:
         findings += _validate_show(tables["show"], where)
     if tables["feed"] is not None:
