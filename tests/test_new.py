@@ -4,6 +4,8 @@ that builds at once."""
 from __future__ import annotations
 
 import io
+import re
+import tomllib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -145,3 +147,47 @@ def test_show_folder_defaults_to_episodes(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run_cli("new", "Only a title", "--date", "2024-01-01") == 0
     assert capsys.readouterr().out == "episodes/0001-only-a-title.md\n"
+
+
+def test_a_show_from_nothing(tmp_path, capsys, monkeypatch):
+    """`new --show` writes show.toml with the title and nothing guessed; check names every missing fact, and
+    once the producer fills in the required ones, an episode builds."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("new", "myshow", 'Радіо "Тест" \\ 1', "--show") == 0
+    captured = capsys.readouterr()
+    assert captured.out == "myshow/show.toml\n"
+    assert 'feedtool new myshow "Episode title" --audio FILE' in captured.err
+    config = tomllib.loads((tmp_path / "myshow/show.toml").read_text("utf-8"))
+    assert config["show"]["title"] == 'Радіо "Тест" \\ 1'
+    for key in ("description", "author", "language", "artwork", "owner_name", "owner_email", "copyright", "link"):
+        assert config["show"][key] == "", key  # not invented
+    assert config["show"]["categories"] == [] and config["feed"] == {"base_url": ""}
+    assert config["build"] == {"out_dir": "../public"}  # beside the show folder, whichever folder builds
+
+    assert run_cli("check", "myshow") == 1
+    out = capsys.readouterr().out
+    for key in ("show.description", "show.author", "show.language", "show.categories"):
+        assert f"error: myshow/show.toml:{key}: is required" in out or f"error: {key}: is required" in out, key
+
+    text = (tmp_path / "myshow/show.toml").read_text("utf-8")
+    for key, value in (("description", '"About it."'), ("author", '"Me"'), ("language", '"en"'),
+                       ("categories", '["Technology"]')):
+        text = re.sub(rf"^{key} = \S+", f"{key} = {value}", text, flags=re.M)
+    (tmp_path / "myshow/show.toml").write_text(text, "utf-8")
+    monkeypatch.chdir(tmp_path / "myshow")  # inside the show folder: no SHOW_DIR, and the output beside it
+    assert run_cli("new", "First", "--audio", DATA / "tiny.mp3", "--date", "2024-01-01") == 0
+    assert run_cli("build") == 0
+    assert b"<title>First</title>" in (tmp_path / "public/feed.xml").read_bytes()
+
+
+def test_a_show_is_started_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path / "taken")
+    assert run_cli("new", "taken", "Another", "--show") == 1
+    assert capsys.readouterr().err == (
+        'error: taken/show.toml: already exists (the show is started: feedtool new taken "Episode title" '
+        "starts an episode)\n")
+    assert run_cli("new", "fresh", "Show", "--show", "--audio", DATA / "tiny.mp3") == 2
+    assert capsys.readouterr().err == "error: --show starts a show, not an episode: leave out --audio\n"
+    assert not (tmp_path / "fresh").exists()
+

@@ -234,7 +234,7 @@ def load_config(path: Path, **overrides) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{where}: no show config here (create it, or pass the show folder or --config)") from None
+        raise ConfigError(_no_config(path)) from None
     except OSError as e:
         raise ConfigError(f"{where}: cannot read the config: {e.strerror}") from e
     try:
@@ -290,6 +290,19 @@ def load_config(path: Path, **overrides) -> Config:
     return Config(
         path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
     )
+
+
+def _no_config(path: Path) -> str:
+    """Why there is no config at path, and the way on: name the right folder, or start a show there."""
+    folder = path.parent
+    start = f'start a show there with: feedtool new {folder} "Show title" --show'
+    if path.name != CONFIG_NAME:  # --config named a file
+        return f"{path}: no such config file (check the --config path)"
+    if not folder.exists():
+        return f"{folder}: no such folder (name your show folder, or {start})"
+    if not folder.is_dir():
+        return f"{folder}: not a folder (name your show folder, which holds {CONFIG_NAME})"
+    return f"{path}: no show config here (name your show folder, or {start})"
 
 
 def _toml_problem(message: str, text: str, where: str) -> Finding:
