@@ -20,7 +20,7 @@ from slugify import slugify
 
 from feedtool.build.write import atomic_write
 from feedtool.errors import ConfigError, EpisodeError, FeedtoolError
-from feedtool.facts import MIME_TYPES
+from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES
 from feedtool.read.config import CONFIG_NAME, Config
 from feedtool.read.episodes import NAME_PATTERN, XML_ILLEGAL, display_path, episode_paths, read_episode
 
@@ -172,7 +172,7 @@ def front_matter(config: Config, title: str, number: int, date: datetime, audio:
         "#     duration: 45",
         "#     title: The best minute",
         "---",
-        "Show notes in Markdown: what the episode is about, links, timestamps.",
+        NEW_EPISODE_NOTES,  # build warns while the notes are still this
         "",
     ]
     return "\n".join(lines)

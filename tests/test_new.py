@@ -15,6 +15,7 @@ import pytest
 from conftest import DATA, build, make_episode, run_cli, write_config
 
 from feedtool.errors import EpisodeError
+from feedtool.facts import NEW_EPISODE_NOTES
 from feedtool.new import new_episode
 from feedtool.read.config import load_config
 
@@ -191,3 +192,15 @@ def test_a_show_is_started_once(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err == "error: --show starts a show, not an episode: leave out --audio\n"
     assert not (tmp_path / "fresh").exists()
 
+
+def test_the_placeholder_notes_are_named_until_replaced(kyiv_show, tmp_path, capsys, monkeypatch):
+    """`new` writes a line of placeholder notes; a build names it (it reached the feed silently before)."""
+    monkeypatch.chdir(tmp_path)
+    created = new_episode(load_config(kyiv_show), "Placeholder", audio=DATA / "tiny.mp3", when="2024-05-01")
+    assert build(kyiv_show, tmp_path / "public") == 0
+    assert ("warning: show/0178-placeholder.md: notes: are still the placeholder feedtool new wrote (write the "
+            "episode's show notes below the front matter)\n") in capsys.readouterr().err
+    assert build(kyiv_show, tmp_path / "public", "--strict") == 1
+    text = created.path.read_text("utf-8")
+    created.path.write_text(text.replace(NEW_EPISODE_NOTES, "What this episode is about."), "utf-8")
+    assert build(kyiv_show, tmp_path / "public", "--strict") == 0, capsys.readouterr().err
