@@ -76,3 +76,9 @@ def test_categories_are_required_in_show_tomls_words(tmp_path):
     assert [str(f) for f in caught.value.findings if f.is_error] == [
         f"{tmp_path / 'show.toml'}:show.categories: is required "
         "(set categories = [\"…\"] under [show], from Apple's list, e.g. [\"Technology\"])"]
+
+
+def test_an_empty_timezone_means_not_set(tmp_path):
+    """README: empty strings mean "not set"; timezone = "" was an error ('' is not a time zone)."""
+    write_config(tmp_path, show={"timezone": ""})
+    assert load_config(tmp_path).show.timezone == "UTC"

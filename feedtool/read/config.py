@@ -261,6 +261,8 @@ def load_config(path: Path, **overrides) -> Config:
         if tables[table] is not None and not getattr(tables[table], name):
             hint = REQUIRED_HINTS.get(name, f'set {name} = "…" under [{table}]')
             findings.append(error("config/required", f"{where}:{table}.{name}", "is required", hint))
+    if tables["show"] is not None and not tables["show"].timezone:  # empty means not set, as everywhere
+        tables["show"] = dataclasses.replace(tables["show"], timezone=ShowConfig.timezone)
     if tables["show"] is not None:
         findings += _validate_show(tables["show"], where)
     if tables["feed"] is not None:
