@@ -19,7 +19,7 @@ import tomlkit
 from slugify import slugify
 
 from feedtool.build.write import atomic_write
-from feedtool.errors import ConfigError, EpisodeError, FeedtoolError
+from feedtool.errors import ConfigError, EpisodeError, FeedtoolError, UsageError
 from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES
 from feedtool.read.config import CONFIG_NAME, Config
 from feedtool.read.episodes import NAME_PATTERN, XML_ILLEGAL, display_path, episode_paths, read_episode
@@ -233,7 +233,7 @@ def _date(when: str | None, config: Config, now: datetime | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(
+        raise UsageError(
             f"--date {when}: not a date (use YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS+02:00)"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=config.tz)

@@ -130,7 +130,7 @@ def test_bad_input(kyiv_show, capsys):
         new_episode(config, "!!!")
     with pytest.raises(EpisodeError, match="is not an audio type"):
         new_episode(config, "Wrong audio", audio=DATA / "golden/full/feed.xml")
-    assert run_cli("new", kyiv_show, "Bad date", "--date", "tomorrow") == 1
+    assert run_cli("new", kyiv_show, "Bad date", "--date", "tomorrow") == 2  # a usage mistake, as --now's
     assert "--date tomorrow: not a date" in capsys.readouterr().err
     assert run_cli("new", kyiv_show, "Bad number", "--number", "0") == 2
 
