@@ -337,6 +337,16 @@ def test_unknown_episode_is_a_usage_error(tmp_path, capsys):
                                        "(name an episode file, e.g. 0001-first.md, or its number)\n")
 
 
+def test_a_draft_asked_for_by_number_is_named_as_a_possible_reason(tmp_path, capsys):
+    """`feedtool tag show 8` for the draft `feedtool new` wrote said only 'no such episode'."""
+    show, _ = new_show(tmp_path, "mp3")
+    make_episode(show, "0008-not-yet.md", audio=None, draft=True, number=8)
+    assert run_cli("tag", show, "8") == 2
+    assert capsys.readouterr().err == (
+        f"error: 8: no such episode in {show} (name an episode file, e.g. 0001-first.md, or its number; "
+        "drafts are not tagged until draft: true is removed)\n")
+
+
 def test_invalid_show_is_not_tagged(tmp_path, capsys):
     chapters = [{"start": "00:00", "title": "A"}, {"start": "00:09", "title": "B"}]
     show, audio = new_show(tmp_path, "mp3", chapters=chapters)
