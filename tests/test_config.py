@@ -82,3 +82,15 @@ def test_an_empty_timezone_means_not_set(tmp_path):
     """README: empty strings mean "not set"; timezone = "" was an error ('' is not a time zone)."""
     write_config(tmp_path, show={"timezone": ""})
     assert load_config(tmp_path).show.timezone == "UTC"
+
+
+def test_a_wrong_type_says_how_to_write_it(tmp_path):
+    write_config(tmp_path, show={"categories": "Technology", "explicit": "no"}, feed={"page_size": "300"})
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    messages = sorted(str(f).split(":", 1)[1] for f in caught.value.findings if f.is_error)
+    assert messages == [
+        "feed.page_size: expected a whole number, got '300' (write it without quotes: page_size = 300)",
+        'show.categories: expected a list of text, got \'Technology\' (write it as a list: categories = ["Technology"])',
+        "show.explicit: expected true or false, got 'no' (write explicit = true or explicit = false, without quotes)",
+    ]

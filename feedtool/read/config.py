@@ -257,8 +257,9 @@ def load_config(path: Path, **overrides) -> Config:
         # a path written in the file means the same from any current folder (pelican's read_settings)
         out_dir = os.path.normpath(path.parent / tables["build"].out_dir)
         tables["build"] = dataclasses.replace(tables["build"], out_dir=out_dir)
+    named = {f.where for f in findings}  # a value of the wrong type is not also "required"
     for table, name in sorted(REQUIRED):
-        if tables[table] is not None and not getattr(tables[table], name):
+        if tables[table] is not None and not getattr(tables[table], name) and f"{where}:{table}.{name}" not in named:
             hint = REQUIRED_HINTS.get(name, f'set {name} = "…" under [{table}]')
             findings.append(error("config/required", f"{where}:{table}.{name}", "is required", hint))
     if tables["show"] is not None and not tables["show"].timezone:  # empty means not set, as everywhere
@@ -345,6 +346,18 @@ def _type_name(tp) -> str:
     return {str: "text", bool: "true or false", int: "a whole number"}.get(tp, tp.__name__)
 
 
+def _type_hint(key: str, tp, value) -> str:
+    """How to write the value the producer meant, for the usual slips: quotes around a number or a boolean,
+    one text where a list is wanted."""
+    if tp is bool and isinstance(value, str):
+        return f"write {key} = true or {key} = false, without quotes"
+    if tp is int and isinstance(value, str) and value.strip().isdigit():
+        return f"write it without quotes: {key} = {value.strip()}"
+    if typing.get_origin(tp) is list and typing.get_args(tp) == (str,) and isinstance(value, str):
+        return f"write it as a list: {key} = {json.dumps([value], ensure_ascii=False)}"
+    return ""
+
+
 def _check_type(value, tp) -> bool:
     if _table_class(tp):
         return isinstance(value, dict)
@@ -390,7 +403,10 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
             continue
         tp = hints[key]
         if not _check_type(value, tp):
-            findings.append(error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}"))
+            findings.append(
+                error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}",
+                      _type_hint(key, tp, value))
+            )
             continue
         findings += _xml_characters(value, f"{where}:{name}")
         if _table_class(tp):
