@@ -22,8 +22,9 @@ from feedtool.errors import ExitStatus
 def add_build_and_tag(commands) -> None:
     build = commands.add_parser(
         "build",
-        help="build the feed and show notes from the show folder",
-        description="Read the episode files and their audio, write the feed and chapters into the output folder.",
+        help="build the feed, chapters and web pages from the show folder",
+        description="Read the episode files and their audio, write the feed, chapters and the show's web pages "
+        "into the output folder.",
     )
     show_argument(build)
     common_options(build, "out", "base-url", "now")
