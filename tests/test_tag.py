@@ -425,3 +425,11 @@ def test_credits_stay_out_of_the_tag_so_empty_notes_do_not_grow(tmp_path, capsys
     make_episode(show, notes="Own notes.")
     assert run_cli("tag", show) == 0
     assert str(ID3(show / "media/0001-first.mp3")["TDES"]) == "Own notes."
+
+
+def test_an_episode_number_alone_is_an_episode_of_the_default_show(tmp_path, capsys, monkeypatch):
+    """`feedtool tag 7` inside the show folder: 7 is the episode (it was taken for a show folder named 7)."""
+    show, audio = new_show(tmp_path, "mp3")
+    monkeypatch.chdir(show)
+    assert run_cli("tag", "7", "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "media/0007-seven.mp3: would change 13 fields"
