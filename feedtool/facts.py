@@ -26,6 +26,9 @@ TRANSCRIPT_TYPES = {  # extension -> (MIME type, rel); the Podcast Index transcr
     ".txt": ("text/plain", None),
 }
 
+# The show notes `feedtool new` writes, which build names until the producer replaces them.
+NEW_EPISODE_NOTES = "Show notes in Markdown: what the episode is about, links, timestamps."
+
 # Characters XML 1.0 cannot carry: C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

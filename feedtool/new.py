@@ -1,7 +1,9 @@
-"""`feedtool new`: the next episode file, numbered, named and dated, with the front matter a producer fills in.
+"""`feedtool new`: the next episode file, numbered, named and dated, with the front matter a producer fills in;
+with --show, a new show's show.toml, every fact but the title left for the producer.
 
 The clock is read here (the commands layer), never below: the date defaults to now in the show's time zone,
-rounded to the minute. The GUID is left to the first build, which records it as for any new episode.
+cut to the minute (never ahead of the moment, which would schedule the episode). The GUID is left to the first
+build, which records it as for any new episode.
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+import tomlkit
 from slugify import slugify
 
 from feedtool.build.write import atomic_write
-from feedtool.errors import ConfigError, EpisodeError, FeedtoolError
-from feedtool.facts import MIME_TYPES
-from feedtool.read.config import Config
+from feedtool.errors import ConfigError, EpisodeError, FeedtoolError, UsageError
+from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES
+from feedtool.read.config import CONFIG_NAME, Config
 from feedtool.read.episodes import NAME_PATTERN, XML_ILLEGAL, display_path, episode_paths, read_episode
 from feedtool.timecode import in_zone
 
@@ -93,6 +96,54 @@ def new_episode(
     return NewEpisode(path=path, number=number, date=date, audio=media)
 
 
+# The show's facts only the producer knows stay empty: build refuses to write a feed until the required ones are
+# set, and `feedtool check` names every one still missing. Nothing is guessed: no URL, language, name or date.
+SHOW_TEMPLATE = """\
+# The show's settings (README.md, "show.toml", explains every key).
+# An empty value is a fact only you know. `feedtool check` names each one still empty; build writes no feed
+# until the required ones are set.
+
+[show]
+title = {title_toml}
+description = ""          # required: what the show is about (Markdown)
+author = ""               # required: who makes the show
+language = ""             # required: its ISO 639 code, such as "en" or "uk"
+categories = []           # required by Apple: from Apple's list, e.g. ["Technology"] or ["News/Politics"]
+artwork = ""              # the cover in this folder: a square JPEG or PNG, 1400-3000 px, e.g. "cover.jpg"
+owner_name = ""           # who Apple and the directories contact
+owner_email = ""
+copyright = ""            # e.g. "© 2026 Your Name"
+link = ""                 # the show's own website, if it has one
+timezone = "UTC"          # for dates written without an offset: an IANA name such as "Europe/Kyiv"
+# explicit = true         # if the show contains explicit content (default: false)
+# type = "serial"         # if episodes are meant to be heard in order (default: "episodic", newest first)
+
+[feed]
+base_url = ""             # the https URL this folder will be published at; every audio URL starts with it
+
+[build]
+out_dir = "../public"     # where build writes the feed and pages: public/ beside this folder, from any folder
+"""
+
+
+def new_show(folder: Path, title: str) -> Path:
+    """Start a show: write folder/show.toml with the title and every other fact left for the producer."""
+    title = _clean_title(title, "show")
+    path = Path(folder) / CONFIG_NAME
+    if path.exists() or path.is_symlink():
+        raise ConfigError(
+            f"{display_path(path)}: already exists (the show is started: "
+            f'feedtool new {display_path(Path(folder))} "Episode title" starts an episode)'
+        )
+    text = SHOW_TEMPLATE.format(title_toml=tomlkit.string(title).as_string())  # quoted and escaped as TOML says
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, [text.encode("utf-8")])
+    except OSError as e:
+        raise FeedtoolError(f"{display_path(path)}: cannot write: {e.strerror} (check the folder)") from e
+    return path
+
+
 def front_matter(config: Config, title: str, number: int, date: datetime, audio: str | None, stem: str) -> str:
     """The new file: the fields a producer fills for most episodes, the optional ones commented out."""
     lines = [
@@ -122,16 +173,16 @@ def front_matter(config: Config, title: str, number: int, date: datetime, audio:
         "#     duration: 45",
         "#     title: The best minute",
         "---",
-        "Show notes in Markdown: what the episode is about, links, timestamps.",
+        NEW_EPISODE_NOTES,  # build warns while the notes are still this
         "",
     ]
     return "\n".join(lines)
 
 
-def _clean_title(title: str) -> str:
+def _clean_title(title: str, what: str = "episode") -> str:
     title = " ".join(title.split())
     if not title:
-        raise EpisodeError("the title is empty (give the episode a title)")
+        raise EpisodeError(f"the title is empty (give the {what} a title)")
     bad = XML_ILLEGAL.search(title)
     if bad:
         raise EpisodeError(f"the title contains the control character U+{ord(bad.group()):04X} (remove it)")
@@ -175,13 +226,15 @@ def _refuse_existing(path: Path) -> None:
 
 def _date(when: str | None, config: Config, now: datetime | None) -> datetime:
     if when is None:
-        moment = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(seconds=30)  # in UTC: no DST to cross
+        # cut to the minute, never rounded up: a date even seconds ahead schedules the episode, and a build
+        # straight after `new` would leave it out of the feed (in UTC: no DST to cross)
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
         return moment.replace(second=0, microsecond=0).astimezone(config.tz)
     text = when.strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(
+        raise UsageError(
             f"--date {when}: not a date (use YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS+02:00)"
         ) from None
     try:

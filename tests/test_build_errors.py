@@ -281,9 +281,21 @@ def test_invalid_toml(built, capsys):
     assert snapshot(out) == before
 
 
-def test_missing_config(tmp_path, capsys):
-    assert build(tmp_path / "nowhere", tmp_path / "out") == 1
-    assert "show.toml: no show config here (create it, or pass the show folder or --config)" in capsys.readouterr().err
+def test_missing_config(tmp_path, capsys, monkeypatch):
+    """A folder that is not there, and one without show.toml: each says so, and how to start a show."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("build", "nowhere", "--out", "out") == 1
+    assert capsys.readouterr().err == (
+        'error: nowhere: no such folder (name your show folder, or start a show there with: '
+        'feedtool new nowhere "Show title" --show)\n')
+    (tmp_path / "empty").mkdir()
+    assert run_cli("build", "empty", "--out", "out") == 1
+    assert capsys.readouterr().err == (
+        'error: empty/show.toml: no show config here (name your show folder, or start a show there with: '
+        'feedtool new empty "Show title" --show)\n')
+    assert run_cli("build", "--config", "empty/my.toml", "--out", "out") == 1
+    assert capsys.readouterr().err == "error: empty/my.toml: no such config file (check the --config path)\n"
+    assert not (tmp_path / "out").exists()
 
 
 def test_unknown_config_key_is_a_warning_and_strict_makes_it_an_error(built, capsys):

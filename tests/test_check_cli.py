@@ -74,8 +74,8 @@ def test_a_broken_show_config_is_a_finding(tmp_path, capsys):
     (show / "show.toml").unlink()
     assert run_cli("check", show) == 1
     assert capsys.readouterr().out.splitlines()[1] == (
-        f"  error: {show / 'show.toml'}: no show config here (create it, or pass the show folder or --config) "
-        "[config/error]")
+        f"  error: {show / 'show.toml'}: no show config here (name your show folder, or start a show there with: "
+        f'feedtool new {show} "Show title" --show) [config/error]')
 
 
 def test_help_and_readme_document_the_command_its_options_and_every_rule(capsys):

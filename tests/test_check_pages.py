@@ -63,3 +63,15 @@ def test_a_feed_url_is_checked_with_its_pages_over_http(tmp_path):
         (site / "archive/page-2.xml").unlink()  # a page the feed links to, missing on the server
         errors = [f for f in check_target(base + "/feed.xml", sample=1).findings if f.rule == "feed/pages"]
         assert errors and errors[0].is_error and "HTTP 404" in errors[0].message
+
+
+def test_an_archive_pages_podcast_guid_is_the_subscription_feeds(tmp_path):
+    """A page's podcast:guid is derived from the feed it belongs to (rel="current"), not from the page's own
+    URL: every page of a built show was warned 'is not the one derived from the feed URL'."""
+    _, out = built_pages(tmp_path)
+    findings = [f for f in check_target(str(out / "feed.xml")).findings if f.rule == "psp/podcast-guid"]
+    assert findings == []
+    page = out / "archive/page-1.xml"
+    page.write_text(page.read_text().replace("<podcast:guid>", "<podcast:guid>0", 1))  # not a UUID now
+    (finding,) = [f for f in check_target(str(out / "feed.xml")).findings if f.rule == "psp/podcast-guid"]
+    assert finding.where.endswith("archive/page-1.xml: /rss/channel/podcast:guid")

@@ -50,3 +50,39 @@ def test_a_markdown_file_is_an_episode_too(tmp_path):
     assert run_cli("-q", "build", show, "--out", tmp_path / "out") == 0
     feed = (tmp_path / "out" / "feed.xml").read_text()
     assert "guid-0002-second" in feed and feed.count("<item>") == 2
+
+
+@pytest.mark.parametrize("command", ["build", "check", "tag", "new"])
+def test_inside_the_show_folder_no_show_dir_is_needed(tmp_path, monkeypatch, capsys, command):
+    """A producer who works in their show folder: without episodes/ there, the current folder is the show
+    (it was 'episodes/show.toml: no show config here')."""
+    show = tmp_path / "myshow"
+    write_config(show)
+    make_episode(show)
+    monkeypatch.chdir(show)
+    extra = {"build": ["--out", tmp_path / "out"], "new": ["Second"]}.get(command, [])
+    assert run_cli(command, *extra) == 0, capsys.readouterr().err
+    if command == "new":
+        assert (show / "0002-second.md").exists()
+
+
+def test_episodes_stays_the_default_when_it_is_there(tmp_path, monkeypatch):
+    write_config(tmp_path / "episodes")
+    make_episode(tmp_path / "episodes")
+    write_config(tmp_path, show={"title": "Not this one"})  # a show.toml beside episodes/ does not win
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("-q", "build", "--out", "out") == 0
+    assert "Fixture Show" in (tmp_path / "out" / "feed.xml").read_text()
+
+
+def test_the_default_output_folder_inside_the_show_folder_says_what_to_do(tmp_path, monkeypatch, capsys):
+    show = tmp_path / "myshow"
+    write_config(show)
+    make_episode(show)
+    monkeypatch.chdir(show)
+    assert run_cli("build") == 1
+    assert capsys.readouterr().err == (
+        "error: public: the default output folder, in the current folder, is inside the show folder; the build's "
+        'files would mix with the show\'s own (give --out ../public, or set out_dir = "../public" under [build] in '
+        "show.toml, or build from the folder above)\n")
+    assert not (show / "public").exists()

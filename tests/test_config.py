@@ -68,3 +68,31 @@ def test_a_character_xml_cannot_carry_is_an_error_naming_the_key(tmp_path):
         f":show.categories: contains the control character U+001B, which XML cannot carry ({HINT})",
         f":show.funding[0].text: contains the control character U+0000, which XML cannot carry ({HINT})",
     ]
+
+
+def test_categories_are_required_in_show_tomls_words(tmp_path):
+    """Apple requires a category: named as the key to set, not as a missing <itunes:category> in the feed."""
+    write_config(tmp_path, show={"categories": []})
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert [str(f) for f in caught.value.findings if f.is_error] == [
+        f"{tmp_path / 'show.toml'}:show.categories: is required "
+        "(set categories = [\"…\"] under [show], from Apple's list, e.g. [\"Technology\"])"]
+
+
+def test_an_empty_timezone_means_not_set(tmp_path):
+    """README: empty strings mean "not set"; timezone = "" was an error ('' is not a time zone)."""
+    write_config(tmp_path, show={"timezone": ""})
+    assert load_config(tmp_path).show.timezone == "UTC"
+
+
+def test_a_wrong_type_says_how_to_write_it(tmp_path):
+    write_config(tmp_path, show={"categories": "Technology", "explicit": "no"}, feed={"page_size": "300"})
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    messages = sorted(str(f).split(":", 1)[1] for f in caught.value.findings if f.is_error)
+    assert messages == [
+        "feed.page_size: expected a whole number, got '300' (write it without quotes: page_size = 300)",
+        'show.categories: expected a list of text, got \'Technology\' (write it as a list: categories = ["Technology"])',
+        "show.explicit: expected true or false, got 'no' (write explicit = true or explicit = false, without quotes)",
+    ]

@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 import feedparser
 import podcastparser
 import pytest
-from conftest import DATA, run_cli
+from conftest import DATA, build, make_episode, run_cli, write_config
 from lxml import etree
 from servers import serve_app
 from werkzeug.utils import send_file
@@ -383,3 +383,17 @@ def test_notes_are_markdown_only_where_the_build_renders_them_back_exactly(html,
         assert written.startswith("<div>\n") and written.endswith("\n</div>")
         assert "\n\n" not in written  # a blank line would end the HTML block early
     assert render_markdown(written) == sanitize(html)
+
+
+def test_the_show_description_comes_back_as_the_markdown_it_was(tmp_path, capsys):
+    """show.toml's description is Markdown: an imported one keeps its links and emphasis. It was stripped to
+    text with a warning, even for a feed feedtool itself built from the same description."""
+    show = tmp_path / "show"
+    write_config(show, show={"description": "About *war* and [our site](https://a.net/)."})
+    make_episode(show)
+    assert build(show, tmp_path / "public") == 0
+    capsys.readouterr()
+    assert run_cli("import", tmp_path / "public/feed.xml", tmp_path / "again") == 0
+    assert "description" not in capsys.readouterr().err
+    text = (tmp_path / "again/show.toml").read_text("utf-8")
+    assert 'description = "About *war* and [our site](https://a.net/)."' in text

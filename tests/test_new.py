@@ -4,6 +4,8 @@ that builds at once."""
 from __future__ import annotations
 
 import io
+import re
+import tomllib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +15,7 @@ import pytest
 from conftest import DATA, build, make_episode, run_cli, write_config
 
 from feedtool.errors import EpisodeError
+from feedtool.facts import NEW_EPISODE_NOTES
 from feedtool.new import new_episode
 from feedtool.read.config import load_config
 
@@ -42,6 +45,16 @@ def test_next_number_slug_and_front_matter(kyiv_show, capsys, monkeypatch):
     assert (DATA / "tiny.mp3").exists()  # copied, not moved
 
 
+def test_an_episode_started_now_is_in_the_feed_built_now(kyiv_show, tmp_path, capsys):
+    """The default date is never after the moment `new` ran: rounded up to the next minute, an episode built
+    within those seconds was scheduled, and the producer's first build left it out of the feed."""
+    moment = datetime(2024, 3, 1, 10, 15, 45, tzinfo=ZoneInfo("UTC"))
+    new_episode(load_config(kyiv_show), "Straight away", audio=DATA / "tiny.mp3", now=moment)
+    assert build(kyiv_show, tmp_path / "public", "--now", "2024-03-01T10:15:46+00:00") == 0
+    assert "scheduled" not in capsys.readouterr().out
+    assert b"<title>Straight away</title>" in (tmp_path / "public/feed.xml").read_bytes()
+
+
 def test_the_new_file_builds_at_once(kyiv_show, tmp_path):
     config = load_config(kyiv_show)
     created = new_episode(config, "Second episode", audio=DATA / "tiny.mp3",
@@ -52,9 +65,9 @@ def test_the_new_file_builds_at_once(kyiv_show, tmp_path):
     parsed = podcastparser.parse("https://x.invalid/feed.xml", io.BytesIO(feed))
     titles = {e["title"]: e for e in parsed["episodes"]}
     assert titles["Second episode"]["number"] == 178
-    # now rounded to the minute (31 s rounds up), written in the show's zone (UTC+2 in March)
-    assert "date: 2024-03-01T12:16:00+02:00\n" in created.path.read_text()
-    assert titles["Second episode"]["published"] == datetime(2024, 3, 1, 10, 16, tzinfo=ZoneInfo("UTC")).timestamp()
+    # now cut to the minute (never later: 31 s is still 10:15), written in the show's zone (UTC+2 in March)
+    assert "date: 2024-03-01T12:15:00+02:00\n" in created.path.read_text()
+    assert titles["Second episode"]["published"] == datetime(2024, 3, 1, 10, 15, tzinfo=ZoneInfo("UTC")).timestamp()
     assert "guid:" in created.path.read_text()  # recorded by that first build
 
 
@@ -117,7 +130,7 @@ def test_bad_input(kyiv_show, capsys):
         new_episode(config, "!!!")
     with pytest.raises(EpisodeError, match="is not an audio type"):
         new_episode(config, "Wrong audio", audio=DATA / "golden/full/feed.xml")
-    assert run_cli("new", kyiv_show, "Bad date", "--date", "tomorrow") == 1
+    assert run_cli("new", kyiv_show, "Bad date", "--date", "tomorrow") == 2  # a usage mistake, as --now's
     assert "--date tomorrow: not a date" in capsys.readouterr().err
     assert run_cli("new", kyiv_show, "Bad number", "--number", "0") == 2
 
@@ -150,3 +163,59 @@ def test_show_folder_defaults_to_episodes(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run_cli("new", "Only a title", "--date", "2024-01-01") == 0
     assert capsys.readouterr().out == "episodes/0001-only-a-title.md\n"
+
+
+def test_a_show_from_nothing(tmp_path, capsys, monkeypatch):
+    """`new --show` writes show.toml with the title and nothing guessed; check names every missing fact, and
+    once the producer fills in the required ones, an episode builds."""
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("new", "myshow", 'Радіо "Тест" \\ 1', "--show") == 0
+    captured = capsys.readouterr()
+    assert captured.out == "myshow/show.toml\n"
+    assert 'feedtool new myshow "Episode title" --audio FILE' in captured.err
+    config = tomllib.loads((tmp_path / "myshow/show.toml").read_text("utf-8"))
+    assert config["show"]["title"] == 'Радіо "Тест" \\ 1'
+    for key in ("description", "author", "language", "artwork", "owner_name", "owner_email", "copyright", "link"):
+        assert config["show"][key] == "", key  # not invented
+    assert config["show"]["categories"] == [] and config["feed"] == {"base_url": ""}
+    assert config["build"] == {"out_dir": "../public"}  # beside the show folder, whichever folder builds
+
+    assert run_cli("check", "myshow") == 1
+    out = capsys.readouterr().out
+    for key in ("show.description", "show.author", "show.language", "show.categories"):
+        assert f"error: myshow/show.toml:{key}: is required" in out or f"error: {key}: is required" in out, key
+
+    text = (tmp_path / "myshow/show.toml").read_text("utf-8")
+    for key, value in (("description", '"About it."'), ("author", '"Me"'), ("language", '"en"'),
+                       ("categories", '["Technology"]')):
+        text = re.sub(rf"^{key} = \S+", f"{key} = {value}", text, flags=re.M)
+    (tmp_path / "myshow/show.toml").write_text(text, "utf-8")
+    monkeypatch.chdir(tmp_path / "myshow")  # inside the show folder: no SHOW_DIR, and the output beside it
+    assert run_cli("new", "First", "--audio", DATA / "tiny.mp3", "--date", "2024-01-01") == 0
+    assert run_cli("build") == 0
+    assert b"<title>First</title>" in (tmp_path / "public/feed.xml").read_bytes()
+
+
+def test_a_show_is_started_once(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path / "taken")
+    assert run_cli("new", "taken", "Another", "--show") == 1
+    assert capsys.readouterr().err == (
+        'error: taken/show.toml: already exists (the show is started: feedtool new taken "Episode title" '
+        "starts an episode)\n")
+    assert run_cli("new", "fresh", "Show", "--show", "--audio", DATA / "tiny.mp3") == 2
+    assert capsys.readouterr().err == "error: --show starts a show, not an episode: leave out --audio\n"
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_the_placeholder_notes_are_named_until_replaced(kyiv_show, tmp_path, capsys, monkeypatch):
+    """`new` writes a line of placeholder notes; a build names it (it reached the feed silently before)."""
+    monkeypatch.chdir(tmp_path)
+    created = new_episode(load_config(kyiv_show), "Placeholder", audio=DATA / "tiny.mp3", when="2024-05-01")
+    assert build(kyiv_show, tmp_path / "public") == 0
+    assert ("warning: show/0178-placeholder.md: notes: are still the placeholder feedtool new wrote (write the "
+            "episode's show notes below the front matter)\n") in capsys.readouterr().err
+    assert build(kyiv_show, tmp_path / "public", "--strict") == 1
+    text = created.path.read_text("utf-8")
+    created.path.write_text(text.replace(NEW_EPISODE_NOTES, "What this episode is about."), "utf-8")
+    assert build(kyiv_show, tmp_path / "public", "--strict") == 0, capsys.readouterr().err

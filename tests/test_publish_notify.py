@@ -74,3 +74,19 @@ def test_a_refused_or_dry_run_publish_pings_nobody(tmp_path, httpserver, capsys)
     show = make_show(tmp_path, httpserver)
     assert publish(show, "--dry-run") == 0
     assert len(httpserver.log) == 0
+
+
+def test_a_feed_on_this_machine_is_not_announced_to_a_public_directory(tmp_path, httpserver, capsys):
+    """A rehearsal at http://127.0.0.1:8765/ (python3 -m http.server): the Podcast Index cannot fetch it, so it
+    is not told (publish tried, and warned 'not reached' after retries); a hub on the same machine still is."""
+    httpserver.expect_request("/hub", method="POST").respond_with_data("", status=204)
+    show = tmp_path / "show"
+    write_config(show, feed={"base_url": "http://127.0.0.1:8765/", "hubs": [httpserver.url_for("/hub")]},
+                 extra=publish_table(podcastindex=True))  # the default pubnotify URL
+    make_episode(show)
+    assert publish(show) == 0
+    captured = capsys.readouterr()
+    assert "Podcast Index" not in captured.err  # only the warning that the feed is served over http
+    assert ("not notified Podcast Index https://api.podcastindex.org/api/1.0/hub/pubnotify: the feed's address "
+            "(127.0.0.1) cannot be reached from the internet\n") in captured.out
+    assert f"notified WebSub hub {httpserver.url_for('/hub')}: HTTP 204\n" in captured.out

@@ -337,6 +337,16 @@ def test_unknown_episode_is_a_usage_error(tmp_path, capsys):
                                        "(name an episode file, e.g. 0001-first.md, or its number)\n")
 
 
+def test_a_draft_asked_for_by_number_is_named_as_a_possible_reason(tmp_path, capsys):
+    """`feedtool tag show 8` for the draft `feedtool new` wrote said only 'no such episode'."""
+    show, _ = new_show(tmp_path, "mp3")
+    make_episode(show, "0008-not-yet.md", audio=None, draft=True, number=8)
+    assert run_cli("tag", show, "8") == 2
+    assert capsys.readouterr().err == (
+        f"error: 8: no such episode in {show} (name an episode file, e.g. 0001-first.md, or its number; "
+        "drafts are not tagged until draft: true is removed)\n")
+
+
 def test_invalid_show_is_not_tagged(tmp_path, capsys):
     chapters = [{"start": "00:00", "title": "A"}, {"start": "00:09", "title": "B"}]
     show, audio = new_show(tmp_path, "mp3", chapters=chapters)
@@ -415,3 +425,11 @@ def test_credits_stay_out_of_the_tag_so_empty_notes_do_not_grow(tmp_path, capsys
     make_episode(show, notes="Own notes.")
     assert run_cli("tag", show) == 0
     assert str(ID3(show / "media/0001-first.mp3")["TDES"]) == "Own notes."
+
+
+def test_an_episode_number_alone_is_an_episode_of_the_default_show(tmp_path, capsys, monkeypatch):
+    """`feedtool tag 7` inside the show folder: 7 is the episode (it was taken for a show folder named 7)."""
+    show, audio = new_show(tmp_path, "mp3")
+    monkeypatch.chdir(show)
+    assert run_cli("tag", "7", "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "media/0007-seven.mp3: would change 13 fields"

@@ -10,7 +10,7 @@ from pathlib import Path
 from feedtool.build.tags import channel_tags, episode_tags
 from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url, podcast_guid
+from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES, TRANSCRIPT_TYPES, is_url, podcast_guid
 from feedtool.model import (
     AlternateEnclosure,
     AudioInfo,
@@ -78,6 +78,15 @@ def make_episode(
         raise EpisodeError(findings=findings)
 
     own_html = render_markdown(source.notes or (tags.comment if tags and tags.comment else ""))  # tag: a fallback
+    if source.notes and source.notes.strip() == NEW_EPISODE_NOTES:
+        findings.append(
+            warning(
+                "episode/placeholder-notes",
+                f"{where}: notes",
+                "are still the placeholder feedtool new wrote",
+                "write the episode's show notes below the front matter",
+            )
+        )
     notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
     page = page_path(source.path.stem) if config.site.enabled else None

@@ -295,7 +295,12 @@ def required_channel(scope: Scope) -> list[Finding]:
                 "add <link>, the show's website; PSP-1 requires it",
             )
         )
-    return found + _podcast_guid(scope, selves[0].get("href") if selves else None) + _locked(scope)
+    # an archive page (RFC 5005) names its subscription feed as rel="current": the show's podcast:guid is
+    # derived from that URL, not from the page's own
+    links = scope.element.findall(f"{{{ATOM_NS}}}link")
+    current = next((link.get("href") for link in links if link.get("rel") == "current"), None)
+    feed_url = current or (selves[0].get("href") if selves else None)
+    return found + _podcast_guid(scope, feed_url) + _locked(scope)
 
 
 def required_item(scope: Scope) -> list[Finding]:

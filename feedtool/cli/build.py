@@ -9,6 +9,7 @@ from feedtool.cli.common import (
     STAGING_HELP,
     common_options,
     count,
+    default_show,
     duration,
     load_show_config,
     moment,
@@ -17,13 +18,15 @@ from feedtool.cli.common import (
     show_argument,
 )
 from feedtool.errors import ExitStatus
+from feedtool.facts import is_digits
 
 
 def add_build_and_tag(commands) -> None:
     build = commands.add_parser(
         "build",
-        help="build the feed and show notes from the show folder",
-        description="Read the episode files and their audio, write the feed and chapters into the output folder.",
+        help="build the feed, chapters and web pages from the show folder",
+        description="Read the episode files and their audio, write the feed, chapters and the show's web pages "
+        "into the output folder.",
     )
     show_argument(build)
     common_options(build, "out", "base-url", "now")
@@ -97,6 +100,9 @@ def cmd_tag(args) -> int:
     if args.show_dir.endswith(".md") and Path(args.show_dir).is_file():  # `feedtool tag episodes/0001-x.md`
         args.episodes.insert(0, args.show_dir)
         args.show_dir = str(Path(args.show_dir).parent)
+    elif is_digits(args.show_dir) and not Path(args.show_dir).is_dir():  # `feedtool tag 7`: an episode's number
+        args.episodes.insert(0, args.show_dir)
+        args.show_dir = default_show()
     report = tag_show(load_show_config(args), args.episodes, dry_run=args.dry_run)
     print_findings(report.warnings, quiet=args.quiet)
     if not args.quiet:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedtool.cli.common import DEFAULT_SHOW, common_options, positive
+from feedtool.cli.common import SHOW_DIR_DEFAULT, common_options, positive
 
 
 def add_check(commands) -> None:
@@ -16,9 +16,8 @@ def add_check(commands) -> None:
     check.add_argument(
         "target",
         nargs="?",
-        default=DEFAULT_SHOW,
         metavar="SHOW_DIR|FEED_FILE|URL",
-        help=f"what to check (default: {DEFAULT_SHOW})",
+        help=f"what to check ({SHOW_DIR_DEFAULT})",
     )
     check.add_argument("--online", action="store_true", help="also check the server (always done for a URL)")
     check.add_argument("--sample", type=positive, metavar="N", help="check the server for the first N episodes only")

@@ -11,6 +11,8 @@ from feedtool.errors import UsageError
 from feedtool.facts import MAX_NUMBER, is_digits
 
 DEFAULT_SHOW = "episodes"
+DEFAULT_OUT = "public"  # [build] out_dir's default, relative to the current folder
+SHOW_DIR_DEFAULT = f"default: {DEFAULT_SHOW}, or the current folder if it holds show.toml and {DEFAULT_SHOW}/ does not"
 STAGING_HELP = "a rehearsal, as [feed] staging = true: placeholder domains allowed, the feed marked not for directories"
 
 
@@ -18,11 +20,18 @@ def show_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "show_dir",
         nargs="?",
-        default=DEFAULT_SHOW,
         metavar="SHOW_DIR",
-        help=f"the show folder holding show.toml and the episode files (default: {DEFAULT_SHOW})",
+        help=f"the show folder holding show.toml and the episode files ({SHOW_DIR_DEFAULT})",
     )
     parser.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
+
+
+def default_show() -> str:
+    """The show folder when none is named: episodes/, or the current folder when the producer works inside
+    their show folder (it holds show.toml and there is no episodes/ to mean instead)."""
+    if not Path(DEFAULT_SHOW).exists() and Path("show.toml").is_file():
+        return "."
+    return DEFAULT_SHOW
 
 
 def common_options(parser: argparse.ArgumentParser, *building: str) -> None:
@@ -74,6 +83,11 @@ def output_folder(args, config) -> Path:
     fix = "choose a folder outside the show folder, e.g. one beside it"
     if problem and args.out:
         raise UsageError(f"--out {args.out}: {problem} ({fix})")
+    if problem and chosen == Path(DEFAULT_OUT):  # not written in show.toml: the default, in the current folder
+        raise ConfigError(
+            f"{DEFAULT_OUT}: the default output folder, in the current folder, {problem} (give --out ../{DEFAULT_OUT}, "
+            f'or set out_dir = "../{DEFAULT_OUT}" under [build] in {config.path.name}, or build from the folder above)'
+        )
     if problem:
         where = f"{config.path}:build.out_dir"
         raise ConfigError(findings=[error("config/value", where, f"'{chosen}' {problem}", fix)])

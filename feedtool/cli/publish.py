@@ -102,7 +102,7 @@ def cmd_publish(args) -> int:
         if not ping.ok:
             print(f"warning: {ping} (the feed is published; the directories will still poll it)", file=sys.stderr)
         elif not args.quiet:
-            print(f"notified {ping}")
+            print(f"{'not notified' if ping.skipped else 'notified'} {ping}")
     if not args.quiet:
         feed = plan.manifest.feed
         print(

@@ -16,7 +16,7 @@ from feedtool.cli.common import (
     progress_line,
     show_argument,
 )
-from feedtool.errors import ExitStatus
+from feedtool.errors import ExitStatus, UsageError
 
 
 def add_new(commands) -> None:
@@ -25,12 +25,16 @@ def add_new(commands) -> None:
         help="start the next episode file: numbered, named from the title, dated now",
         description="Write the next episode file into the show folder: the next free number (or --number), a file "
         "name from the title (transliterated to ASCII), the date (default: now in the show's time zone, "
-        "rounded to the minute) and the front matter to fill in. With --audio the recording is copied "
-        "(or moved) into media/ under the same name. The first build records the GUID.",
+        "cut to the minute) and the front matter to fill in. With --audio the recording is copied "
+        "(or moved) into media/ under the same name. The first build records the GUID. "
+        "With --show, start a show instead: SHOW_DIR/show.toml with TITLE as the show's title and every other "
+        "fact left empty for you to fill in (feedtool check names each one).",
     )
     show_argument(new)
     common_options(new)
-    new.add_argument("title", metavar="TITLE", help="the episode's title")
+    new.add_argument("title", metavar="TITLE", help="the episode's title (with --show: the show's)")
+    new.add_argument("--show", action="store_true",
+                     help="start a new show: write SHOW_DIR/show.toml (the folder is made if need be)")
     new.add_argument("--audio", metavar="FILE", help="the recording: copied into media/ as <number>-<slug>.<ext>")
     new.add_argument("--move", action="store_true", help="move the --audio file instead of copying it")
     new.add_argument("--date", metavar="WHEN", help="publication date, ISO 8601 (default: now, in the show's zone)")
@@ -39,9 +43,20 @@ def add_new(commands) -> None:
 
 
 def cmd_new(args) -> int:
-    from feedtool.new import new_episode
+    from feedtool.new import new_episode, new_show
     from feedtool.read.episodes import display_path
 
+    if args.show:
+        given = [name for name in ("audio", "move", "date", "number", "config") if getattr(args, name)]
+        if given:
+            raise UsageError(f"--show starts a show, not an episode: leave out --{given[0]}")
+        path = new_show(Path(args.show_dir), args.title)
+        print(display_path(path))
+        if not args.quiet:
+            folder = display_path(path.parent)
+            print(f"next: fill in the empty values (feedtool check {folder} names them), then start an episode: "
+                  f'feedtool new {folder} "Episode title" --audio FILE', file=sys.stderr)
+        return ExitStatus.OK
     config = load_show_config(args)  # its warnings are build's and check's to tell
     created = new_episode(
         config,

@@ -13,6 +13,7 @@ import tomlkit
 from feedtool.check.categories import APPLE_CATEGORIES
 from feedtool.check.xml import ATOM_NS, child, children, text
 from feedtool.facts import is_url, podcast_guid
+from feedtool.importer.files import notes_markdown
 from feedtool.importer.items import boolean, not_carried, people
 
 # Channel elements the build writes again from the show's config or its episodes: nothing to keep.
@@ -120,12 +121,16 @@ def read_channel(channel, source_url: str | None) -> ShowDraft:
 
 
 def _plain(text: str, draft: ShowDraft) -> str:
-    """The show's description is text (show.toml): HTML tags in it are removed, and that is said."""
+    """The show's description is Markdown (show.toml): HTML the build's Markdown gives back exactly is written
+    as that Markdown (links and emphasis kept); other HTML loses its tags, and that is said."""
     if "<" not in text:
         return text
+    markdown, removed = notes_markdown(text)
+    if markdown and not markdown.startswith("<div>") and not removed:
+        return markdown
     plain = html.unescape(nh3.clean(text, tags=set())).strip()
     if plain != text:
-        draft.lost.append("description: HTML tags removed (show.toml's description is text)")
+        draft.lost.append("description: HTML tags removed (markup Markdown cannot give back exactly)")
     return plain
 
 

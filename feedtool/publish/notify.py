@@ -5,8 +5,10 @@ A failed ping is reported, never raised: the feed is already published, the dire
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
@@ -16,6 +18,9 @@ from feedtool.read.config import Config
 log = logging.getLogger(__name__)
 
 TIMEOUT = (5, 15)
+# names that never lead to the internet (RFC 6761, RFC 8375)
+LOCAL_NAMES = ("localhost",)
+LOCAL_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".home.arpa", ".internal")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Ping:
     url: str
     ok: bool
     detail: str  # what the service answered, or why it could not be reached
+    skipped: bool = False  # not sent: the service could not have fetched the feed
 
     def __str__(self) -> str:
         return f"{self.service} {self.url}: {self.detail}"
@@ -34,10 +40,37 @@ def notify(config: Config, feed_url: str, session: requests.Session | None = Non
     session = session or http_session()
     pings = []
     for hub in config.feed.hubs:
-        pings.append(_call(session, "WebSub hub", hub, "POST", data={"hub.mode": "publish", "hub.url": feed_url}))
+        pings.append(
+            _unreachable(feed_url, "WebSub hub", hub)
+            or _call(session, "WebSub hub", hub, "POST", data={"hub.mode": "publish", "hub.url": feed_url})
+        )
     if config.publish.podcastindex and config.publish.podcastindex_url:
-        pings.append(_call(session, "Podcast Index", config.publish.podcastindex_url, "GET", params={"url": feed_url}))
+        url = config.publish.podcastindex_url
+        pings.append(
+            _unreachable(feed_url, "Podcast Index", url)
+            or _call(session, "Podcast Index", url, "GET", params={"url": feed_url})
+        )
     return pings
+
+
+def local_host(url: str) -> str | None:
+    """The host of url when it cannot be reached from the internet (this machine, a private network, a name
+    reserved for local use), else None. Names are not looked up: only what the URL itself says."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host if host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES) else None
+    return None if address.is_global else host
+
+
+def _unreachable(feed_url: str, service: str, url: str) -> Ping | None:
+    """A service on the internet is not told about a feed it cannot fetch (a rehearsal on 127.0.0.1, say)."""
+    feed_host = local_host(feed_url)
+    if feed_host and not local_host(url):
+        return Ping(service, url, True, f"the feed's address ({feed_host}) cannot be reached from the internet",
+                    skipped=True)
+    return None
 
 
 def _call(session: requests.Session, service: str, url: str, method: str, **kwargs) -> Ping:

@@ -215,7 +215,11 @@ class Config:
 
 
 TABLES = {"show": ShowConfig, "feed": FeedConfig, "build": BuildConfig, "publish": PublishConfig, "site": SiteConfig}
-REQUIRED = {("show", "title"), ("show", "description"), ("show", "language"), ("show", "author")}
+REQUIRED = {
+    ("show", "title"), ("show", "description"), ("show", "language"), ("show", "author"), ("show", "categories")
+}
+# Apple requires a category: named here in show.toml's words, not later as a missing <itunes:category>
+REQUIRED_HINTS = {"categories": 'set categories = ["…"] under [show], from Apple\'s list, e.g. ["Technology"]'}
 
 
 def load_config(path: Path, **overrides) -> Config:
@@ -230,7 +234,7 @@ def load_config(path: Path, **overrides) -> Config:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{where}: no show config here (create it, or pass the show folder or --config)") from None
+        raise ConfigError(_no_config(path)) from None
     except OSError as e:
         raise ConfigError(f"{where}: cannot read the config: {e.strerror}") from e
     try:
@@ -253,11 +257,13 @@ def load_config(path: Path, **overrides) -> Config:
         # a path written in the file means the same from any current folder (pelican's read_settings)
         out_dir = os.path.normpath(path.parent / tables["build"].out_dir)
         tables["build"] = dataclasses.replace(tables["build"], out_dir=out_dir)
+    named = {f.where for f in findings}  # a value of the wrong type is not also "required"
     for table, name in sorted(REQUIRED):
-        if tables[table] is not None and not getattr(tables[table], name):
-            findings.append(
-                error("config/required", f"{where}:{table}.{name}", "is required", f'set {name} = "…" under [{table}]')
-            )
+        if tables[table] is not None and not getattr(tables[table], name) and f"{where}:{table}.{name}" not in named:
+            hint = REQUIRED_HINTS.get(name, f'set {name} = "…" under [{table}]')
+            findings.append(error("config/required", f"{where}:{table}.{name}", "is required", hint))
+    if tables["show"] is not None and not tables["show"].timezone:  # empty means not set, as everywhere
+        tables["show"] = dataclasses.replace(tables["show"], timezone=ShowConfig.timezone)
     if tables["show"] is not None:
         findings += _validate_show(tables["show"], where)
     if tables["feed"] is not None:
@@ -288,6 +294,19 @@ def load_config(path: Path, **overrides) -> Config:
     return Config(
         path=path, root=path.parent, warnings=tuple(findings), fingerprint=fingerprint, overridden=overridden, **tables
     )
+
+
+def _no_config(path: Path) -> str:
+    """Why there is no config at path, and the way on: name the right folder, or start a show there."""
+    folder = path.parent
+    start = f'start a show there with: feedtool new {folder} "Show title" --show'
+    if path.name != CONFIG_NAME:  # --config named a file
+        return f"{path}: no such config file (check the --config path)"
+    if not folder.exists():
+        return f"{folder}: no such folder (name your show folder, or {start})"
+    if not folder.is_dir():
+        return f"{folder}: not a folder (name your show folder, which holds {CONFIG_NAME})"
+    return f"{path}: no show config here (name your show folder, or {start})"
 
 
 def _toml_problem(message: str, text: str, where: str) -> Finding:
@@ -326,6 +345,18 @@ def _type_name(tp) -> str:
         (item,) = typing.get_args(tp)
         return "a list of tables" if dataclasses.is_dataclass(item) else f"a list of {_type_name(item)}"
     return {str: "text", bool: "true or false", int: "a whole number"}.get(tp, tp.__name__)
+
+
+def _type_hint(key: str, tp, value) -> str:
+    """How to write the value the producer meant, for the usual slips: quotes around a number or a boolean,
+    one text where a list is wanted."""
+    if tp is bool and isinstance(value, str):
+        return f"write {key} = true or {key} = false, without quotes"
+    if tp is int and isinstance(value, str) and value.strip().isdigit():
+        return f"write it without quotes: {key} = {value.strip()}"
+    if typing.get_origin(tp) is list and typing.get_args(tp) == (str,) and isinstance(value, str):
+        return f"write it as a list: {key} = {json.dumps([value], ensure_ascii=False)}"
+    return ""
 
 
 def _check_type(value, tp) -> bool:
@@ -373,7 +404,10 @@ def _read_table(cls, data, where: str, prefix: str, findings: list[Finding]):
             continue
         tp = hints[key]
         if not _check_type(value, tp):
-            findings.append(error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}"))
+            findings.append(
+                error("config/type", f"{where}:{name}", f"expected {_type_name(tp)}, got {value!r}",
+                      _type_hint(key, tp, value))
+            )
             continue
         findings += _xml_characters(value, f"{where}:{name}")
         if _table_class(tp):

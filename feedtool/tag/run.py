@@ -65,8 +65,10 @@ class TagReport:
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
     """Tag the selected episodes (all when none are named). The whole show must build first."""
     # as of the end of time: scheduled episodes are tagged too, before they go live
-    _, show = run(config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc)))
-    episodes = select_episodes(show.episodes, selection, config)
+    report, show = run(
+        config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc))
+    )
+    episodes = select_episodes(show.episodes, selection, config, drafts=report.drafts)
     pictures: dict[tuple[Path, int], Picture] = {}
     findings: list[Finding] = []
     plans = []
@@ -88,8 +90,9 @@ def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False
     return TagReport(files=tuple(results), dry_run=dry_run, warnings=tuple(findings))
 
 
-def select_episodes(episodes: tuple[Episode, ...], selection, config: Config) -> list[Episode]:
-    """EPISODE arguments: an episode file's path, its name, its name without .md, or its number."""
+def select_episodes(episodes: tuple[Episode, ...], selection, config: Config, drafts: int = 0) -> list[Episode]:
+    """EPISODE arguments: an episode file's path, its name, its name without .md, or its number. Drafts are not
+    among the episodes: when the show has any, the refusal says that one may be what was asked for."""
     if not selection:
         return list(episodes)
     chosen = []
@@ -105,7 +108,8 @@ def select_episodes(episodes: tuple[Episode, ...], selection, config: Config) ->
         if not match:
             raise UsageError(
                 f"{wanted}: no such episode in {display_path(config.root)} "
-                "(name an episode file, e.g. 0001-first.md, or its number)"
+                "(name an episode file, e.g. 0001-first.md, or its number"
+                + ("; drafts are not tagged until draft: true is removed)" if drafts else ")")
             )
         chosen += [e for e in match if e not in chosen]
     return chosen
