@@ -219,6 +219,16 @@ def test_new_and_removed_episodes_update_neighbours_and_index_pages(tmp_path):
     assert tree_of(out) == tree_of(cold)
 
 
+def test_a_page_folder_a_killed_removal_left_empty_goes_with_the_next_build(tmp_path):
+    show = pages_show(tmp_path, count=2)
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    (show / "0001-ep.md").unlink()
+    (out / "0001-ep/index.html").unlink()  # where a build killed inside its rmtree stops
+    assert build(show, out) == 0
+    assert not (out / "0001-ep").exists()
+
+
 def test_a_deleted_page_is_written_again(tmp_path):
     show = pages_show(tmp_path, count=2)
     out = tmp_path / "public"

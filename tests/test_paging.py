@@ -114,6 +114,21 @@ def test_warm_paged_builds_write_what_a_cold_build_writes(tmp_path):
     assert documents(out) == documents(tmp_path / "cold")
 
 
+def test_removing_an_old_episode_renumbers_the_pages_after_it_and_says_so(tmp_path):
+    show = paged_show(tmp_path, 35)
+    out = tmp_path / "out"
+    assert not [f for f in build(show, out).warnings if f.rule == "feed/archive-renumbered"]
+    add_episode(show, 36)  # a new episode: nothing moves between archive pages
+    assert not [f for f in build(show, out).warnings if f.rule == "feed/archive-renumbered"]
+    (show / "0005-ep.md").unlink()
+    (said,) = [f for f in build(show, out).warnings if f.rule == "feed/archive-renumbered"]
+    assert said.severity == "info" and said.where == "archive/page-1.xml to archive/page-2.xml"
+    assert said.message.startswith("2 archive pages now hold episodes that were on another page, because an "
+                                   "episode was removed")
+    assert sorted(follow_next(out)) == sorted(f"guid-{n:04d}-ep" for n in range(1, 37) if n != 5)
+    assert not [f for f in build(show, out).warnings if f.rule == "feed/archive-renumbered"]  # said once
+
+
 def test_fewer_episodes_than_a_page_is_one_feed_and_old_pages_go(tmp_path):
     show = paged_show(tmp_path, 25)
     out = tmp_path / "out"

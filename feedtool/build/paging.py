@@ -1,7 +1,9 @@
 """Paged feeds (RFC 5005), with `[feed] page_size`: the subscription feed holds the newest `page_size` episodes;
 the older ones go into archive documents of `page_size` episodes counted from the oldest, so every archive
-page but the newest is full and never changes again (apps and CDNs may cache it forever), and a new episode
-rewrites only the subscription feed and the newest archive page.
+page but the newest is full and does not change (apps and CDNs may cache it for long), and a new episode
+rewrites only the subscription feed and the newest archive page. Editing an archived episode rewrites its
+page; removing one, or adding one dated before others, moves episodes between the pages after it, and the
+build says so (renumbered_pages).
 
 Links: every document has first (the subscription feed) and last (the oldest archive page); `next` and
 `prev-archive` lead from the subscription feed to the newest archive page and from each archive page to the
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from feedtool.errors import Finding, info
 from feedtool.model import Page
 from feedtool.read.config import Config
 
@@ -51,3 +54,30 @@ def paginate(config: Config, count: int) -> list[Document]:
     subscription = (("first", feed_url), ("last", url[1]), ("next", url[pages]), ("prev-archive", url[pages]))
     documents.append(Document(config.feed.file_name, 0, size, Page(config.feed_url, False, subscription)))
     return documents
+
+
+def renumbered_pages(documents: list[Document], order, before: dict[str, str]) -> list[Finding]:
+    """Archive pages whose episodes were on other archive pages last build (before: source -> its document
+    then): an episode was removed, or one dated before them added, and every page from there on shifted.
+    Said, because apps and CDNs may keep archive pages for good (fh:archive)."""
+    moved = {
+        document.name
+        for document in documents[:-1]
+        for ref in order[document.start : document.stop]
+        if before.get(ref.source, document.name) != document.name
+        and before[ref.source].startswith(ARCHIVE_FOLDER + "/")
+    }
+    if not moved:
+        return []
+    names = sorted(moved, key=lambda name: int(name.rpartition("-")[2].removesuffix(".xml")))
+    return [
+        info(
+            "feed/archive-renumbered",
+            names[0] if len(names) == 1 else f"{names[0]} to {names[-1]}",
+            f"{len(names)} archive page{'s' if len(names) > 1 else ''} now hold{'' if len(names) > 1 else 's'} "
+            "episodes that were on another page, because an episode was removed or one dated before them was added; "
+            "apps that kept the old pages may miss or repeat an episode at a page's edge until they read them again",
+            "nothing to do if that was meant; to keep archive pages as they are, add new episodes with new dates "
+            "and leave published ones in place",
+        )
+    ]

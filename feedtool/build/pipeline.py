@@ -25,7 +25,7 @@ from feedtool.build.history import FeedDates, content_digest
 from feedtool.build.images import remove_stale_images, write_images
 from feedtool.build.items import item_builder
 from feedtool.build.pages import pages_fingerprint, remove_stale_pages, write_pages
-from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate
+from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate, renumbered_pages
 from feedtool.build.pin import pin_guids, pin_podcast_guid
 from feedtool.build.show import build_show, check_episodes, episode_order
 from feedtool.build.write import Piece, StagedFolder, clear_abandoned, remove_stale, write_feed, write_outputs
@@ -135,6 +135,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
         order = episode_order(live)
         documents = paginate(config, len(order))  # the subscription feed last
+        findings += renumbered_pages(documents, order, {source: e.document for source, e in cache.entries.items()})
         dates = FeedDates.for_feed(config.root, config.feed_url, config.feed.file_name)
         show, channel, show_findings, digest = _validate_show(
             config, cache, refs, order, episodes, documents[-1].page, dates, moment
