@@ -57,9 +57,12 @@ class Event:
         if self.kind == "built":
             written = list(self.report.written)
             shown = written[:6] + ([f"{len(written) - 6} more"] if len(written) > 6 else [])
-            count = f"{self.report.episodes} episode{'s' * (self.report.episodes != 1)}"
+            report = self.report
+            count = f"{report.episodes} episode{'s' * (report.episodes != 1)}"
+            if report.scheduled:  # built and checked, but not in the feed yet: not among the episodes
+                count += f", {len(report.scheduled)} scheduled"
             return [
-                f"built {count} ({self.report.rebuilt} built afresh): "
+                f"built {count} ({report.rebuilt} episode file{'s' * (report.rebuilt != 1)} read afresh): "
                 + (f"wrote {', '.join(shown)}" if shown else "nothing changed")
             ]
         if self.kind == "serving":

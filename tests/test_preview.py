@@ -20,7 +20,9 @@ import requests
 from servers import running_preview as running
 from servers import subprocess_env
 
+from feedtool.build.pipeline import Report
 from feedtool.check.run import check_target
+from feedtool.serve import Event
 
 SHOW = Path(__file__).parent.parent / "episodes"
 AUDIO = "media/0177-ukraine-foreign-legion.mp3"
@@ -179,7 +181,7 @@ def test_the_preview_command_prints_its_addresses_and_stops_on_ctrl_c(show):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env())
     try:
         lines = [process.stdout.readline() for _ in range(3)]
-        assert lines[0].startswith("built 1 episode (1 built afresh): wrote ")
+        assert lines[0].startswith("built 1 episode (1 episode file read afresh): wrote ")
         home = re.fullmatch(r"serving (http://127\.0\.0\.1:\d+/)  \(Ctrl-C stops it\)\n", lines[1]).group(1)
         assert lines[2] == f"feed for your podcast app: {home}feed.xml\n"
         assert requests.get(home + "feed.xml", timeout=10).status_code == 200
@@ -208,3 +210,10 @@ def test_the_preview_address_is_one_an_app_can_reach():
     assert preview_url("::1", 8000) == "http://[::1]:8000/"
     lan = preview_url("0.0.0.0", 8000)  # every interface: the machine's own address, never 0.0.0.0
     assert re.fullmatch(r"http://\d+\.\d+\.\d+\.\d+:8000/", lan) and "0.0.0.0" not in lan
+
+
+def test_the_built_line_counts_scheduled_episodes_apart():
+    report = Report(feed_path=Path("feed.xml"), episodes=4, total_duration=0, rebuilt=5, written=("feed.xml",),
+                    warnings=(), scheduled=("one",))
+    assert Event("built", report=report).lines() == ["built 4 episodes, 1 scheduled (5 episode files read afresh): "
+                                                     "wrote feed.xml"]
