@@ -97,13 +97,14 @@ def _answered(target: Target, fetched: Fetched, method: str) -> list[Finding]:
                 f"keep it to {FEW_REDIRECTS} at most; apps give up on long chains",
             )
         )
-    if urlsplit(fetched.url).scheme != "https":
+    # An http URL in the feed is apple/https's, reported where it comes from; here only what the server adds.
+    if urlsplit(target.url).scheme == "https" and urlsplit(fetched.url).scheme != "https":
         found.append(
             warning(
                 "server/https",
                 target.where,
-                f"{target.url}: served over http",
-                "serve it over https; Apple and iOS apps expect it",
+                f"{target.url}: redirects to http ({fetched.url})",
+                "keep every redirect on https; Apple and iOS apps expect it",
             )
         )
     return found
