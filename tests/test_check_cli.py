@@ -91,3 +91,15 @@ def test_help_and_readme_document_the_command_its_options_and_every_rule(capsys)
     assert sorted(r for r in rule_ids if f"`{r}`" not in section) == []
     tests = "".join(p.read_text() for p in (REPO / "tests").glob("test_check*.py"))
     assert sorted(r for r in rule_ids if r not in tests) == []
+
+
+def test_config_names_the_show_config_as_for_build(tmp_path, capsys):
+    show = tmp_path / "show"
+    show.mkdir()
+    (show / "other.toml").write_text("[show\n")
+    assert run_cli("check", "--config", show / "other.toml") == 1  # the show is the folder it is in
+    assert capsys.readouterr().out.splitlines()[0] == str(show / "other.toml")
+    feed = write_feed(tmp_path, FEED)
+    assert run_cli("check", feed, "--config", show / "other.toml") == 2
+    assert capsys.readouterr().err == (f"error: --config {show / 'other.toml'}: goes with a show folder, not with "
+                                       f"the feed {feed}\n")

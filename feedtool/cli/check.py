@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from feedtool.cli.common import SHOW_DIR_DEFAULT, common_options, positive
+from feedtool.errors import UsageError
 
 
 def add_check(commands) -> None:
@@ -19,6 +22,7 @@ def add_check(commands) -> None:
         metavar="SHOW_DIR|FEED_FILE|URL",
         help=f"what to check ({SHOW_DIR_DEFAULT})",
     )
+    check.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
     check.add_argument("--online", action="store_true", help="also check the server (always done for a URL)")
     check.add_argument("--sample", type=positive, metavar="N", help="check the server for the first N episodes only")
     check.add_argument(
@@ -37,8 +41,13 @@ def add_check(commands) -> None:
 def cmd_check(args) -> int:
     from feedtool.check.run import check_target, exit_status, format_json, format_text
 
+    target = args.target
+    if args.config:  # a show folder's config given by its path: the show is the folder it is in, as for build
+        if target.startswith(("https://", "http://")) or Path(target).is_file():
+            raise UsageError(f"--config {args.config}: goes with a show folder, not with the feed {target}")
+        target = args.config
     result = check_target(
-        args.target, online=args.online, sample=args.sample, timeout=args.timeout, base_url=args.base_url, now=args.now
+        target, online=args.online, sample=args.sample, timeout=args.timeout, base_url=args.base_url, now=args.now
     )
     print(format_json(result) if args.format == "json" else format_text(result, quiet=args.quiet))
     return exit_status(result, strict=args.strict)
