@@ -20,6 +20,11 @@ WARNING = "warning"
 INFO = "info"
 
 
+def shorten(text: str, limit: int = 50) -> str:
+    """A value quoted in a message, cut to `limit` characters: a hostile one (400 digits) must not flood it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem: where it is, what is wrong, how to fix it. `rule` is a stable id such as `episode/date`."""

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 from feedtool.check.xml import PODCAST_NS, PSC_NS, child, children, tag_name, text
+from feedtool.errors import shorten
 from feedtool.facts import MAX_NUMBER, MIME_TYPES, is_url, positive_number
 from feedtool.timecode import parse_timecode
 from feedtool.urls import path_suffix, split_url
@@ -75,7 +76,7 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
     draft = Draft(position, None, title, None)
     itunes_title = value("itunes:title")
     if itunes_title and itunes_title != title:
-        draft.lost.append(f"itunes:title '{itunes_title}' differs from title: the title is kept")
+        draft.lost.append(f"itunes:title '{shorten(itunes_title)}' differs from title: the title is kept")
     fields = draft.fields
     if title:
         fields["title"] = title
@@ -91,7 +92,7 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
     if draft.date is not None:
         fields["date"] = draft.date.isoformat()
     elif raw_date:
-        draft.lost.append(f"pubDate '{raw_date}' is not a date (add date: by hand)")
+        draft.lost.append(f"pubDate '{shorten(raw_date)}' is not a date (add date: by hand)")
     else:
         draft.lost.append("no pubDate (add date: by hand)")
     _enclosure(item, draft, base_url, used)
@@ -104,22 +105,22 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
         try:
             fields["duration"] = clock_text(parse_timecode(duration))
         except ValueError:
-            draft.lost.append(f"itunes:duration '{duration}' is not a duration (the build measures it)")
+            draft.lost.append(f"itunes:duration '{shorten(duration)}' is not a duration (the build measures it)")
     for name, key in (("itunes:episode", "number"), ("itunes:season", "season")):
         number = value(name)
         if number and positive_number(number):
             fields[key] = str(positive_number(number))
         elif number:
-            draft.lost.append(f"{name} '{number}' is not a positive whole number (at most {MAX_NUMBER})")
+            draft.lost.append(f"{name} '{shorten(number)}' is not a positive whole number (at most {MAX_NUMBER})")
     episode_type = (value("itunes:episodeType") or "").lower()
     if episode_type in ("trailer", "bonus"):
         fields["type"] = episode_type
     elif episode_type not in ("", "full"):
-        draft.lost.append(f"itunes:episodeType '{episode_type}' is not full, trailer or bonus")
+        draft.lost.append(f"itunes:episodeType '{shorten(episode_type)}' is not full, trailer or bonus")
     explicit = value("itunes:explicit")
     if explicit is not None:
         if boolean(explicit) is None:
-            draft.lost.append(f"itunes:explicit '{explicit}' is not yes or no")
+            draft.lost.append(f"itunes:explicit '{shorten(explicit)}' is not yes or no")
         else:
             fields["explicit"] = str(boolean(explicit)).lower()
     if boolean(value("itunes:block")):
@@ -141,7 +142,7 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
     draft.notes_html = content or description or ""
     author = value("itunes:author")
     if author and author != channel_author:
-        draft.lost.append(f"itunes:author '{author}' (episodes share the show's author)")
+        draft.lost.append(f"itunes:author '{shorten(author)}' (episodes share the show's author)")
     draft.lost += not_carried(item, used | _REGENERATED)
     return draft
 
@@ -197,11 +198,11 @@ def _enclosure(item, draft: Draft, base_url: str, used: set[str]) -> None:
     if length.isdigit() and int(length) > 0:
         draft.fields["length"] = length
     else:
-        draft.lost.append(f"enclosure length '{length}' is not a size in bytes (the build measures it)")
+        draft.lost.append(f"enclosure length '{shorten(length)}' is not a size in bytes (the build measures it)")
     kind = (first.get("type") or "").strip()
     ours = MIME_TYPES.get(path_suffix(split_url(url).path).lower())
     if kind and ours and kind != ours:
-        draft.lost.append(f"enclosure type '{kind}' becomes '{ours}', the type of its file name")
+        draft.lost.append(f"enclosure type '{shorten(kind)}' becomes '{ours}', the type of its file name")
     for extra in enclosures[1:]:
         draft.lost.append(f"a second enclosure {extra.get('url')} (an item has one; add it as an alternate)")
 
@@ -222,7 +223,7 @@ def _chapters(item, draft: Draft, base_url: str, used: set[str]) -> None:
             try:
                 start = parse_timecode(chapter.get("start", ""))
             except ValueError:
-                draft.lost.append(f"psc:chapter start '{chapter.get('start')}' is not a time")
+                draft.lost.append(f"psc:chapter start '{shorten(chapter.get('start') or '')}' is not a time")
                 continue
             entry = {"start": clock_text(start), "title": (chapter.get("title") or "").strip() or "Chapter"}
             if chapter.get("href"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedtool.errors import ConfigError, Finding, error, warning
+from feedtool.errors import ConfigError, Finding, error, shorten, warning
 from feedtool.facts import XML_ILLEGAL
 from feedtool.read.tag_config import (  # noqa: F401  (the Podcasting 2.0 tables: documented there)
     LocationConfig,
@@ -486,7 +486,7 @@ def _validate_show(show: ShowConfig, where: str) -> list[Finding]:
                     "config/missing",
                     f"{where}:show.funding[{i}].url",
                     "not set",
-                    f'fill in the link for "{_shorten(fund.text)}"',
+                    f'fill in the link for "{shorten(fund.text)}"',
                 )
             )
     return found
@@ -587,5 +587,3 @@ def _repeats(text: str, other: str) -> bool:
     return bool(words(text)) and words(text) in words(other)
 
 
-def _shorten(text: str, limit: int = 50) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from feedtool.errors import EpisodeError, Finding, error, warning
+from feedtool.errors import EpisodeError, Finding, error, shorten, warning
 from feedtool.facts import MAX_NUMBER, XML_ILLEGAL, is_digits, positive_number
 from feedtool.model import Chapter, Person
 from feedtool.read import tag_values
@@ -206,8 +206,7 @@ def _positive_int(value, config=None) -> int:
     text = _text(value)
     number = positive_number(text)
     if number is None and is_digits(text) and text.strip("0"):
-        shown = text if len(text) <= 20 else text[:20] + "…"
-        raise ValueError(f"'{shown}' is larger than {MAX_NUMBER}, the largest number apps store "
+        raise ValueError(f"'{shorten(text, 21)}' is larger than {MAX_NUMBER}, the largest number apps store "
                          "(write the real one)")
     if number is None:
         raise ValueError(f"'{text}' is not a positive whole number (write it with the digits 0-9, e.g. 177)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from feedtool.errors import EpisodeError, error
+from feedtool.errors import EpisodeError, error, shorten
 
 LINK_HINT = "copy the file into the show folder instead of linking to it"
 
@@ -43,7 +43,7 @@ def show_file(root: Path, value: str, where: str) -> Path:
                 error(
                     "show/path",
                     where,
-                    f"'{_short(too_long)}' is a name of {len(os.fsencode(too_long))} bytes, "
+                    f"'{shorten(too_long, 40)}' is a name of {len(os.fsencode(too_long))} bytes, "
                     "longer than file systems allow (255)",
                     "rename the file or folder",
                 )
@@ -150,5 +150,3 @@ def _is_within(path: str, folder: str) -> bool:
     return path != folder and path.startswith(os.path.join(folder, ""))
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from feedtool.errors import Finding, error
+from feedtool.errors import Finding, error, shorten
 from feedtool.facts import is_digits
 from feedtool.read.episodes import display_path
 
@@ -128,7 +128,7 @@ def vtt_problems(text: str) -> list[tuple]:
             problems.append(
                 (
                     start + min(at, len(block) - 1),
-                    f"expected a cue timing line, found '{_short(block[-1])}'",
+                    f"expected a cue timing line, found '{shorten(block[-1], 60)}'",
                     (
                         "give each cue a timing line like 00:01:02.500 --> 00:01:05.000, and separate "
                         "cues by a blank line"
@@ -139,7 +139,7 @@ def vtt_problems(text: str) -> list[tuple]:
         number = start + at
         match = VTT_TIMING.match(block[at].strip())
         if not match:
-            problems.append((number, f"the cue timing '{_short(block[at].strip())}' is malformed", VTT_HINT))
+            problems.append((number, f"the cue timing '{shorten(block[at].strip(), 60)}' is malformed", VTT_HINT))
         else:
             begin, end = _seconds(match, 0), _seconds(match, 4)
             problems += _order(number, begin, end, previous, strict_end=True)
@@ -171,7 +171,7 @@ def srt_problems(text: str) -> list[tuple]:
             problems.append(
                 (
                     start,
-                    f"expected a subtitle number, found '{_short(head)}'",
+                    f"expected a subtitle number, found '{shorten(head, 60)}'",
                     ("start each subtitle with its number (1, 2, 3…) on a line of its own, after a blank line"),
                 )
             )
@@ -181,7 +181,7 @@ def srt_problems(text: str) -> list[tuple]:
             continue
         match = SRT_TIMING.match(block[1].strip())
         if not match:
-            problems.append((start + 1, f"the timing '{_short(block[1].strip())}' is malformed", SRT_HINT))
+            problems.append((start + 1, f"the timing '{shorten(block[1].strip(), 60)}' is malformed", SRT_HINT))
         else:
             begin, end = _seconds(match, 0), _seconds(match, 4)
             problems += _order(start + 1, begin, end, previous, strict_end=False)
@@ -262,10 +262,6 @@ def html_problems(text: str) -> list[tuple]:
 def _timing_like(line: str) -> bool:
     """A cue timing, well-formed or not: it has the arrow or starts with a time."""
     return "-->" in line or bool(TIME_START.match(line))
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 CHECKERS = {
