@@ -16,6 +16,7 @@ import gzip
 import mimetypes
 import os
 import posixpath
+import re
 import socket
 import threading
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestedRangeNotSatisfiable
 from werkzeug.routing import RequestRedirect
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_file
@@ -38,6 +39,7 @@ from feedtool.read.config import Config, load_config
 PREVIEW_FOLDER = Path(".feedtool") / "preview"
 COMPRESSIBLE = ("text/html", "text/css", "application/rss+xml", "application/json", "text/vtt", "text/plain")
 POLL_SECONDS = 0.5
+EMPTY_SUFFIX = re.compile(r"\s*bytes\s*=\s*-0+\s*")
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,8 @@ class PreviewApp:
         kind = content_type(rel, served.feed_name)
         wants_gzip = request.accept_encodings["gzip"] > 0 and not request.range  # "gzip;q=0" refuses it
         environ = request.environ
+        if EMPTY_SUFFIX.fullmatch(request.headers.get("Range", "")):  # werkzeug reads it as the whole file, with 206
+            raise RequestedRangeNotSatisfiable(length=path.stat().st_size)  # RFC 9110 14.1.3: the last 0 bytes: none
         if request.range and len(request.range.ranges) > 1:  # werkzeug answers several ranges with 416: send all
             environ = {key: value for key, value in environ.items() if key != "HTTP_RANGE"}
         if wants_gzip and kind.startswith(COMPRESSIBLE):

@@ -90,6 +90,8 @@ def test_a_client_refusing_gzip_and_asking_several_ranges_gets_what_it_can_read(
         # lets a server ignore Range), not 416, which says none of them is in the file
         several = server.get(AUDIO, headers={"Range": "bytes=0-1,5-6"})
         assert several.status_code == 200 and several.content == audio
+        none = server.get(AUDIO, headers={"Range": "bytes=-0"})  # the last 0 bytes: no byte at all (RFC 9110 14.1.3)
+        assert none.status_code == 416 and none.headers["Content-Range"] == f"bytes */{len(audio)}"
 
 
 def test_every_response_has_one_date_header(show):
