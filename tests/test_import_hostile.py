@@ -238,11 +238,13 @@ def test_a_next_page_in_a_private_network_is_not_followed(base, tmp_path, capsys
 def test_titles_that_make_names_the_build_refuses_or_skips_get_other_names(tmp_path, capsys):
     # 'page.md', 'chapters.md', 'archive.md'… are refused by the build (their pages would be the output's own
     # folders) and 'readme.md' is not an episode at all: an imported show must build with every episode
-    titles = ["Page", "Chapters", "Archive", "Images", "README", "Style.css", "Index.html"]
+    # and 'con.md', 'lpt1.md'… cannot be checked out on Windows
+    titles = ["Page", "Chapters", "Archive", "Images", "README", "Style.css", "Index.html", "CON", "Lpt1", "Nul?"]
     feed = hostile_feed(tmp_path, *[(title, f"g{i}", "") for i, title in enumerate(titles)])
     show = tmp_path / "show"
     assert run_cli("import", feed, show) == 0
     names = sorted(p.name for p in show.glob("*.md"))
-    assert names == ["episode-archive.md", "episode-chapters.md", "episode-images.md", "episode-page.md",
-                     "episode-readme.md", "index-html.md", "style-css.md"]
+    assert names == ["episode-archive.md", "episode-chapters.md", "episode-con.md", "episode-images.md",
+                     "episode-lpt1.md", "episode-nul.md", "episode-page.md", "episode-readme.md", "index-html.md",
+                     "style-css.md"]
     assert len(episode_paths(show)) == len(titles)

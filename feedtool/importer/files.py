@@ -49,6 +49,10 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
 
 
+# Names Windows reserves whatever the extension: a show folder with con.md cannot be checked out there.
+WINDOWS_NAMES = ("con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)))
+
+
 def file_name(draft: Draft, taken: set[str]) -> str:
     """NNNN-slug.md when the item has a number (and no season), else the slug; never a name already taken,
     and never a name whose leading digits the build would read as an episode number the feed did not have."""
@@ -60,7 +64,8 @@ def file_name(draft: Draft, taken: set[str]) -> str:
         stem = f"{int(number):04d}-{slug}"
     else:
         # not a name whose digits the build reads as a number, nor one it refuses (its own folders) or skips
-        stem = f"episode-{slug}" if NAME_PATTERN.match(slug) or slug in (*RESERVED_NAMES, "readme") else slug
+        stem = f"episode-{slug}" if NAME_PATTERN.match(slug) or slug in (*RESERVED_NAMES, "readme", *WINDOWS_NAMES) \
+            else slug
     name, n = f"{stem}.md", 1
     while name in taken:
         n += 1
