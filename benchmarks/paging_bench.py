@@ -50,15 +50,20 @@ def main() -> int:
             timed(command, ROOT)  # the cold build that fills each one's cache, untimed
         changed = sorted(show.glob("*.md"))[args.n // 2]
         times: dict[str, list[float]] = {name: [] for name in commands}
+        unchanged: dict[str, list[float]] = {name: [] for name in commands}  # what every warm rebuild costs
         for round_ in range(args.rounds):
             for name, command in commands.items():
                 text = changed.read_text()
                 title = f'title: "Edited {round_} {len(name)}"'
                 changed.write_text(re.sub(r"^title: .*$", title, text, count=1, flags=re.M))
                 times[name].append(timed(command, ROOT)[0])
+                unchanged[name].append(timed(command, ROOT)[0])
         for name, values in times.items():
             print(f"{name:28s} best {min(values):.3f} s, median {statistics.median(values):.3f} s"
                   f"   (of {', '.join(f'{v:.3f}' for v in values)})")
+        for name, values in unchanged.items():
+            print(f"{name:28s} nothing changed: median {statistics.median(values):.3f} s (the fixed cost of a warm "
+                  "rebuild: start-up, stats, cache index, cross-episode checks)")
         sizes = {name: sum(p.stat().st_size for p in Path(b[-1]).rglob("*.xml")) for name, b in builds.items()}
         feed_sizes = {name: (Path(b[-1]) / "feed.xml").stat().st_size for name, b in builds.items()}
         for name in builds:
