@@ -17,7 +17,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
 from feedtool.model import Episode, Location, Person, RemoteItem, Show, Txt, Value
-from feedtool.timecode import format_npt, whole_seconds
+from feedtool.timecode import format_npt, rfc2822_ready, whole_seconds
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -165,7 +165,7 @@ class PodcastExtension(BaseExtension):
                 PODCAST_NS,
                 "trailer",
                 trailer.title,
-                pubdate=format_datetime(trailer.pub_date),
+                pubdate=format_datetime(rfc2822_ready(trailer.pub_date)),  # RFC 2822: whole-minute offsets
                 url=trailer.url,
                 length=trailer.size_bytes,
                 type=trailer.mime_type,
