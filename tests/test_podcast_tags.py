@@ -166,6 +166,14 @@ def test_artwork_sizes_are_made_once_and_byte_stable(built, tmp_path):
     srcset = feed.split(b'srcset="')[1].split(b'"')[0].decode()
     assert srcset == (f"{BASE_URL}cover.jpg 1400w, {BASE_URL}{images[1].relative_to(out).as_posix()} 600w, "
                       f"{BASE_URL}{images[0].relative_to(out).as_posix()} 300w")
+    # podcast:images is deprecated for podcast:image (podcast-namespace docs/tags/images.md, image.md): one
+    # element a size, beside the srcset that older apps read
+    from lxml import etree
+    sizes = [(e.get("href"), e.get("width"), e.get("height"))
+             for e in etree.fromstring(feed).iterfind("channel/{https://podcastindex.org/namespace/1.0}image")]
+    assert sizes == [(f"{BASE_URL}cover.jpg", "1400", "1400"),
+                     (f"{BASE_URL}{images[1].relative_to(out).as_posix()}", "600", "600"),
+                     (f"{BASE_URL}{images[0].relative_to(out).as_posix()}", "300", "300")]
     other = tmp_path / "again"
     assert build(show, other, "--no-cache") == 0
     assert [p.read_bytes() for p in sorted((other / "images").iterdir())] == [p.read_bytes() for p in images]

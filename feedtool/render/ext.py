@@ -183,8 +183,10 @@ class PodcastExtension(BaseExtension):
             for item in show.podroll:
                 _remote_item(podroll, item)
         _value(channel, show.value)
-        if show.images:
+        if show.images:  # podcast:images is deprecated for podcast:image; older apps read only the srcset
             _el(channel, PODCAST_NS, "images", srcset=", ".join(f"{i.url} {i.width}w" for i in show.images))
+            for size in show.images:
+                _el(channel, PODCAST_NS, "image", href=size.url, width=size.width, height=size.height)
         for slug, blocked in show.platform_blocks:
             _el(channel, PODCAST_NS, "block", "yes" if blocked else "no", id=slug)
         if show.publisher:
