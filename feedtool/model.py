@@ -114,10 +114,11 @@ class SocialInteract:
 
 @dataclass(frozen=True)
 class ImageSize:
-    """One entry of podcast:images' srcset."""
+    """One size of the artwork: an entry of podcast:images' srcset, and a podcast:image."""
 
     url: str
     width: int
+    height: int | None = None
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,18 @@ def in_zone(parsed: datetime, tz: tzinfo) -> datetime:
         parsed = parsed.replace(tzinfo=tz)
     parsed.astimezone(UTC)
     return parsed
+
+
+def rfc2822_ready(moment: datetime) -> datetime:
+    """The moment in its own offset, or in UTC when that offset has seconds: RFC 2822 writes whole minutes
+    (+0202), and a zone's local mean time before standard time had seconds (Europe/Kyiv until 1924:
+    +02:02:04). UTC names the same instant exactly; rounding the offset would move it.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> rfc2822_ready(datetime(1920, 1, 15, 8, 0, tzinfo=ZoneInfo("Europe/Kyiv"))).isoformat()
+    '1920-01-15T05:57:56+00:00'
+    """
+    offset = moment.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return moment.astimezone(UTC)
+    return moment

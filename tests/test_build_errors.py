@@ -363,6 +363,21 @@ def test_a_date_whose_zone_offset_had_seconds_is_written_in_utc(tmp_path):
     assert run_cli("check", out / "feed.xml") == 0
 
 
+def test_a_trailer_date_whose_zone_offset_had_seconds_is_written_in_utc(tmp_path, capsys):
+    """podcast:trailer's pubdate is an RFC 2822 date too (podcast-namespace docs/tags/trailer.md): it was written
+    with +020204, which check refused, so the build stopped on its own output."""
+    show = tmp_path / "show"
+    write_config(show, show={"timezone": "Europe/Kyiv"},
+                 extra='\n[[show.trailer]]\ntitle = "Coming"\naudio = "media/trailer.mp3"\ndate = "1920-01-15T08:00:00"\n')
+    make_mp3(show / "media/trailer.mp3")
+    make_episode(show)
+    out = tmp_path / "public"
+    assert build(show, out) == 0, capsys.readouterr().err
+    trailer = etree.fromstring((out / "feed.xml").read_bytes()).find(f"channel/{{{PODCAST_NS}}}trailer")
+    assert trailer.get("pubdate") == "Thu, 15 Jan 1920 05:57:56 +0000"
+    assert run_cli("check", out / "feed.xml") == 0
+
+
 def test_debug_adds_a_traceback_but_keeps_the_exit_status(tmp_path):
     show = tmp_path / "show"
     write_config(show, extra=publish_table())

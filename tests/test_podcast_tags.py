@@ -166,6 +166,14 @@ def test_artwork_sizes_are_made_once_and_byte_stable(built, tmp_path):
     srcset = feed.split(b'srcset="')[1].split(b'"')[0].decode()
     assert srcset == (f"{BASE_URL}cover.jpg 1400w, {BASE_URL}{images[1].relative_to(out).as_posix()} 600w, "
                       f"{BASE_URL}{images[0].relative_to(out).as_posix()} 300w")
+    # podcast:images is deprecated for podcast:image (podcast-namespace docs/tags/images.md, image.md): one
+    # element a size, beside the srcset that older apps read
+    from lxml import etree
+    sizes = [(e.get("href"), e.get("width"), e.get("height"))
+             for e in etree.fromstring(feed).iterfind("channel/{https://podcastindex.org/namespace/1.0}image")]
+    assert sizes == [(f"{BASE_URL}cover.jpg", "1400", "1400"),
+                     (f"{BASE_URL}{images[1].relative_to(out).as_posix()}", "600", "600"),
+                     (f"{BASE_URL}{images[0].relative_to(out).as_posix()}", "300", "300")]
     other = tmp_path / "again"
     assert build(show, other, "--no-cache") == 0
     assert [p.read_bytes() for p in sorted((other / "images").iterdir())] == [p.read_bytes() for p in images]
@@ -240,3 +248,27 @@ def test_out_of_range_front_matter_is_named(tmp_path, capsys, front, message):
     assert build(show) == 1
     err = capsys.readouterr().err
     assert "0003-third.md:" in err and message in err, err
+
+
+def test_an_episode_naming_its_guest_keeps_the_show_hosts(tmp_path):
+    """podcast:person in an item wholly replaces the channel's (podcast-namespace docs/tags/person.md, the Big
+    Daddy example: the host is re-stated beside the guest). An episode that names only its guest restates the
+    show's people of the roles it leaves unnamed; one that names its own host replaces the show's host."""
+    show = tmp_path / "show"
+    write_config(show, extra='\n[[show.person]]\nname = "Big Daddy"\nrole = "Host"\n'
+                             '\n[[show.person]]\nname = "Pat Producer"\nrole = "producer"\ngroup = "creative direction"\n')
+    make_episode(show, "0001-first.md", people=[{"name": "Sid James", "role": "guest"}])
+    make_episode(show, "0002-second.md", date="2024-01-20T08:00:00+00:00", audio="media/0002.mp3",
+                 people=[{"name": "Reginald Marsh", "role": "host"}])
+    make_episode(show, "0003-third.md", date="2024-01-25T08:00:00+00:00", audio="media/0003.mp3")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    parsed = partytime((out / "feed.xml").read_bytes())
+    people = {i["title"]: [(p["name"], p["role"].lower()) for p in i.get("podcastPeople", [])] for i in parsed["items"]}
+    assert people == {
+        "Episode 0001": [("Big Daddy", "host"), ("Pat Producer", "producer"), ("Sid James", "guest")],
+        "Episode 0002": [("Pat Producer", "producer"), ("Reginald Marsh", "host")],
+        "Episode 0003": [],  # no item people: the channel's apply
+    }
+    page = (out / "0001-first/index.html").read_text()
+    assert "Big Daddy" in page and "Sid James" in page

@@ -176,9 +176,11 @@ def test_uploads_are_checked_over_http_before_the_feed(tmp_path, capsys):
     www.mkdir()
     with serve_folder(www) as url:
         show = make_show(tmp_path, verify_http=True, public_url=url)
+        make_mp3(show / "media/0001-ep.mp3", chapters=[(0, 3, "One"), (3, 6, "Two")])
         assert publish(show, www) == 0
         captured = capsys.readouterr()
         assert "; checked over HTTP" in captured.out
+        # a plain web server says application/json for the chapters file uploaded as application/json+chapters
         assert captured.err == ""
     with serve_folder(www, ranges=False) as url:
         make_episode(show, "0003-ep.md", audio="media/0003-ep.mp3", date="2024-03-15T08:00:00+00:00")

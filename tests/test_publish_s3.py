@@ -61,7 +61,7 @@ def test_publish_to_s3_with_types_cache_control_and_hashes(tmp_path, s3, capsys)
     expected = {"feed.xml": ("application/rss+xml; charset=utf-8", "public, max-age=300"),
                 "media/0001-ep.mp3": ("audio/mpeg", "public, max-age=604800"),
                 "cover.jpg": ("image/jpeg", "public, max-age=604800"),
-                "chapters/0001-ep.json": ("application/json", "public, max-age=3600")}
+                "chapters/0001-ep.json": ("application/json+chapters", "public, max-age=3600")}  # JSON Chapters spec
     for rel, (content_type, cache_control) in expected.items():
         meta = head(s3, rel)
         local = (tmp_path / "public" / rel) if rel in ("feed.xml", "chapters/0001-ep.json") else show / rel

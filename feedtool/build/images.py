@@ -23,7 +23,7 @@ FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
 
 
 def _plan(config: Config, findings: list[Finding] | None = None):
-    """(the artwork's path, its width, its format, {width: relative output name}) or None."""
+    """(the artwork's path, its width and height, its format, {width: relative output name}) or None."""
     artwork = config.show.artwork
     if not artwork or is_url(artwork) or not config.feed.base_url or not config.show.image_sizes:
         return None  # a URL's bytes are not ours to resize; without base_url no absolute URL (the spec asks one)
@@ -32,7 +32,7 @@ def _plan(config: Config, findings: list[Finding] | None = None):
 
     try:
         with Image.open(path) as image:
-            width, kind = image.width, image.format
+            width, height, kind = image.width, image.height, image.format
     except (OSError, UnidentifiedImageError):
         return None  # build and check already name a missing or unreadable artwork
     if kind not in FORMATS:
@@ -46,7 +46,7 @@ def _plan(config: Config, findings: list[Finding] | None = None):
     stem = Path(artwork).stem
     widths = sorted(w for w in set(config.show.image_sizes) if w < width)
     names = {w: f"{FOLDER}/{stem}-{digest}-{w}w{FORMATS[kind]}" for w in widths}
-    return path, width, kind, names
+    return path, (width, height), kind, names
 
 
 def artwork_sizes(config: Config, findings: list[Finding]) -> tuple[ImageSize, ...]:
@@ -54,16 +54,23 @@ def artwork_sizes(config: Config, findings: list[Finding]) -> tuple[ImageSize, .
     plan = _plan(config, findings)
     if plan is None:
         return ()
-    path, width, _, names = plan
-    original = ImageSize(config.url_for(config.relative_path(path)), width)
-    return (original,) + tuple(ImageSize(config.url_for(names[w]), w) for w in sorted(names, reverse=True))
+    path, (width, height), _, names = plan
+    original = ImageSize(config.url_for(config.relative_path(path)), width, height)
+    return (original,) + tuple(
+        ImageSize(config.url_for(names[w]), w, _scaled_height(height, width, w)) for w in sorted(names, reverse=True)
+    )
+
+
+def _scaled_height(height: int, width: int, new_width: int) -> int:
+    """The height of a copy resized to new_width, as resized() makes it."""
+    return max(1, round(height * new_width / width))
 
 
 def resized(path: Path, width: int, kind: str) -> bytes:
     from PIL import Image  # see _plan
 
     with Image.open(path) as image:
-        height = max(1, round(image.height * width / image.width))
+        height = _scaled_height(image.height, image.width, width)
         copy = image.convert("RGB" if kind == "JPEG" else "RGBA" if "A" in image.mode else "RGB")
         copy = copy.resize((width, height), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()

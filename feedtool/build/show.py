@@ -123,7 +123,7 @@ def make_episode(
         else None,
         chapters=tuple(chapters),
         chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
-        people=fields.get("people", ()),
+        people=_item_people(config, fields.get("people", ())),
         keywords=fields.get("keywords", ()),
         transcripts=tuple(transcript(config, path) for path in transcripts)
         + tuple(
@@ -249,6 +249,21 @@ def _measured_mismatch(where: str, name: str, typed: str, measured: str) -> Find
         f"the front matter says {typed}, the file on the server measures {measured}",
         f"the front matter wins; correct {name}: or remove it to use the measurement",
     )
+
+
+def _item_people(config: Config, own: tuple[Person, ...]) -> tuple[Person, ...]:
+    """The episode's podcast:person list. Item people wholly replace the channel's (podcast-namespace
+    docs/tags/person.md), so an episode naming its guest restates the show's people (show.person) of every role
+    it leaves unnamed, as the spec's Big Daddy example does; naming a host replaces the show's host. Roles are
+    compared without case, as the spec says. No people of its own: nothing, and the channel's apply."""
+    if not own:
+        return ()
+    named = {person.role.lower() for person in own}
+    return tuple(_person(p) for p in config.show.person if p.role.lower() not in named) + own
+
+
+def _person(p) -> Person:
+    return Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
 
 
 def _local_url(
@@ -413,10 +428,7 @@ def build_show(
         copyright=show_config.copyright or None,
         locked=show_config.locked,
         funding=tuple(Funding(text=plain_text(f.text), url=f.url or None) for f in show_config.funding),
-        people=tuple(
-            Person(name=p.name, role=p.role, group=p.group, href=p.href or None, img=p.img or None)
-            for p in show_config.person
-        ),
+        people=tuple(_person(p) for p in show_config.person),
         license=show_config.license or None,
         license_url=show_config.license_url or None,
         medium=show_config.medium,

@@ -21,6 +21,7 @@ from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
 from feedtool.errors import EpisodeError, Finding, PublishError, error, warning
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
+from feedtool.namespace import CHAPTERS_TYPE
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
 from feedtool.read.config import Config
 from feedtool.read.paths import show_file
@@ -74,6 +75,8 @@ class Plan:
 
 def content_type(rel: str) -> str:
     suffix = PurePosixPath(rel).suffix.lower()
+    if rel.startswith("chapters/") and suffix == ".json":
+        return CHAPTERS_TYPE  # JSON Chapters: served as podcast:chapters declares it (as preview serves it)
     if suffix in MIME_TYPES:
         return MIME_TYPES[suffix]  # the type the feed declares for the enclosure
     if suffix in TRANSCRIPT_TYPES:

@@ -50,6 +50,7 @@ SAME_TYPES = [
     {"audio/x-m4a", "audio/mp4", "audio/m4a"},
     {"video/x-m4v", "video/mp4"},
     {"application/x-subrip", "application/srt", "text/srt"},
+    {"application/json+chapters", "application/json"},
 ]
 
 

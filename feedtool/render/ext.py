@@ -17,7 +17,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
 from feedtool.model import Episode, Location, Person, RemoteItem, Show, Txt, Value
-from feedtool.timecode import format_npt, whole_seconds
+from feedtool.timecode import format_npt, rfc2822_ready, whole_seconds
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -165,7 +165,7 @@ class PodcastExtension(BaseExtension):
                 PODCAST_NS,
                 "trailer",
                 trailer.title,
-                pubdate=format_datetime(trailer.pub_date),
+                pubdate=format_datetime(rfc2822_ready(trailer.pub_date)),  # RFC 2822: whole-minute offsets
                 url=trailer.url,
                 length=trailer.size_bytes,
                 type=trailer.mime_type,
@@ -183,8 +183,10 @@ class PodcastExtension(BaseExtension):
             for item in show.podroll:
                 _remote_item(podroll, item)
         _value(channel, show.value)
-        if show.images:
+        if show.images:  # podcast:images is deprecated for podcast:image; older apps read only the srcset
             _el(channel, PODCAST_NS, "images", srcset=", ".join(f"{i.url} {i.width}w" for i in show.images))
+            for size in show.images:
+                _el(channel, PODCAST_NS, "image", href=size.url, width=size.width, height=size.height)
         for slug, blocked in show.platform_blocks:
             _el(channel, PODCAST_NS, "block", "yes" if blocked else "no", id=slug)
         if show.publisher:

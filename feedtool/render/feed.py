@@ -7,7 +7,6 @@ whose files did not change; render_feed puts the channel around them.
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from typing import Iterable
 
 from feedgen.entry import FeedEntry
@@ -28,6 +27,7 @@ from feedtool.render.ext import (
     PscExtension,
 )
 from feedtool.render.notes import truncate_html
+from feedtool.timecode import rfc2822_ready
 
 _CLOSE_CHANNEL = b"  </channel>\n</rss>\n"
 
@@ -70,21 +70,6 @@ def render_item_tree(episode: Episode) -> tuple[bytes, etree._Element]:
     text = etree.tostring(root, pretty_print=True, encoding="UTF-8")
     start = text.index(b"<channel>\n") + len(b"<channel>\n")
     return text[start : -len(_CLOSE_CHANNEL)], item
-
-
-def rfc2822_ready(moment: datetime) -> datetime:
-    """The moment in its own offset, or in UTC when that offset has seconds: RFC 2822 writes whole minutes
-    (+0202), and a zone's local mean time before standard time had seconds (Europe/Kyiv until 1924:
-    +02:02:04). UTC names the same instant exactly; rounding the offset would move it.
-
-    >>> from zoneinfo import ZoneInfo
-    >>> rfc2822_ready(datetime(1920, 1, 15, 8, 0, tzinfo=ZoneInfo("Europe/Kyiv"))).isoformat()
-    '1920-01-15T05:57:56+00:00'
-    """
-    offset = moment.utcoffset()
-    if offset is not None and (offset.seconds % 60 or offset.microseconds):
-        return moment.astimezone(UTC)
-    return moment
 
 
 def render_feed(show: Show, items: Iterable[bytes]) -> list[bytes]:
