@@ -112,7 +112,7 @@ def make_episode(
         duration=duration,
         notes_html=notes_html,
         description_html=truncate_html(notes_html),
-        number=fields.get("number") or (tags.track if tags else None),
+        number=fields.get("number") or (tags.track if tags and fields.get("type", "full") == "full" else None),
         season=fields.get("season"),
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),

@@ -119,6 +119,10 @@ def read_episode(path: Path, config) -> EpisodeSource:
                 "rename the file or fix the number",
             )
         )
+    if name and "number" not in data and fields.get("type") in ("trailer", "bonus"):
+        # Apple reads a numbered trailer or bonus as one for that episode: the show's own takes no number from its
+        # file name (Apple's podcaster's guide, itunes:episodeType); `number:` in the front matter still gives one
+        del fields["number"]
     if not clean and XML_ILLEGAL.search(body):  # rare: only then find the lines
         for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
             bad = XML_ILLEGAL.search(line)
