@@ -64,7 +64,7 @@ def test_build_mp3_show_round_trips(tmp_path):
         {"startTime": 0, "title": "Intro"}, {"startTime": 2, "title": "Talk", "url": "https://x.org/a"}]}
 
 
-def test_a_trailer_or_bonus_takes_a_number_only_from_its_front_matter(tmp_path):
+def test_a_trailer_or_bonus_takes_a_number_only_from_its_front_matter(tmp_path, capsys):
     # Apple: a trailer (bonus) with an episode number belongs to that episode; the show's own has none
     show = tmp_path / "show"
     write_config(show)
@@ -72,13 +72,15 @@ def test_a_trailer_or_bonus_takes_a_number_only_from_its_front_matter(tmp_path):
     make_episode(show, "0003-show-trailer.md", audio="media/trailer.mp3", make_audio=False, type="trailer")
     make_episode(show, "0004-bonus.md", audio="media/b.mp3", type="bonus", date="2024-01-02")
     make_episode(show, "0006-teaser.md", audio="media/t.mp3", type="trailer", number=6, date="2024-01-03")
+    make_episode(show, "0006-the-episode.md", audio="media/e.mp3", title="The episode", date="2024-01-05")
     make_episode(show, "0007-full.md", audio="media/f.mp3", date="2024-01-04")
     out = tmp_path / "public"
-    assert build(show, out) == 0
+    assert build(show, out) == 0  # the teaser shares episode 6's number: it belongs to it, no duplicate
     fp, pp = parse_both(out / "feed.xml")
     numbers = {e["title"]: (e["type"], e.get("number")) for e in pp["episodes"]}  # titles: "Episode 0003"…
     assert numbers == {"Episode 0003": ("trailer", None), "Episode 0004": ("bonus", None),
-                       "Episode 0006": ("trailer", 6), "Episode 0007": ("full", 7)}
+                       "Episode 0006": ("trailer", 6), "The episode": ("full", 6), "Episode 0007": ("full", 7)}
+    assert run_cli("check", out / "feed.xml") == 0  # and check of the feed agrees
     assert "<itunes:episode>" not in (out / "feed.xml").read_text().split("Episode 0004")[1].split("</item>")[0]
 
 

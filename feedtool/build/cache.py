@@ -23,8 +23,8 @@ from feedtool.facts import is_url
 log = logging.getLogger(__name__)
 
 # 2: findings include the check rules; 3: absent files as (stem, suffixes); 4: trailer; 5: paged; 6: web pages;
-# 7: item digests
-FORMAT = 7
+# 7: item digests; 8: episode types
+FORMAT = 8
 
 
 class EpisodeRef(NamedTuple):
@@ -42,6 +42,7 @@ class EpisodeRef(NamedTuple):
     files: tuple[str, ...]  # show-folder files the feed points at (audio, transcripts, images), relative
     trailer: tuple | None = None  # (title, size, MIME type) of an episode of type trailer: a podcast:trailer
     item_digest: str = ""  # of its <item>'s bytes: what the feed says, for lastBuildDate (build/history.py)
+    episode_type: str = "full"  # trailers and bonus episodes may share the number of the episode they belong to
 
 
 class Entry(NamedTuple):

@@ -137,6 +137,7 @@ def build_episode(
         trailer=(episode.title, episode.enclosure.size_bytes, episode.enclosure.mime_type)
         if episode.episode_type == "trailer"
         else None,
+        episode_type=episode.episode_type,
     )
     item, element = render_item_tree(episode)
     findings += item_findings(config, element, where)  # the check rules, cached with the item

@@ -112,6 +112,7 @@ def item_key(item, label: str) -> ItemKey:
         timestamp=timestamp,
         season=_whole(child(item, "itunes:season")),
         number=_whole(child(item, "itunes:episode")),
+        episode_type=(text(child(item, "itunes:episodeType")) or "full").strip().lower(),
     )
 
 
@@ -179,7 +180,7 @@ def ref_findings(refs) -> list[Finding]:
     """The cross-episode rules over build's EpisodeRefs (no rendering, no parsing), scheduled episodes included
     (the build leaves those out of the feed until their date, so the future-date rule is not theirs)."""
     cwd = os.path.join(os.getcwd(), "")  # once, not once for each of 10,000 episodes
-    keys = [  # ItemKey(label, guid, enclosure_url, timestamp, season, number), by position: 10,000 of them
+    keys = [  # ItemKey(label, guid, enclosure_url, timestamp, season, number, type), by position: 10,000 of them
         ItemKey(
             r.source[len(cwd) :] if r.source.startswith(cwd) else r.source,  # display_path, inlined
             r.guid,
@@ -187,6 +188,7 @@ def ref_findings(refs) -> list[Finding]:
             r.timestamp,
             r.season,
             r.number,
+            r.episode_type,
         )
         for r in refs
     ]

@@ -275,6 +275,7 @@ class ItemKey(NamedTuple):
     timestamp: float | None
     season: int | None
     number: int | None
+    episode_type: str = "full"  # a trailer or bonus numbered N belongs to episode N: its number is no duplicate
 
 
 # at(key, field) names a field of an item: field is one of "guid", "audio", "date", "number".
@@ -330,7 +331,7 @@ def _duplicates(keys: list[ItemKey], at: Locate, episode_files: bool = False) ->
             "safety/duplicate-number",
             "number",
             "episode number",
-            lambda k: (k.season, k.number) if k.number is not None else None,
+            lambda k: (k.season, k.number) if k.number is not None and k.episode_type == "full" else None,
         ),
     ):
         values = [v for v in map(value_of, keys) if v is not None]
