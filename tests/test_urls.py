@@ -128,3 +128,19 @@ def test_unencoded_urls_of_an_older_publish_are_not_called_a_changed_enclosure()
                          "https://cdn.feedtool-fixtures.net/media/0177%20%D0%9B%D0%B5%D0%B3%D1%96%D0%BE%D0%BD.mp3")
     assert not same_resource("https://cdn.feedtool-fixtures.net/media/a.mp3",
                              "https://cdn.feedtool-fixtures.net/media/b.mp3")
+
+
+def test_an_unencoded_base_url_is_named_once_where_it_was_written(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show, feed={"base_url": "https://média.feedtool-fixtures.net/show/"})
+    make_episode(show, "0001-first.md")
+    assert run_cli("build", show, "--out", tmp_path / "out") == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "safety/url" in line or "percent" in line]
+    assert errors == [f"error: {show / 'show.toml'}:feed.base_url: 'https://média.feedtool-fixtures.net/show/' has "
+                      "characters that are not ASCII, not percent-encoded (percent-encode it (a space is %20, '#' "
+                      "%23, '?' %3F); feedtool build encodes the files of the show folder itself)"]
+    write_config(show)  # a good base_url in show.toml, a bad one given once on the command line
+    assert run_cli("build", show, "--out", tmp_path / "out", "--base-url", "https://x.org/a b/") == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "percent" in line]
+    assert errors == ["error: --base-url: 'https://x.org/a b/' has a space, not percent-encoded (percent-encode it "
+                      "(a space is %20, '#' %23, '?' %3F); feedtool build encodes the files of the show folder itself)"]

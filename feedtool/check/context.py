@@ -216,14 +216,18 @@ class ShowScope(Scope):
             return None  # relative because base_url is missing: config/missing names that fact
         if base and url.startswith(base):
             # every URL under base_url shares its problems: report them once, on the channel
-            return None if self.is_item else f"{self.config.path}:feed.base_url"
+            return None if self.is_item else self._base_url_place()
         return self.where(element, attr=attr)
 
     def encoding_where(self, element, attr: str | None, url: str) -> str | None:
         base = self.config.feed.base_url
         if base and url.startswith(base) and unencoded(base):  # base_url's own problem: named once, on it
-            return None if self.is_item else f"{self.config.path}:feed.base_url"
+            return None if self.is_item else self._base_url_place()
         return self.where(element, attr=attr)
+
+    def _base_url_place(self) -> str:
+        """Where base_url was written: show.toml, or the command line for a one-off --base-url."""
+        return "--base-url" if "feed.base_url" in self.config.overridden else f"{self.config.path}:feed.base_url"
 
     @property
     def rehearsal(self) -> bool:

@@ -63,12 +63,13 @@ def urls(scope: Scope) -> list[Finding]:
         problem = unencoded(url, file=tag_name(element) in FILE_TAGS)
         if problem:
             where = scope.encoding_where(element, attr, url)
-            if where:
+            cause = scope.cause(url)  # base_url itself, for the URLs made from it: said once, in its words
+            if where and not any(f.where == where and f"'{cause}'" in f.message for f in found):
                 found.append(
                     error(
                         "safety/url",
                         where,
-                        f"'{url}' has {problem}, not percent-encoded",
+                        f"'{cause}' has {unencoded(cause) or problem}, not percent-encoded",
                         "percent-encode it (a space is %20, '#' %23, '?' %3F); "
                         "feedtool build encodes the files of the show folder itself",
                     )
