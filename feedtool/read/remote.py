@@ -37,6 +37,7 @@ from feedtool import __version__
 from feedtool.errors import AudioError, Finding, error, warning
 from feedtool.facts import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
+from feedtool.read.paths import make_cache_folder
 from feedtool.read.probe import probe_stream
 from feedtool.urls import path_suffix
 
@@ -378,9 +379,7 @@ class MeasureCache:
 
     def put(self, url: str, measured: Measured) -> None:
         try:
-            if not self.path.parent.is_dir():
-                self.path.parent.mkdir(parents=True)
-                (self.path.parent / ".gitignore").write_text("# feedtool's caches; safe to delete\n*\n")
+            make_cache_folder(self.path.parent)
             with contextlib.closing(self._connect()) as db, db:  # one transaction
                 db.execute("INSERT OR REPLACE INTO measured VALUES (?, ?, ?, ?)",
                            (url, measured.etag, measured.last_modified, _info_to_json(measured.info)))
