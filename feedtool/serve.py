@@ -34,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 from feedtool.build.pipeline import BuildOptions, Report, run
 from feedtool.errors import FeedtoolError, Finding, UsageError
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
+from feedtool.namespace import CHAPTERS_TYPE
 from feedtool.read.config import Config, load_config
 
 PREVIEW_FOLDER = Path(".feedtool") / "preview"
@@ -124,7 +125,7 @@ def content_type(rel: str, feed_name: str) -> str:
     if rel == feed_name:
         return "application/rss+xml"
     if rel.startswith("chapters/") and suffix == ".json":
-        return "application/json+chapters"  # as podcast:chapters declares it
+        return CHAPTERS_TYPE  # as podcast:chapters declares it
     if suffix in MIME_TYPES:
         return MIME_TYPES[suffix]  # as the enclosure declares it
     kind = TRANSCRIPT_TYPES[suffix][0] if suffix in TRANSCRIPT_TYPES else mimetypes.guess_type(rel)[0]
