@@ -1,4 +1,5 @@
-"""PSP-1 (the Podcast Standards Project's RSS specification) and the Podcast Index `podcast:` namespace."""
+"""The rules of PSP-1 (the Podcast Standards Project's RSS specification) and of the Podcast Index `podcast:`
+namespace, over a channel or an item: the tags PSP-1 requires, and each podcast: tag's place and values (TAGS)."""
 
 from __future__ import annotations
 
