@@ -69,24 +69,14 @@ def new_episode(
         raise EpisodeError(
             f"{same_name.path}: already uses the name '{slug}' (give the new episode a title of its own)"
         )
-    width = max([NUMBER_WIDTH] + [len(m["number"]) for e in existing if (m := NAME_PATTERN.match(Path(e.path).stem))])
-    stem = f"{number:0{width}d}-{slug}"
+    stem = f"{number:0{_number_width(existing)}d}-{slug}"
     path = config.root / f"{stem}.md"
     _refuse_existing(path)
     date = _date(when, config, now)
-    media = None
-    if audio is not None:
-        audio = Path(audio)
-        suffix = audio.suffix.lower()
-        if suffix not in MIME_TYPES:
-            raise EpisodeError(f"{audio}: '{suffix}' is not an audio type (give an .mp3, .m4a, .opus, .ogg or .flac)")
-        if not audio.is_file():
-            raise EpisodeError(f"{audio}: no such file (check the path)")
-        media = config.root / "media" / f"{stem}{suffix}"
-        _refuse_existing(media)
+    media = _media_path(config, Path(audio), stem) if audio is not None else None
     text = front_matter(config, title, number, date, config.relative_path(media) if media else None, stem)
     if media is not None:
-        _place_audio(audio, media, move)
+        _place_audio(Path(audio), media, move)
     try:
         atomic_write(path, [text.encode("utf-8")])
     except OSError as e:
@@ -212,6 +202,24 @@ def _free_number(existing: list[_Existing], number: int | None) -> int:
     if taken:
         raise EpisodeError(f"{taken.path}: already has number {number} (leave --number out for the next free one)")
     return number
+
+
+def _number_width(existing: list[_Existing]) -> int:
+    """Digits in the new file's number: NUMBER_WIDTH, or as many as the show's widest numbered name has."""
+    numbered = [NAME_PATTERN.match(Path(e.path).stem) for e in existing]
+    return max([NUMBER_WIDTH] + [len(m["number"]) for m in numbered if m])
+
+
+def _media_path(config: Config, audio: Path, stem: str) -> Path:
+    """Where the recording goes in the show folder: media/<stem><its suffix>; refused unless it is audio."""
+    suffix = audio.suffix.lower()
+    if suffix not in MIME_TYPES:
+        raise EpisodeError(f"{audio}: '{suffix}' is not an audio type (give an .mp3, .m4a, .opus, .ogg or .flac)")
+    if not audio.is_file():
+        raise EpisodeError(f"{audio}: no such file (check the path)")
+    media = config.root / "media" / f"{stem}{suffix}"
+    _refuse_existing(media)
+    return media
 
 
 def _slug_of(path: str) -> str:

@@ -34,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 from feedtool.build.pipeline import BuildOptions, Report, run
 from feedtool.errors import FeedtoolError, Finding, UsageError
 from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
+from feedtool.namespace import CHAPTERS_TYPE
 from feedtool.read.config import Config, load_config
 
 PREVIEW_FOLDER = Path(".feedtool") / "preview"
@@ -57,9 +58,9 @@ class Event:
     def lines(self) -> list[str]:
         """What the command line says about it (findings aside: the CLI prints those its own way)."""
         if self.kind == "built":
-            written = list(self.report.written)
-            shown = written[:6] + ([f"{len(written) - 6} more"] if len(written) > 6 else [])
             report = self.report
+            written = list(report.written)
+            shown = written[:6] + ([f"{len(written) - 6} more"] if len(written) > 6 else [])
             count = f"{report.episodes} episode{'s' * (report.episodes != 1)}"
             if report.scheduled:  # built and checked, but not in the feed yet: not among the episodes
                 count += f", {len(report.scheduled)} scheduled"
@@ -124,7 +125,7 @@ def content_type(rel: str, feed_name: str) -> str:
     if rel == feed_name:
         return "application/rss+xml"
     if rel.startswith("chapters/") and suffix == ".json":
-        return "application/json+chapters"  # as podcast:chapters declares it
+        return CHAPTERS_TYPE  # as podcast:chapters declares it
     if suffix in MIME_TYPES:
         return MIME_TYPES[suffix]  # as the enclosure declares it
     kind = TRANSCRIPT_TYPES[suffix][0] if suffix in TRANSCRIPT_TYPES else mimetypes.guess_type(rel)[0]
@@ -204,15 +205,18 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     for folder, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
-            if name.startswith("."):
-                continue
-            path = os.path.join(folder, name)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            found[os.path.relpath(path, root)] = (stat.st_size, stat.st_mtime_ns)
+            if not name.startswith("."):
+                found.update(snapshot_of(root, os.path.join(folder, name)))
     return found
+
+
+def snapshot_of(root: Path, path: str) -> dict[str, tuple[int, int]]:
+    """{path relative to root: (size, modification time)}, or {} for a file that is gone."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return {}
+    return {os.path.relpath(path, root): (stat.st_size, stat.st_mtime_ns)}
 
 
 def changed_files(before: dict, after: dict) -> tuple[str, ...]:
@@ -244,45 +248,41 @@ def preview(
     succeed; a later failed build is reported and the last good one stays served."""
     stop = stop or threading.Event()
     config = load_config(config_path)  # the show's own config: the preview folder and the feed's name
-    served = _Served(config.root / PREVIEW_FOLDER, config.root, config.feed.file_name)
-    app = PreviewApp(served)
+    out_dir = config.root / PREVIEW_FOLDER
+    app = PreviewApp(_Served(out_dir, config.root, config.feed.file_name))
     server = start_server(host, port, app)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     try:
         base_url = preview_url(host, server.socket.getsockname()[1])
         state = snapshot(config.root)
         report, config = build_preview(config_path, base_url)
-        app.served = _Served(served.out_dir, config.root, config.feed.file_name, published_files(config, report))
+        app.served = _Served(out_dir, config.root, config.feed.file_name, published_files(config, report))
         on_event(Event("built", report=report, findings=report.warnings))
         thread.start()
         on_event(Event("serving", feed_url=config.feed_url, home_url=base_url))
-        while not stop.wait(poll):
-            now = snapshot(config.root)
-            changes = changed_files(state, now)
-            if not changes:
-                continue
-            time.sleep(min(poll, 0.2))  # an editor saving several files: take them in one build
-            now = snapshot(config.root)
-            on_event(Event("changed", paths=changed_files(state, now)))
-            state = now
-            try:
-                report, config = build_preview(config_path, base_url)
-            except FeedtoolError as e:
-                on_event(Event("failed", findings=e.findings, message="" if e.findings else str(e)))
-                continue
-            for pinned in report.pinned:  # the GUIDs this build wrote are not a change to build again
-                state.update(snapshot_of(config.root, pinned))
-            app.served = _Served(served.out_dir, config.root, config.feed.file_name, published_files(config, report))
-            on_event(Event("built", report=report, findings=report.warnings))
+        _rebuild_on_change(app, config_path, base_url, state, on_event, stop, poll)
     finally:
         if thread.is_alive():
             server.shutdown()
         server.server_close()
 
 
-def snapshot_of(root: Path, path: str) -> dict[str, tuple[int, int]]:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return {}
-    return {os.path.relpath(path, root): (stat.st_size, stat.st_mtime_ns)}
+def _rebuild_on_change(app: PreviewApp, config_path: Path, base_url: str, state: dict, on_event, stop, poll: float):
+    """Poll the show folder; after a change, build again and serve the new build if it succeeded."""
+    root, out_dir = app.served.root, app.served.out_dir
+    while not stop.wait(poll):
+        if not changed_files(state, snapshot(root)):
+            continue
+        time.sleep(min(poll, 0.2))  # an editor saving several files: take them in one build
+        now = snapshot(root)
+        on_event(Event("changed", paths=changed_files(state, now)))
+        state = now
+        try:
+            report, config = build_preview(config_path, base_url)
+        except FeedtoolError as e:
+            on_event(Event("failed", findings=e.findings, message="" if e.findings else str(e)))
+            continue
+        for pinned in report.pinned:  # the GUIDs this build wrote are not a change to build again
+            state.update(snapshot_of(config.root, pinned))
+        app.served = _Served(out_dir, config.root, config.feed.file_name, published_files(config, report))
+        on_event(Event("built", report=report, findings=report.warnings))

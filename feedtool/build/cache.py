@@ -19,6 +19,7 @@ from feedtool import __version__
 from feedtool.build.write import atomic_write, clear_abandoned
 from feedtool.errors import Finding
 from feedtool.facts import is_url
+from feedtool.read.paths import make_cache_folder
 
 log = logging.getLogger(__name__)
 
@@ -206,10 +207,7 @@ class BuildCache:
             "pages": self.pages,
         }
         try:
-            self.index.parent.mkdir(parents=True, exist_ok=True)
-            ignore = self.index.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# feedtool's build cache; safe to delete\n*\n")
+            make_cache_folder(self.index.parent)
             clear_abandoned(self.index.parent)  # the temp file of a save that was killed (as large as the index)
             atomic_write(self.index, [marshal.dumps(data)])
         except OSError as e:  # a read-only show folder only costs speed

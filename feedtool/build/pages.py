@@ -126,9 +126,9 @@ def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict,
     if site is None:
         return [], {}, (set(), 0)
     sources = [ref.source for ref in order]
-    summaries = {s: fresh[s].page.summary if s in fresh else cached[s].page[1] for s in sources}
+    summaries = {s: fresh[s].page.summary if s in fresh else PageRecord(*cached[s].page).summary for s in sources}
     # the episodes whose links and index entries may read differently now: built again, with another summary
-    renamed = {
+    resummarized = {
         s
         for s in fresh
         if s in summaries  # not a scheduled episode: it has no page until it goes live
@@ -138,29 +138,42 @@ def write_pages(config: Config, out_dir: Path, order, fresh: dict, cached: dict,
     for i, source in enumerate(sources):
         neighbours = (sources[i + 1] if i + 1 < len(sources) else None, sources[i - 1] if i > 0 else None)
         if source in fresh:
-            page = fresh[source].page
-            data = page.data if page.spooled is None else _spooled(out_dir, spools, page.spooled)
-            nav = _neighbours(site, summaries, neighbours)
-            at = page.nav_at
-            if _write(out_dir, page_file(page.folder), data[:at] + nav + data[at:] if at >= 0 else data):
-                written.append(page_file(page.folder))
-            records[source] = PageRecord(page.folder, page.summary, at, len(nav) if at >= 0 else 0, neighbours)
-            continue
-        record = cached[source].page
-        if record[2] < 0 or (tuple(record[4]) == neighbours and not renamed.intersection(neighbours)):
-            records[source] = record if tuple(record[4]) == neighbours else PageRecord(*record[:4], neighbours)
-            continue
-        record = PageRecord(*record)
-        nav = _neighbours(site, summaries, neighbours)
-        if _splice(out_dir, page_file(record.folder), record, nav):
-            written.append(page_file(record.folder))
-        records[source] = record._replace(nav_length=len(nav), neighbours=neighbours)
+            records[source], changed = _write_fresh_page(site, out_dir, spools, fresh[source].page, summaries,
+                                                         neighbours)  # fmt: skip
+        else:
+            records[source], changed = _relink_kept_page(site, out_dir, cached[source].page, summaries, neighbours,
+                                                         resummarized)  # fmt: skip
+        if changed:
+            written.append(page_file(records[source][0]))
     listed = sources[::-1] if config.show.type == "serial" else sources  # a serial is read from the first on
     index_written, count = _write_index(site, config, out_dir, listed, summaries, set(fresh), cache)
     written += index_written
     if _write(out_dir, STYLESHEET, stylesheet(site)):
         written.append(STYLESHEET)
     return written, records, ({r[0] for r in records.values()}, count)
+
+
+def _write_fresh_page(site: Site, out_dir: Path, spools, page: PageBuild, summaries: dict,
+                      neighbours: tuple) -> tuple[PageRecord, bool]:
+    """An episode built this time: its page with the neighbour links put in; (its record, whether written)."""
+    data = page.data if page.spooled is None else _spooled(out_dir, spools, page.spooled)
+    nav = _neighbours(site, summaries, neighbours)
+    at = page.nav_at
+    changed = _write(out_dir, page_file(page.folder), data[:at] + nav + data[at:] if at >= 0 else data)
+    return PageRecord(page.folder, page.summary, at, len(nav) if at >= 0 else 0, neighbours), changed
+
+
+def _relink_kept_page(site: Site, out_dir: Path, kept: tuple, summaries: dict, neighbours: tuple,
+                      resummarized: set) -> tuple[tuple, bool]:
+    """An episode unchanged since the last build: its page gets new neighbour links only when its neighbours, or
+    what they show, changed. (its record, whether written); the cache's own tuple when nothing changed."""
+    record = PageRecord(*kept)
+    same_neighbours = tuple(record.neighbours) == neighbours
+    if record.nav_at < 0 or (same_neighbours and not resummarized.intersection(neighbours)):
+        return (kept if same_neighbours else record._replace(neighbours=neighbours)), False
+    nav = _neighbours(site, summaries, neighbours)
+    changed = _splice(out_dir, page_file(record.folder), record, nav)
+    return record._replace(nav_length=len(nav), neighbours=neighbours), changed
 
 
 def _spooled(out_dir: Path, spools, where: tuple[int, int, int]) -> bytes:

@@ -1,4 +1,5 @@
-"""PSP-1 (the Podcast Standards Project's RSS specification) and the Podcast Index `podcast:` namespace."""
+"""The rules of PSP-1 (the Podcast Standards Project's RSS specification) and of the Podcast Index `podcast:`
+namespace, over a channel or an item: the tags PSP-1 requires, and each podcast: tag's place and values (TAGS)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ class Value:
 
 @dataclass(frozen=True)
 class TagSpec:
+    """What the namespace says of one podcast: tag: where it may stand, and what its values must be."""
+
     parents: tuple[str, ...]
     single: bool = False
     required: tuple[str, ...] = ()  # attributes
@@ -138,28 +141,17 @@ def _uuid(value: str) -> bool:
 
 
 def _person(scope: Scope, element) -> list[Finding]:
+    """podcast:person's group and role, from the Podcast Taxonomy Project."""
     role, group = (element.get("role") or "host").strip().lower(), (element.get("group") or "cast").strip().lower()
     if group not in PERSON_ROLES:
-        return [
-            warning(
-                "psp/person-role",
-                scope.where(element, attr="group"),
-                f"'{group}' is not a taxonomy group",
-                f"use one of {', '.join(PERSON_ROLES)}",
-            )
-        ]
+        where, hint = scope.where(element, attr="group"), f"use one of {', '.join(PERSON_ROLES)}"
+        return [warning("psp/person-role", where, f"'{group}' is not a taxonomy group", hint)]
     if role not in PERSON_ROLES[group]:
         elsewhere = [g for g, roles in PERSON_ROLES.items() if role in roles]
-        hint = (
-            f"'{role}' belongs to group '{elsewhere[0]}'"
-            if elsewhere
-            else "use a role of the Podcast Taxonomy Project, e.g. host, guest, producer"
-        )
-        return [
-            warning(
-                "psp/person-role", scope.where(element, attr="role"), f"'{role}' is not a role of group '{group}'", hint
-            )
-        ]
+        hint = (f"'{role}' belongs to group '{elsewhere[0]}'" if elsewhere
+                else "use a role of the Podcast Taxonomy Project, e.g. host, guest, producer")  # fmt: skip
+        where = scope.where(element, attr="role")
+        return [warning("psp/person-role", where, f"'{role}' is not a role of group '{group}'", hint)]
     return []
 
 
@@ -278,23 +270,12 @@ def required_channel(scope: Scope) -> list[Finding]:
     found = []
     selves = [link for link in scope.element.findall(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"]
     if not selves or not selves[0].get("href"):
-        found.append(
-            error(
-                "psp/required",
-                scope.where(scope.element, child="atom:link"),
-                'no <atom:link rel="self">',
-                'add <atom:link href="<the feed\'s URL>" rel="self" type="application/rss+xml"/>; PSP-1 requires it',
-            )
-        )
+        hint = 'add <atom:link href="<the feed\'s URL>" rel="self" type="application/rss+xml"/>; PSP-1 requires it'
+        found.append(error("psp/required", scope.where(scope.element, child="atom:link"), 'no <atom:link rel="self">',
+                           hint))  # fmt: skip
     if scope.child("link") is None:
-        found.append(
-            error(
-                "psp/required",
-                scope.where(scope.element, child="link"),
-                "missing",
-                "add <link>, the show's website; PSP-1 requires it",
-            )
-        )
+        where = scope.where(scope.element, child="link")
+        found.append(error("psp/required", where, "missing", "add <link>, the show's website; PSP-1 requires it"))
     # an archive page (RFC 5005) names its subscription feed as rel="current": the show's podcast:guid is
     # derived from that URL, not from the page's own
     links = scope.element.findall(f"{{{ATOM_NS}}}link")
@@ -306,178 +287,128 @@ def required_channel(scope: Scope) -> list[Finding]:
 def required_item(scope: Scope) -> list[Finding]:
     guid = scope.child("guid")
     if guid is None or not (text(guid) or "").strip():
-        return [
-            error(
-                "psp/required",
-                scope.where(scope.element, child="guid"),
-                "missing" if guid is None else "is empty",
-                "give the episode a <guid> that never changes; PSP-1 requires it",
-            )
-        ]
+        where, problem = scope.where(scope.element, child="guid"), "missing" if guid is None else "is empty"
+        hint = "give the episode a <guid> that never changes; PSP-1 requires it"
+        return [error("psp/required", where, problem, hint)]
     return []
 
 
-def _podcast_guid(scope: Scope, feed_url: str | None) -> list[Finding]:
+def _missing(scope: Scope, rule: str, child: str, hint: str) -> list[Finding]:
+    """The warning for a channel tag PSP-1 recommends, when it is missing."""
+    return [warning(rule, scope.where(scope.element, child=child), "missing", hint)]
 
+
+def _podcast_guid(scope: Scope, feed_url: str | None) -> list[Finding]:
     element = scope.child("podcast:guid")
     if element is None:
-        return [
-            warning(
-                "psp/podcast-guid",
-                scope.where(scope.element, child="podcast:guid"),
-                "missing",
-                f"add <podcast:guid>{podcast_guid(feed_url) if feed_url else '…'}</podcast:guid>, "
-                "derived from the feed URL",
-            )
-        ]
+        derived = podcast_guid(feed_url) if feed_url else "…"
+        return _missing(scope, "psp/podcast-guid", "podcast:guid",
+                        f"add <podcast:guid>{derived}</podcast:guid>, derived from the feed URL")  # fmt: skip
     value = (text(element) or "").strip()
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return [
-            error(
-                "psp/podcast-guid",
-                scope.where(element),
-                f"'{value}' is not a UUID",
-                "use the UUIDv5 of the feed URL (see the Podcast Index namespace, guid)",
-            )
-        ]
+    if not _uuid(value):
+        hint = "use the UUIDv5 of the feed URL (see the Podcast Index namespace, guid)"
+        return [error("psp/podcast-guid", scope.where(element), f"'{value}' is not a UUID", hint)]
     if feed_url and value.lower() != podcast_guid(feed_url):
         message = f"is not the one derived from the feed URL ({podcast_guid(feed_url)})"
         if scope.guid_recorded():
-            return [
-                info(
-                    "psp/podcast-guid", scope.where(element), message, "kept as recorded, as the spec asks after a move"
-                )
-            ]
-        return [
-            warning(
-                "psp/podcast-guid",
-                scope.where(element),
-                message,
-                "keep it if the feed moved after the GUID was assigned; otherwise use the derived one",
-            )
-        ]
+            hint = "kept as recorded, as the spec asks after a move"
+            return [info("psp/podcast-guid", scope.where(element), message, hint)]
+        hint = "keep it if the feed moved after the GUID was assigned; otherwise use the derived one"
+        return [warning("psp/podcast-guid", scope.where(element), message, hint)]
     return []
 
 
 def _locked(scope: Scope) -> list[Finding]:
     element = scope.child("podcast:locked")
     if element is None:
-        return [
-            warning(
-                "psp/locked",
-                scope.where(scope.element, child="podcast:locked"),
-                "missing",
-                "add <podcast:locked>yes</podcast:locked> so no other host imports the feed",
-            )
-        ]
+        return _missing(scope, "psp/locked", "podcast:locked",
+                        "add <podcast:locked>yes</podcast:locked> so no other host imports the feed")  # fmt: skip
     found = []
     if (text(element) or "").strip() not in ("yes", "no"):
         found.append(error("psp/locked", scope.where(element), f"is '{text(element)}'", "write yes or no"))
     owner = element.get("owner")
     if owner is not None and not _EMAIL.match(owner):
-        found.append(
-            warning(
-                "psp/locked",
-                scope.where(element, attr="owner"),
-                f"'{owner}' is not an e-mail address",
-                "give the address that proves ownership when the feed moves",
-            )
-        )
+        hint = "give the address that proves ownership when the feed moves"
+        found.append(warning("psp/locked", scope.where(element, attr="owner"), f"'{owner}' is not an e-mail address",
+                             hint))  # fmt: skip
     return found
 
 
 def podcast_tags(scope: Scope) -> list[Finding]:
     """Placement, required attributes and values of every podcast: tag in the scope."""
     found = []
-    counts: dict[tuple, int] = {}
+    counts: dict[tuple, int] = {}  # (parent, tag name) -> how many so far, for TagSpec.single
     for element, _, tag in scope.own_elements:
         if not tag.startswith(PODCAST_TAG):
             continue
         name = tag[len(PODCAST_TAG) :]
         spec = TAGS.get(name)
         if spec is None:
-            found.append(
-                warning(
-                    "psp/unknown-tag",
-                    scope.where(element),
-                    "is not a tag of the podcast namespace",
-                    "check the spelling against podcastindex.org/namespace/1.0; apps ignore it",
-                )
-            )
+            hint = "check the spelling against podcastindex.org/namespace/1.0; apps ignore it"
+            where = scope.where(element)
+            found.append(warning("psp/unknown-tag", where, "is not a tag of the podcast namespace", hint))
             continue
-        parent = element.getparent().tag.split("}")[-1]
         key = (id(element.getparent()), name)
         counts[key] = counts.get(key, 0) + 1
-        if parent not in spec.parents:
-            found.append(
-                warning(
-                    "psp/placement",
-                    scope.where(element),
-                    f"does not belong in <{parent}>",
-                    f"put it in {' or '.join('<' + p + '>' for p in spec.parents)}",
-                )
+        found += _placement(scope, element, spec, counts[key])
+        found += _attributes(scope, element, spec) + _node_value(scope, element, spec) + _lengths(scope, element, spec)
+        for name in spec.urls:
+            found += plain_http(
+                scope, element, name, "psp/https", "is an http URL", "the podcast namespace asks for https URLs"
             )
-        elif spec.single and counts[key] == 2:
-            found.append(
-                warning(
-                    "psp/placement",
-                    scope.where(element),
-                    f"appears more than once in <{parent}>",
-                    "keep one; apps read only the first",
-                )
-            )
-        found += _attributes(scope, element, spec) + _tag_values(scope, element, spec)
+        found += _tag_values(scope, element, spec)
     return found
 
 
+def _placement(scope: Scope, element, spec: TagSpec, count: int) -> list[Finding]:
+    """A tag in a parent it does not belong in; a second one where only one belongs (reported once)."""
+    parent = element.getparent().tag.split("}")[-1]
+    if parent not in spec.parents:
+        hint = f"put it in {' or '.join('<' + p + '>' for p in spec.parents)}"
+        return [warning("psp/placement", scope.where(element), f"does not belong in <{parent}>", hint)]
+    if spec.single and count == 2:
+        hint = "keep one; apps read only the first"
+        return [warning("psp/placement", scope.where(element), f"appears more than once in <{parent}>", hint)]
+    return []
+
+
 def _attributes(scope: Scope, element, spec: TagSpec) -> list[Finding]:
+    """Required attributes that are missing, and number attributes that are not numbers."""
+    tag = f"<{element.prefix or 'podcast'}:{element.tag.split('}')[1]}>"
     found = [
-        error(
-            "psp/tag-value",
-            scope.where(element, attr=name),
-            "missing",
-            f"<{element.prefix or 'podcast'}:{element.tag.split('}')[1]}> requires {name}",
-        )
+        error("psp/tag-value", scope.where(element, attr=name), "missing", f"{tag} requires {name}")
         for name in spec.required
         if not element.get(name)
     ]
     for name in spec.numbers:
         value = element.get(name)
         if value is not None and not NUMBER.match(value.strip()):
-            found.append(
-                error(
-                    "psp/tag-value",
-                    scope.where(element, attr=name),
-                    f"'{value}' is not a number",
-                    "write a plain number such as 42 or 73.5",
-                )
-            )
+            where, hint = scope.where(element, attr=name), "write a plain number such as 42 or 73.5"
+            found.append(error("psp/tag-value", where, f"'{value}' is not a number", hint))
+    return found
+
+
+def _node_value(scope: Scope, element, spec: TagSpec) -> list[Finding]:
+    """The tag's text as TagSpec.node asks: not blank, a whole number, or a number."""
     value = (text(element) or "").strip()
     if spec.node == "text" and not value:
-        found.append(error("psp/tag-value", scope.where(element), "is empty", "give it a value"))
-    elif spec.node == "integer" and not is_digits(value):
-        found.append(error("psp/tag-value", scope.where(element), f"'{value}' is not a whole number", "write e.g. 2"))
-    elif spec.node == "decimal" and not NUMBER.match(value):
-        found.append(
-            error("psp/tag-value", scope.where(element), f"'{value}' is not a number", "write e.g. 12 or 12.5")
-        )
+        return [error("psp/tag-value", scope.where(element), "is empty", "give it a value")]
+    if spec.node == "integer" and not is_digits(value):
+        return [error("psp/tag-value", scope.where(element), f"'{value}' is not a whole number", "write e.g. 2")]
+    if spec.node == "decimal" and not NUMBER.match(value):
+        return [error("psp/tag-value", scope.where(element), f"'{value}' is not a number", "write e.g. 12 or 12.5")]
+    return []
+
+
+def _lengths(scope: Scope, element, spec: TagSpec) -> list[Finding]:
+    """Text and attributes longer than the spec allows (TagSpec.limits)."""
+    found = []
     for name, limit in spec.limits:
-        content = value if name == "" else element.get(name) or ""
+        content = (text(element) or "").strip() if name == "" else element.get(name) or ""
         if len(content) > limit:
-            found.append(
-                warning(
-                    "psp/text-length",
-                    scope.where(element, attr=name or None),
-                    f"is {len(content)} characters, more than the {limit} the spec allows",
-                    "shorten it; aggregators cut longer values",
-                )
-            )
-    for name in spec.urls:
-        found += plain_http(
-            scope, element, name, "psp/https", "is an http URL", "the podcast namespace asks for https URLs"
-        )
+            where = scope.where(element, attr=name or None)
+            problem = f"is {len(content)} characters, more than the {limit} the spec allows"
+            found.append(warning("psp/text-length", where, problem, "shorten it; aggregators cut longer values"))
     return found
 
 

@@ -10,7 +10,6 @@ from feedtool.cli.common import (
     common_options,
     count,
     default_show,
-    duration,
     load_show_config,
     moment,
     output_folder,
@@ -19,6 +18,7 @@ from feedtool.cli.common import (
 )
 from feedtool.errors import ExitStatus
 from feedtool.facts import is_digits
+from feedtool.timecode import format_clock
 
 
 def add_build_and_tag(commands) -> None:
@@ -62,7 +62,7 @@ def build_summary(report, tz) -> list[str]:
     cached = report.episodes + len(report.scheduled) - report.rebuilt
     lines = [
         f"built {report.feed_path}: {count(report.episodes, 'episode')}, "
-        f"{duration(report.total_duration)} in all, {count(len(report.warnings), 'warning')}"
+        f"{format_clock(report.total_duration)} in all, {count(len(report.warnings), 'warning')}"
         + (f" ({cached} unchanged, from the cache)" if cached > 0 and report.rebuilt < report.episodes else "")
     ]
     if report.scheduled:
@@ -81,7 +81,7 @@ def build_summary(report, tz) -> list[str]:
 
 
 def cmd_build(args) -> int:
-    from feedtool.build.pipeline import BuildOptions, run
+    from feedtool.build.pipeline import BuildOptions, run  # +205 ms start-up (benchmarks/startup_bench.py)
 
     config = load_show_config(args)
     out_dir = output_folder(args, config)
@@ -95,7 +95,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_tag(args) -> int:
-    from feedtool.tag.run import report_lines, tag_show
+    from feedtool.tag.run import report_lines, tag_show  # +217 ms start-up (benchmarks/startup_bench.py)
 
     if args.show_dir.endswith(".md") and Path(args.show_dir).is_file():  # `feedtool tag episodes/0001-x.md`
         args.episodes.insert(0, args.show_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedtool.cli.common import SHOW_DIR_DEFAULT, common_options, positive
+from feedtool.cli.common import SHOW_DIR_DEFAULT, common_options, config_option, positive
 from feedtool.errors import UsageError
 
 
@@ -22,7 +22,7 @@ def add_check(commands) -> None:
         metavar="SHOW_DIR|FEED_FILE|URL",
         help=f"what to check ({SHOW_DIR_DEFAULT})",
     )
-    check.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
+    config_option(check)
     check.add_argument("--online", action="store_true", help="also check the server (always done for a URL)")
     check.add_argument("--sample", type=positive, metavar="N", help="check the server for the first N episodes only")
     check.add_argument(
@@ -39,7 +39,7 @@ def add_check(commands) -> None:
 
 
 def cmd_check(args) -> int:
-    from feedtool.check.run import check_target, exit_status, format_json, format_text
+    from feedtool.check.run import check_target, exit_status, format_json, format_text  # +343 ms start-up
 
     target = args.target
     if args.config:  # a show folder's config given by its path: the show is the folder it is in, as for build

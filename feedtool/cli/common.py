@@ -7,8 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from feedtool.errors import UsageError
+from feedtool.errors import ConfigError, UsageError, error
 from feedtool.facts import MAX_NUMBER, is_digits
+from feedtool.read.paths import output_problem
+from feedtool.timecode import parse_moment
 
 DEFAULT_SHOW = "episodes"
 DEFAULT_OUT = "public"  # [build] out_dir's default, relative to the current folder
@@ -23,6 +25,10 @@ def show_argument(parser: argparse.ArgumentParser) -> None:
         metavar="SHOW_DIR",
         help=f"the show folder holding show.toml and the episode files ({SHOW_DIR_DEFAULT})",
     )
+    config_option(parser)
+
+
+def config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="the show config file (default: SHOW_DIR/show.toml)")
 
 
@@ -51,8 +57,10 @@ def common_options(parser: argparse.ArgumentParser, *building: str) -> None:
             metavar="WHEN",
             help="build as of this moment, ISO 8601 (default: the clock); episodes dated later are scheduled",
         )
+
+
 def load_show_config(args):
-    from feedtool.read.config import load_config
+    from feedtool.read.config import load_config  # +60 ms: not for --help or import (benchmarks/startup_bench.py)
 
     overrides = {
         "feed.base_url": getattr(args, "base_url", None),
@@ -65,19 +73,16 @@ def load_show_config(args):
 
 def moment(args, tz):
     """--now as a moment (the show's time zone when it gives no offset), or None for the clock."""
-    from feedtool.timecode import parse_moment
-
     if not getattr(args, "now", None):
         return None
     try:
         return parse_moment(args.now, tz)
     except ValueError as e:
         raise UsageError(f"--now: {e}") from None
+
+
 def output_folder(args, config) -> Path:
     """The build's output folder (--out, else [build] out_dir), refused when it overlaps the show folder."""
-    from feedtool.errors import ConfigError, error
-    from feedtool.read.paths import output_problem
-
     chosen = Path(args.out or config.build.out_dir)
     problem = output_problem(config.root, chosen)
     fix = "choose a folder outside the show folder, e.g. one beside it"
@@ -100,10 +105,6 @@ def print_findings(findings, *, quiet: bool = False) -> None:
             print(f"{finding.severity}: {finding}", file=sys.stderr)
 
 
-def duration(seconds: float) -> str:
-    from feedtool.timecode import format_clock
-
-    return format_clock(seconds)
 def progress_line(verb: str = "uploading"):
     shown: dict[str, int] = {}
 
@@ -114,6 +115,13 @@ def progress_line(verb: str = "uploading"):
             print(f"\r\x1b[K{verb} {path} {percent:3d}%", end="", file=sys.stderr, flush=True)
 
     return show
+
+
+def end_progress_line() -> None:
+    """Clear the line progress_line() wrote, for what is printed next."""
+    print("\r\x1b[K", end="", file=sys.stderr)
+
+
 def positive(value: str) -> int:
     if not is_digits(value) or int(value) < 1:
         raise argparse.ArgumentTypeError(f"'{value}' is not a positive whole number")
@@ -125,5 +133,7 @@ def episode_number(value: str) -> int:
     if number > MAX_NUMBER:
         raise argparse.ArgumentTypeError(f"'{value}' is larger than {MAX_NUMBER}, the largest number apps store")
     return number
+
+
 def count(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"

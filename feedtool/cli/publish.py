@@ -12,6 +12,7 @@ from feedtool.cli.common import (
     STAGING_HELP,
     common_options,
     count,
+    end_progress_line,
     load_show_config,
     moment,
     output_folder,
@@ -19,7 +20,7 @@ from feedtool.cli.common import (
     progress_line,
     show_argument,
 )
-from feedtool.errors import ExitStatus
+from feedtool.errors import ExitStatus, PublishError
 
 
 def add_publish(commands) -> None:
@@ -50,7 +51,7 @@ def add_publish(commands) -> None:
 
 
 def cmd_publish(args) -> int:
-    from feedtool.errors import PublishError
+    # +189 ms start-up (benchmarks/startup_bench.py)
     from feedtool.publish import describe_plan, format_size, publish_show, rollback_show
 
     config = load_show_config(args)
@@ -60,56 +61,72 @@ def cmd_publish(args) -> int:
         if args.rollback:
             result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
         else:
-            from feedtool.build.pipeline import BuildOptions, run
-
             with contextlib.ExitStack() as scratch:
-                if args.dry_run:  # built where nothing of the show's is: a dry run changes nothing anywhere
-                    out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedtool-dry-run-")))
-                    options = BuildOptions(out_dir=out_dir, use_cache=False, record=False, now=moment(args, config.tz))
-                else:
-                    out_dir = output_folder(args, config)
-                    options = BuildOptions(out_dir=out_dir, now=moment(args, config.tz))
-                report, _ = run(config, options)
+                report, out_dir = _build(args, config, scratch)
                 print_findings(report.warnings, quiet=args.quiet)
                 result = publish_show(
                     config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress
                 )
     except PublishError as e:
         if progress:
-            print("\r\x1b[K", end="", file=sys.stderr)
+            end_progress_line()
         if not e.findings:
             raise
         print_findings(e.findings)
         print(f"error: {count(len(e.findings), 'problem')}; the feed on the target was not changed", file=sys.stderr)
         return e.exit_status
     if progress:
-        print("\r\x1b[K", end="", file=sys.stderr)
-    plan = result.plan
+        end_progress_line()
     if result.dry_run:
-        if not args.quiet:
-            print("\n".join(describe_plan(plan)))
-        print_findings(result.warnings, quiet=args.quiet)
-        refused = [f for f in plan.refusals if f.is_error]
-        print_findings(refused)
-        if refused:
-            print(f"error: publish would be refused: {count(len(refused), 'problem')}", file=sys.stderr)
-            return ExitStatus.PUBLISH_FAILED
-        if not args.quiet:
-            print("dry run: nothing was uploaded")
-        return ExitStatus.OK
+        return _print_dry_run(args, result, describe_plan(result.plan))
+    _print_published(args, result, format_size(result.uploaded_bytes))
+    return ExitStatus.OK
+
+
+def _build(args, config, scratch: contextlib.ExitStack):
+    """Build the show to publish: (the build's report, its output folder)."""
+    from feedtool.build.pipeline import BuildOptions, run  # +205 ms start-up (benchmarks/startup_bench.py)
+
+    if args.dry_run:  # built where nothing of the show's is: a dry run changes nothing anywhere
+        out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedtool-dry-run-")))
+        options = BuildOptions(out_dir=out_dir, use_cache=False, record=False, now=moment(args, config.tz))
+    else:
+        out_dir = output_folder(args, config)
+        options = BuildOptions(out_dir=out_dir, now=moment(args, config.tz))
+    report, _ = run(config, options)
+    return report, out_dir
+
+
+def _print_dry_run(args, result, plan_lines: list[str]) -> int:
+    plan = result.plan
+    if not args.quiet:
+        print("\n".join(plan_lines))
+    print_findings(result.warnings, quiet=args.quiet)
+    refused = [f for f in plan.refusals if f.is_error]
+    print_findings(refused)
+    if refused:
+        print(f"error: publish would be refused: {count(len(refused), 'problem')}", file=sys.stderr)
+        return ExitStatus.PUBLISH_FAILED
+    if not args.quiet:
+        print("dry run: nothing was uploaded")
+    return ExitStatus.OK
+
+
+def _print_published(args, result, uploaded_size: str) -> None:
     print_findings(result.warnings, quiet=args.quiet)
     for ping in result.pings:
         if not ping.ok:
             print(f"warning: {ping} (the feed is published; the directories will still poll it)", file=sys.stderr)
         elif not args.quiet:
             print(f"{'not notified' if ping.skipped else 'notified'} {ping}")
-    if not args.quiet:
-        feed = plan.manifest.feed
-        print(
-            f"{'rolled back' if args.rollback else 'published'} {plan.target}: "
-            f"{count(len(result.uploaded), 'file')} uploaded ({format_size(result.uploaded_bytes)}), "
-            f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed; "
-            + (f"{feed} is live" if result.feed_live else f"{feed} unchanged")
-            + ("; checked over HTTP" if result.http_checked and result.uploaded else "")
-        )
-    return ExitStatus.OK
+    if args.quiet:
+        return
+    plan = result.plan
+    feed = plan.manifest.feed
+    print(
+        f"{'rolled back' if args.rollback else 'published'} {plan.target}: "
+        f"{count(len(result.uploaded), 'file')} uploaded ({uploaded_size}), "
+        f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed; "
+        + (f"{feed} is live" if result.feed_live else f"{feed} unchanged")
+        + ("; checked over HTTP" if result.http_checked and result.uploaded else "")
+    )

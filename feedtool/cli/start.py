@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from feedtool.cli.common import (
     DEFAULT_SHOW,
     common_options,
     count,
+    end_progress_line,
     episode_number,
     load_show_config,
     positive,
@@ -43,6 +45,7 @@ def add_new(commands) -> None:
 
 
 def cmd_new(args) -> int:
+    # +77 ms start-up (benchmarks/startup_bench.py)
     from feedtool.new import new_episode, new_show
     from feedtool.read.episodes import display_path
 
@@ -84,7 +87,8 @@ def add_import(commands) -> None:
                          help=f"the show folder to write (default: {DEFAULT_SHOW})")
     command.add_argument("--media", choices=("keep", "download"), default="keep",
                          help="keep: audio stays at its URL (default); download: fetch it into SHOW_DIR/media/")
-    command.add_argument("--since", type=_date, metavar="DATE", help="import only items published on or after DATE")
+    command.add_argument("--since", type=since_date, metavar="DATE",
+                         help="import only items published on or after DATE")
     command.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
     command.add_argument("--jobs", type=positive, default=4, metavar="N", help="downloads at once (default: 4)")
     command.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
@@ -92,9 +96,8 @@ def add_import(commands) -> None:
     command.set_defaults(handler=cmd_import)
 
 
-def _date(value: str):
-    from datetime import datetime, timezone
-
+def since_date(value: str) -> datetime:
+    """--since DATE: a moment, UTC unless it gives an offset."""
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -103,13 +106,13 @@ def _date(value: str):
 
 
 def cmd_import(args) -> int:
-    from feedtool.importer import import_feed
+    from feedtool.importer import import_feed  # +379 ms start-up (benchmarks/startup_bench.py)
 
     progress = progress_line("downloading") if sys.stderr.isatty() and not args.quiet else None
     report = import_feed(args.source, Path(args.show_dir), media=args.media, since=args.since, dry_run=args.dry_run,
                          timeout=args.timeout, jobs=args.jobs, progress=progress)
     if progress:
-        print("\r\x1b[K", end="", file=sys.stderr)
+        end_progress_line()
     for line in report.lost:
         print(f"warning: {line}", file=sys.stderr)
     if args.quiet:

@@ -29,7 +29,7 @@ from feedtool.importer.files import (
 )
 from feedtool.importer.items import Draft, clock_text, read_item
 from feedtool.importer.media import download_all
-from feedtool.importer.pages import named_url_refusal, read_pages
+from feedtool.importer.pages import Page, named_url_refusal, read_pages
 from feedtool.read.config import CONFIG_NAME
 
 CHAPTERS_LIMIT = 1024 * 1024  # bytes of a chapters file read
@@ -68,17 +68,43 @@ def import_feed(
     if config_path.exists():
         _same_show(config_path, show.feed_url)
     report.lost += [f"channel: {line}" for line in show.lost]
+    drafts = _read_drafts(pages, source_url, show.show.get("author"))
+    report.items = len(drafts)
+    record = load_record(show_dir)
+    chosen = _choose(drafts, set(record["guids"]) | set(existing_guids(show_dir)), since, report)
+    _fetch_all_chapters(chosen, source_url, timeout)
+    taken = {p.name for p in show_dir.glob("*.md")} if show_dir.is_dir() else set()
+    names = {id(d): file_name(d, taken) for d in chosen}
+    if media == "download" and chosen and not dry_run:
+        download_all(chosen, show_dir, names, record, timeout=timeout, jobs=jobs, progress=progress,
+                     origin=source_url)
+    for draft in chosen:
+        _write_episode(draft, show_dir, names[id(draft)], record, report)
+    if not config_path.exists():
+        report.show_written = True
+        if not dry_run:
+            atomic_write(config_path, [render_show_toml(show, source).encode("utf-8")])
+    if not dry_run and (chosen or report.show_written):
+        record["source"] = source
+        save_record(show_dir, record)
+    return report
+
+
+def _read_drafts(pages: list[Page], source_url: str | None, channel_author: str | None) -> list[Draft]:
+    """Every item of every page, numbered from the feed's first."""
     drafts = []
     for page in pages:
         base = page.url if is_url(page.url) else (source_url or "")
         for item in page.channel.iterchildren("item"):
-            report.items += 1
-            drafts.append(read_item(item, report.items, base, show.show.get("author")))
-    record = load_record(show_dir)
-    known = set(record["guids"]) | set(existing_guids(show_dir))
-    taken = {p.name for p in show_dir.glob("*.md")} if show_dir.is_dir() else set()
+            drafts.append(read_item(item, len(drafts) + 1, base, channel_author))
+    return drafts
+
+
+def _choose(drafts: list[Draft], known: set[str], since: datetime | None, report: ImportReport) -> list[Draft]:
+    """The drafts to write: episodes (an enclosure), each GUID once, not imported before, not before --since.
+    What is passed over is counted or said in the report."""
     seen: dict[str, Draft] = {}
-    chosen: list[Draft] = []
+    chosen = []
     for draft in drafts:
         if "audio" not in draft.fields:
             report.lost += [f"{draft.label}: {line}" for line in draft.lost]
@@ -90,45 +116,28 @@ def import_feed(
         seen[draft.guid] = draft
         if draft.guid in known:
             report.skipped += 1
-            continue
-        if since and draft.date and draft.date < since:
+        elif since and draft.date and draft.date < since:
             report.older += 1
-            continue
-        chosen.append(draft)
-    client = Client(timeout)
-    try:
-        for draft in chosen:
-            if draft.chapters_url:
-                _fetch_chapters(client, draft, source_url)
-    finally:
-        client.close()
-    names = {id(d): file_name(d, taken) for d in chosen}
-    if media == "download" and chosen and not dry_run:
-        download_all(chosen, show_dir, names, record, timeout=timeout, jobs=jobs, progress=progress,
-                     origin=source_url)
-    for draft in chosen:
-        notes, removed = notes_markdown(draft.notes_html)
-        if removed:
-            draft.lost.append("notes: removed what podcast apps do not render: " + ", ".join(f"<{t}>" for t in removed))
-        if draft.alternates and "alternates" not in draft.fields:
-            draft.lost += [f"podcast:alternateEnclosure {a['url']} (alternates are measured from files in the show "
-                           "folder: import with --media download)" for a in draft.alternates]
-        if not draft.title:
-            draft.lost.append("no title (add title: by hand)")
-        report.lost += [f"{draft.label}: {line}" for line in draft.lost]
-        name = names[id(draft)]
-        report.written.append(name)
-        if not dry_run:
-            atomic_write(show_dir / name, [episode_text(draft, notes).encode("utf-8")])
-            record["guids"][draft.guid] = {"file": name, **record["guids"].get(draft.guid, {})}
-    if not config_path.exists():
-        report.show_written = True
-        if not dry_run:
-            atomic_write(config_path, [render_show_toml(show, source).encode("utf-8")])
-    if not dry_run and (chosen or report.show_written):
-        record["source"] = source
-        save_record(show_dir, record)
-    return report
+        else:
+            chosen.append(draft)
+    return chosen
+
+
+def _write_episode(draft: Draft, show_dir: Path, name: str, record: dict, report: ImportReport) -> None:
+    """Write one episode file (unless a dry run) and report what of the item it cannot say."""
+    notes, removed = notes_markdown(draft.notes_html)
+    if removed:
+        draft.lost.append("notes: removed what podcast apps do not render: " + ", ".join(f"<{t}>" for t in removed))
+    if draft.alternates and "alternates" not in draft.fields:
+        draft.lost += [f"podcast:alternateEnclosure {a['url']} (alternates are measured from files in the show "
+                       "folder: import with --media download)" for a in draft.alternates]
+    if not draft.title:
+        draft.lost.append("no title (add title: by hand)")
+    report.lost += [f"{draft.label}: {line}" for line in draft.lost]
+    report.written.append(name)
+    if not report.dry_run:
+        atomic_write(show_dir / name, [episode_text(draft, notes).encode("utf-8")])
+        record["guids"][draft.guid] = {"file": name, **record["guids"].get(draft.guid, {})}
 
 
 def _same_show(config_path: Path, feed_url: str | None) -> None:
@@ -145,6 +154,16 @@ def _same_show(config_path: Path, feed_url: str | None) -> None:
         )
 
 
+def _fetch_all_chapters(drafts: list[Draft], source_url: str | None, timeout: float) -> None:
+    client = Client(timeout)
+    try:
+        for draft in drafts:
+            if draft.chapters_url:
+                _fetch_chapters(client, draft, source_url)
+    finally:
+        client.close()
+
+
 def _fetch_chapters(client: Client, draft: Draft, origin: str | None) -> None:
     """podcast:chapters JSON -> the episode's chapters list; what cannot be read is reported."""
     refused = named_url_refusal(origin, draft.chapters_url)
@@ -158,21 +177,28 @@ def _fetch_chapters(client: Client, draft: Draft, origin: str | None) -> None:
     chapters = []
     if not problem:
         try:
-            for number, entry in enumerate(json.loads(fetched.data)["chapters"], start=1):
-                start = float(entry["startTime"])
-                if not 0 <= start < MAX_SECONDS:  # json reads Infinity and NaN; clock_text cannot write them
-                    raise ValueError(f"chapter {number}: startTime {entry['startTime']} is not a time in seconds")
-                chapter = {"start": clock_text(start), "title": str(entry.get("title") or "")}
-                chapter["title"] = chapter["title"].strip() or "Chapter"
-                for key, ours in (("url", "url"), ("img", "image")):
-                    if entry.get(key):
-                        chapter[ours] = str(entry[key])
-                if entry.get("toc") is False:
-                    chapter["hidden"] = "true"
-                chapters.append(chapter)
+            chapters = chapters_from_json(fetched.data)
         except (ValueError, KeyError, TypeError) as e:
             problem = f"not a JSON chapters file ({type(e).__name__}: {e})"
     if problem:
         draft.lost.append(f"podcast:chapters {draft.chapters_url}: {problem} (add chapters: by hand)")
     elif chapters:
         draft.fields["chapters"] = chapters
+
+
+def chapters_from_json(data: bytes) -> list[dict]:
+    """A JSON Chapters file -> front matter chapters. Raises ValueError, KeyError or TypeError for a file that
+    is not one."""
+    chapters = []
+    for number, entry in enumerate(json.loads(data)["chapters"], start=1):
+        start = float(entry["startTime"])
+        if not 0 <= start < MAX_SECONDS:  # json reads Infinity and NaN; clock_text cannot write them
+            raise ValueError(f"chapter {number}: startTime {entry['startTime']} is not a time in seconds")
+        chapter = {"start": clock_text(start), "title": str(entry.get("title") or "").strip() or "Chapter"}
+        for key, ours in (("url", "url"), ("img", "image")):
+            if entry.get(key):
+                chapter[ours] = str(entry[key])
+        if entry.get("toc") is False:
+            chapter["hidden"] = "true"
+        chapters.append(chapter)
+    return chapters

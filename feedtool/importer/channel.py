@@ -14,7 +14,7 @@ from feedtool.check.categories import APPLE_CATEGORIES
 from feedtool.check.xml import ATOM_NS, child, children, text
 from feedtool.facts import is_url, podcast_guid
 from feedtool.importer.files import notes_markdown
-from feedtool.importer.items import boolean, not_carried, people
+from feedtool.importer.items import ElementReader, boolean, people
 
 # Channel elements the build writes again from the show's config or its episodes: nothing to keep.
 _REGENERATED = {"generator", "lastBuildDate", "pubDate", "docs", "itunes:subtitle", "item", "ttl"}
@@ -31,45 +31,71 @@ class ShowDraft:
     lost: list[str] = field(default_factory=list)
 
 
-def read_channel(channel, source_url: str | None) -> ShowDraft:
-    """source_url: the URL the feed was read from (None for a file)."""
-    used: set[str] = set()
+def read_channel(element, source_url: str | None) -> ShowDraft:
+    """source_url: the URL the feed was read from (None for a file). The [show] keys are written in the order
+    they are set here."""
+    channel = ElementReader(element)
     draft = ShowDraft()
     show = draft.show
-
-    def value(name: str) -> str | None:
-        used.add(name)
-        found = text(child(channel, name))
-        return found.strip() if found is not None and found.strip() else None
-
-    show["title"] = value("title") or ""
-    description, summary = value("description"), value("itunes:summary")
+    show["title"] = channel.value("title") or ""
+    description, summary = channel.value("description"), channel.value("itunes:summary")
     show["description"] = _plain(description or summary or "", draft)
     if description and summary and summary != description:
         draft.lost.append("itunes:summary differs from description: description is kept")
-    show["author"] = value("itunes:author") or ""
-    show["language"] = value("language") or ""
-    for name, key in (("link", "link"), ("copyright", "copyright")):
-        found = value(name)
-        if found:
-            show[key] = found
-    owner = child(channel, "itunes:owner")
-    used.add("itunes:owner")
+    show["author"] = channel.value("itunes:author") or ""
+    show["language"] = channel.value("language") or ""
+    _copy_values(channel, show, (("link", "link"), ("copyright", "copyright")))
+    owner = channel.child("itunes:owner")
     if owner is not None:
         for name, key in (("itunes:name", "owner_name"), ("itunes:email", "owner_email")):
             found = text(child(owner, name))
             if found and found.strip():
                 show[key] = found.strip()
-    image = child(channel, "itunes:image")
-    used.update({"itunes:image", "image"})
-    artwork = image.get("href").strip() if image is not None and image.get("href") else None
-    rss_image = text(child(child(channel, "image"), "url")) if child(channel, "image") is not None else None
-    artwork = artwork or (rss_image.strip() if rss_image else None)
+    artwork = _artwork(channel)
     if artwork:
         show["artwork"] = urljoin(source_url or "", artwork)
+    _categories(channel, draft)
+    for name, key in (("itunes:explicit", "explicit"), ("itunes:complete", "complete"), ("itunes:block", "block")):
+        found = channel.value(name)
+        if found is not None and boolean(found) is not None:
+            show[key] = boolean(found)
+    show_type = (channel.value("itunes:type") or "").lower()
+    if show_type in ("episodic", "serial"):
+        show["type"] = show_type
+    _podcast_fields(channel, draft)
+    _feed_links(channel, source_url, draft)
+    guid = channel.value("podcast:guid")
+    if guid:
+        show["guid"] = guid  # kept: a moved feed keeps its podcast:guid
+    elif draft.feed_url:
+        show["guid"] = podcast_guid(draft.feed_url)  # as the namespace derives it from the old feed's URL
+    new_feed_url = channel.value("itunes:new-feed-url")
+    if new_feed_url and new_feed_url != draft.feed_url:
+        draft.lost.append(f"itunes:new-feed-url {new_feed_url}: the feed had moved there (import from that URL)")
+    draft.lost += channel.not_carried(_REGENERATED)
+    return draft
+
+
+def _copy_values(channel: ElementReader, show: dict, names: tuple[tuple[str, str], ...]) -> None:
+    """(element name, show key): each element's text that is not blank."""
+    for name, key in names:
+        found = channel.value(name)
+        if found:
+            show[key] = found
+
+
+def _artwork(channel: ElementReader) -> str | None:
+    """itunes:image, else the RSS <image>'s url, as the feed gives it."""
+    image, rss_image = channel.child("itunes:image"), channel.child("image")
+    href = (image.get("href") or "").strip() if image is not None else ""
+    url = text(child(rss_image, "url")) if rss_image is not None else None
+    return href or (url.strip() if url else None)
+
+
+def _categories(channel: ElementReader, draft: ShowDraft) -> None:
+    """Apple's categories as show.toml's "Main/Sub" list; one Apple does not list is reported and left out."""
     categories = []
-    used.add("itunes:category")
-    for category in children(channel, "itunes:category"):
+    for category in channel.children("itunes:category"):
         main = (category.get("text") or "").strip()
         if main not in APPLE_CATEGORIES:
             draft.lost.append(f"itunes:category '{main}' is not one of Apple's categories")
@@ -80,44 +106,26 @@ def read_channel(channel, source_url: str | None) -> ShowDraft:
                        f"'{main}' is kept" for s in subs if s not in kept]
         categories += [f"{main}/{s}" for s in kept] or [main]
     if categories:
-        show["categories"] = list(dict.fromkeys(categories))
-    for name, key in (("itunes:explicit", "explicit"), ("itunes:complete", "complete"), ("itunes:block", "block")):
-        found = value(name)
-        if found is not None and boolean(found) is not None:
-            show[key] = boolean(found)
-    show_type = (value("itunes:type") or "").lower()
-    if show_type in ("episodic", "serial"):
-        show["type"] = show_type
-    locked = child(channel, "podcast:locked")
-    used.add("podcast:locked")
+        draft.show["categories"] = list(dict.fromkeys(categories))
+
+
+def _podcast_fields(channel: ElementReader, draft: ShowDraft) -> None:
+    """podcast:locked, license, medium, funding and person."""
+    show = draft.show
+    locked = channel.child("podcast:locked")
     if locked is not None:
         show["locked"] = boolean(text(locked)) is True
         if locked.get("owner") and "owner_email" not in show:
             show["owner_email"] = locked.get("owner").strip()
-    for name, key in (("podcast:license", "license"), ("podcast:medium", "medium")):
-        found = value(name)
-        if found:
-            show[key] = found
-    license_element = child(channel, "podcast:license")
+    _copy_values(channel, show, (("podcast:license", "license"), ("podcast:medium", "medium")))
+    license_element = channel.child("podcast:license")
     if license_element is not None and license_element.get("url"):
         show["license_url"] = license_element.get("url").strip()
-    used.add("podcast:funding")
-    for funding in children(channel, "podcast:funding"):
+    for funding in channel.children("podcast:funding"):
         draft.funding.append({"text": (text(funding) or "").strip() or "Support the show",
                               "url": (funding.get("url") or "").strip()})
-    used.add("podcast:person")
-    draft.people = people(channel)
-    _feed_links(channel, source_url, draft, used)
-    guid = value("podcast:guid")
-    if guid:
-        show["guid"] = guid  # kept: a moved feed keeps its podcast:guid
-    elif draft.feed_url:
-        show["guid"] = podcast_guid(draft.feed_url)  # as the namespace derives it from the old feed's URL
-    new_feed_url = value("itunes:new-feed-url")
-    if new_feed_url and new_feed_url != draft.feed_url:
-        draft.lost.append(f"itunes:new-feed-url {new_feed_url}: the feed had moved there (import from that URL)")
-    draft.lost += not_carried(channel, used | _REGENERATED)
-    return draft
+    channel.used.add("podcast:person")
+    draft.people = people(channel.element)
 
 
 def _plain(text: str, draft: ShowDraft) -> str:
@@ -134,10 +142,11 @@ def _plain(text: str, draft: ShowDraft) -> str:
     return plain
 
 
-def _feed_links(channel, source_url: str | None, draft: ShowDraft, used: set[str]) -> None:
-    used.add("atom:link")
+def _feed_links(channel: ElementReader, source_url: str | None, draft: ShowDraft) -> None:
+    """The old feed's own URL (atom:link rel="self", else where it was read) and its WebSub hubs."""
+    channel.used.add("atom:link")
     hubs = []
-    for link in channel.iterchildren(f"{{{ATOM_NS}}}link"):
+    for link in channel.element.iterchildren(f"{{{ATOM_NS}}}link"):
         rel, href = link.get("rel") or "alternate", (link.get("href") or "").strip()
         if not href:
             continue

@@ -15,6 +15,7 @@ from feedtool.build.show import RESERVED_NAMES
 from feedtool.build.write import atomic_write
 from feedtool.importer.items import Draft
 from feedtool.read.episodes import NAME_PATTERN
+from feedtool.read.paths import make_cache_folder
 from feedtool.render.notes import ALLOWED_TAGS, render_markdown, sanitize
 
 RECORD = Path(".feedtool") / "import.json"
@@ -90,9 +91,7 @@ def load_record(show_dir: Path) -> dict:
 
 def save_record(show_dir: Path, record: dict) -> None:
     path = show_dir / RECORD
-    if not (path.parent / ".gitignore").exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        (path.parent / ".gitignore").write_text("# feedtool's caches; safe to delete\n*\n")
+    make_cache_folder(path.parent)
     atomic_write(path, [json.dumps(record, indent=1, ensure_ascii=False, sort_keys=True).encode()])
 
 

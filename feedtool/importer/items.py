@@ -60,91 +60,125 @@ def boolean(value: str | None) -> bool | None:
     return True if word in TRUE else False if word in FALSE else None
 
 
-def read_item(item, position: int, base_url: str, channel_author: str | None) -> Draft:
-    """Map one <item>. base_url: what relative URLs are relative to (the page's URL, or '')."""
-    used: set[str] = set()
+class ElementReader:
+    """An element's children read by name, remembering which were read: what nothing read is then named as not
+    carried over (not_carried)."""
 
-    def get(name: str):
-        used.add(name)
-        return child(item, name)
+    def __init__(self, element):
+        self.element = element
+        self.used: set[str] = set()
 
-    def value(name: str) -> str | None:
-        found = text(get(name))
+    def child(self, name: str):
+        self.used.add(name)
+        return child(self.element, name)
+
+    def children(self, name: str) -> list:
+        self.used.add(name)
+        return children(self.element, name)
+
+    def value(self, name: str) -> str | None:
+        """The child's text, stripped; None when it is missing or blank."""
+        found = text(self.child(name))
         return found.strip() if found is not None and found.strip() else None
 
-    title = value("title") or ""
-    draft = Draft(position, None, title, None)
-    itunes_title = value("itunes:title")
-    if itunes_title and itunes_title != title:
+    def not_carried(self, regenerated: set[str]) -> list[str]:
+        return not_carried(self.element, self.used | regenerated)
+
+
+def read_item(item, position: int, base_url: str, channel_author: str | None) -> Draft:
+    """Map one <item>. base_url: what relative URLs are relative to (the page's URL, or '').
+    The front matter is written in the order the fields are set here."""
+    item = ElementReader(item)
+    draft = Draft(position, None, item.value("title") or "", None)
+    _title_and_guid(item, draft)
+    _date(item, draft)
+    _enclosure(item, draft, base_url)
+    if draft.guid is None and "audio" in draft.fields:  # apps told such episodes apart by their enclosure URL
+        draft.guid = draft.fields["audio"]
+        draft.fields["guid"] = draft.guid
+        draft.lost.append("no guid: its enclosure URL is its GUID, as apps identified it by that")
+    _itunes_fields(item, draft)
+    _links(item, draft, base_url)
+    _people(item, draft)
+    _chapters(item, draft, base_url)
+    _transcripts(item, draft, base_url)
+    _alternates(item, draft, base_url)
+    content, description = item.value("content:encoded"), item.value("description")
+    draft.notes_html = content or description or ""
+    author = item.value("itunes:author")
+    if author and author != channel_author:
+        draft.lost.append(f"itunes:author '{shorten(author)}' (episodes share the show's author)")
+    draft.lost += item.not_carried(_REGENERATED)
+    return draft
+
+
+def _title_and_guid(item: ElementReader, draft: Draft) -> None:
+    itunes_title = item.value("itunes:title")
+    if itunes_title and itunes_title != draft.title:
         draft.lost.append(f"itunes:title '{shorten(itunes_title)}' differs from title: the title is kept")
-    fields = draft.fields
-    if title:
-        fields["title"] = title
-    guid_element = get("guid")
+    if draft.title:
+        draft.fields["title"] = draft.title
+    guid_element = item.child("guid")
     guid = text(guid_element)
     if guid is not None and guid.strip():
         draft.guid = guid.strip()
-        fields["guid"] = draft.guid
+        draft.fields["guid"] = draft.guid
         if (guid_element.get("isPermaLink") or "true").strip().lower() == "true":  # RSS 2.0's default is true
-            fields["guid_permalink"] = "true"
-    raw_date = value("pubDate")
+            draft.fields["guid_permalink"] = "true"
+
+
+def _date(item: ElementReader, draft: Draft) -> None:
+    raw_date = item.value("pubDate")
     draft.date = parse_date(raw_date)
     if draft.date is not None:
-        fields["date"] = draft.date.isoformat()
+        draft.fields["date"] = draft.date.isoformat()
     elif raw_date:
         draft.lost.append(f"pubDate '{shorten(raw_date)}' is not a date (add date: by hand)")
     else:
         draft.lost.append("no pubDate (add date: by hand)")
-    _enclosure(item, draft, base_url, used)
-    if draft.guid is None and "audio" in fields:  # apps told such episodes apart by their enclosure URL
-        draft.guid = fields["audio"]
-        fields["guid"] = draft.guid
-        draft.lost.append("no guid: its enclosure URL is its GUID, as apps identified it by that")
-    duration = value("itunes:duration")
+
+
+def _itunes_fields(item: ElementReader, draft: Draft) -> None:
+    """Duration, number and season, episode type, explicit and block."""
+    fields = draft.fields
+    duration = item.value("itunes:duration")
     if duration:
         try:
             fields["duration"] = clock_text(parse_timecode(duration))
         except ValueError:
             draft.lost.append(f"itunes:duration '{shorten(duration)}' is not a duration (the build measures it)")
     for name, key in (("itunes:episode", "number"), ("itunes:season", "season")):
-        number = value(name)
+        number = item.value(name)
         if number and positive_number(number):
             fields[key] = str(positive_number(number))
         elif number:
             draft.lost.append(f"{name} '{shorten(number)}' is not a positive whole number (at most {MAX_NUMBER})")
-    episode_type = (value("itunes:episodeType") or "").lower()
+    episode_type = (item.value("itunes:episodeType") or "").lower()
     if episode_type in ("trailer", "bonus"):
         fields["type"] = episode_type
     elif episode_type not in ("", "full"):
         draft.lost.append(f"itunes:episodeType '{shorten(episode_type)}' is not full, trailer or bonus")
-    explicit = value("itunes:explicit")
+    explicit = item.value("itunes:explicit")
     if explicit is not None:
         if boolean(explicit) is None:
             draft.lost.append(f"itunes:explicit '{shorten(explicit)}' is not yes or no")
         else:
             fields["explicit"] = str(boolean(explicit)).lower()
-    if boolean(value("itunes:block")):
+    if boolean(item.value("itunes:block")):
         fields["block"] = "true"
-    image = get("itunes:image")
+
+
+def _links(item: ElementReader, draft: Draft, base_url: str) -> None:
+    """The episode's image, web page and keywords."""
+    image = item.child("itunes:image")
     if image is not None and image.get("href"):
-        fields["image"] = urljoin(base_url, image.get("href").strip())
-    link = value("link")
+        draft.fields["image"] = urljoin(base_url, image.get("href").strip())
+    link = item.value("link")
     if link:
-        fields["link"] = urljoin(base_url, link)
-    keywords = value("itunes:keywords")
+        draft.fields["link"] = urljoin(base_url, link)
+    keywords = item.value("itunes:keywords")
     if keywords:
-        fields["keywords"] = [k.strip() for k in keywords.split(",") if k.strip()]
-    _people(item, draft, used)
-    _chapters(item, draft, base_url, used)
-    _transcripts(item, draft, base_url, used)
-    _alternates(item, draft, base_url, used)
-    content, description = value("content:encoded"), value("description")
-    draft.notes_html = content or description or ""
-    author = value("itunes:author")
-    if author and author != channel_author:
-        draft.lost.append(f"itunes:author '{shorten(author)}' (episodes share the show's author)")
-    draft.lost += not_carried(item, used | _REGENERATED)
-    return draft
+        draft.fields["keywords"] = [k.strip() for k in keywords.split(",") if k.strip()]
 
 
 def not_carried(parent, used: set[str]) -> list[str]:
@@ -176,9 +210,8 @@ def clock_text(seconds: float) -> str:
     return text + f"{fraction:.3f}"[1:] if fraction else text
 
 
-def _enclosure(item, draft: Draft, base_url: str, used: set[str]) -> None:
-    used.add("enclosure")
-    enclosures = children(item, "enclosure")
+def _enclosure(item: ElementReader, draft: Draft, base_url: str) -> None:
+    enclosures = item.children("enclosure")
     if not enclosures or not (enclosures[0].get("url") or "").strip():
         draft.lost.append("no enclosure: not an episode (nothing imported for it)")
         return
@@ -207,16 +240,16 @@ def _enclosure(item, draft: Draft, base_url: str, used: set[str]) -> None:
         draft.lost.append(f"a second enclosure {extra.get('url')} (an item has one; add it as an alternate)")
 
 
-def _people(item, draft: Draft, used: set[str]) -> None:
-    used.add("podcast:person")
-    found = people(item)
+def _people(item: ElementReader, draft: Draft) -> None:
+    item.used.add("podcast:person")
+    found = people(item.element)
     if found:
         draft.fields["people"] = found
 
 
-def _chapters(item, draft: Draft, base_url: str, used: set[str]) -> None:
-    used.update({"podcast:chapters", "psc:chapters"})
-    inline = child(item, "psc:chapters")
+def _chapters(item: ElementReader, draft: Draft, base_url: str) -> None:
+    """psc:chapters written into the front matter; else a podcast:chapters URL for the caller to fetch."""
+    inline, external = item.child("psc:chapters"), item.child("podcast:chapters")
     if inline is not None:
         chapters = []
         for chapter in inline.iterchildren(f"{{{PSC_NS}}}chapter"):
@@ -234,15 +267,13 @@ def _chapters(item, draft: Draft, base_url: str, used: set[str]) -> None:
         if chapters:
             draft.fields["chapters"] = chapters
             return
-    external = child(item, "podcast:chapters")
     if external is not None and external.get("url"):
         draft.chapters_url = urljoin(base_url, external.get("url").strip())
 
 
-def _transcripts(item, draft: Draft, base_url: str, used: set[str]) -> None:
-    used.add("podcast:transcript")
+def _transcripts(item: ElementReader, draft: Draft, base_url: str) -> None:
     found = []
-    for element in children(item, "podcast:transcript"):
+    for element in item.children("podcast:transcript"):
         url, kind = (element.get("url") or "").strip(), (element.get("type") or "").strip()
         if not url or not kind:
             draft.lost.append("a podcast:transcript without url or type")
@@ -252,9 +283,8 @@ def _transcripts(item, draft: Draft, base_url: str, used: set[str]) -> None:
         draft.fields["transcripts"] = found
 
 
-def _alternates(item, draft: Draft, base_url: str, used: set[str]) -> None:
-    used.add("podcast:alternateEnclosure")
-    for element in children(item, "podcast:alternateEnclosure"):
+def _alternates(item: ElementReader, draft: Draft, base_url: str) -> None:
+    for element in item.children("podcast:alternateEnclosure"):
         source = next(element.iterchildren(f"{{{PODCAST_NS}}}source"), None)
         uri = (source.get("uri") or "").strip() if source is not None else ""
         if uri:

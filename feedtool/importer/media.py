@@ -40,59 +40,74 @@ def download_all(drafts: list[Draft], show_dir: Path, names: dict, record: dict,
     leaves the draft on its URL and says why in draft.lost. origin: the feed's URL (None: a file), which
     vets the URLs it names (pages.named_url_refusal)."""
     client = Client(timeout)
-    lock = threading.Lock()
+    lock = threading.Lock()  # the record is shared by the download threads
 
-    def one(draft: Draft) -> None:
-        stem = names[id(draft)][:-3]
-        url = draft.fields["audio"]
-        suffix = path_suffix(urlsplit(url).path).lower()
-        target = show_dir / "media" / f"{stem}{suffix if suffix in MIME_TYPES else '.mp3'}"
-        refused = named_url_refusal(origin, url)
-        if refused:
-            draft.lost.append(f"download failed, the audio stays at its URL: {refused}")
-            return
-        try:
-            size, digest = fetch_file(client, url, target, record["guids"].get(draft.guid, {}).get("sha256"),
-                                      progress, limit=download_limit(draft.fields.get("length")))
-        except FeedtoolError as e:
-            draft.lost.append(f"download failed, the audio stays at its URL: {e}")
-            return
-        alternates = []
-        for i, alternate in enumerate(draft.alternates, start=1):
-            alt_suffix = path_suffix(urlsplit(alternate["url"]).path).lower() or ".bin"
-            alt_target = show_dir / "media" / f"{stem}.alt{i}{alt_suffix}"
-            refused = named_url_refusal(origin, alternate["url"])
-            if refused:
-                draft.lost.append(f"alternate {refused}")
-                continue
-            try:
-                fetch_file(client, alternate["url"], alt_target, None, progress,
-                           limit=download_limit(str(alternate.get("length") or "")))
-            except FeedtoolError as e:
-                draft.lost.append(f"alternate {alternate['url']}: download failed: {e}")
-                continue
-            entry = {"file": f"media/{alt_target.name}"}
-            if alternate.get("title"):
-                entry["title"] = alternate["title"]
-            if alternate.get("default"):
-                entry["default"] = "true"
-            alternates.append(entry)
-        fields = draft.fields
-        fields["enclosure_url"] = url  # subscribers keep downloading from where they did
-        fields["audio"] = f"media/{target.name}"
-        for measured in ("length", "duration"):  # measured from the file now
-            fields.pop(measured, None)
-        if alternates:
-            fields["alternates"] = alternates
-        with lock:
-            record["guids"][draft.guid] = {"file": names[id(draft)], "audio": fields["audio"], "size": size,
-                                           "sha256": digest}
+    def download(draft: Draft) -> None:
+        name = names[id(draft)]
+        downloaded = _download_audio(client, draft, show_dir, name[:-3], record, progress, origin)
+        if downloaded is not None:
+            with lock:
+                record["guids"][draft.guid] = {"file": name, **downloaded}
 
     try:
         with ThreadPoolExecutor(max(1, jobs)) as pool:
-            list(pool.map(one, drafts))
+            list(pool.map(download, drafts))
     finally:
         client.close()
+
+
+def _download_audio(client: Client, draft: Draft, show_dir: Path, stem: str, record: dict, progress,
+                    origin: str | None) -> dict | None:
+    """Fetch one episode's audio (and its alternates) into media/ and point its front matter at them; the
+    record entry of the file, or None when it stays at its URL."""
+    url = draft.fields["audio"]
+    suffix = path_suffix(urlsplit(url).path).lower()
+    target = show_dir / "media" / f"{stem}{suffix if suffix in MIME_TYPES else '.mp3'}"
+    refused = named_url_refusal(origin, url)
+    if refused:
+        draft.lost.append(f"download failed, the audio stays at its URL: {refused}")
+        return None
+    try:
+        size, digest = fetch_file(client, url, target, record["guids"].get(draft.guid, {}).get("sha256"),
+                                  progress, limit=download_limit(draft.fields.get("length")))
+    except FeedtoolError as e:
+        draft.lost.append(f"download failed, the audio stays at its URL: {e}")
+        return None
+    alternates = _download_alternates(client, draft, show_dir, stem, progress, origin)
+    fields = draft.fields
+    fields["enclosure_url"] = url  # subscribers keep downloading from where they did
+    fields["audio"] = f"media/{target.name}"
+    for measured in ("length", "duration"):  # measured from the file now
+        fields.pop(measured, None)
+    if alternates:
+        fields["alternates"] = alternates
+    return {"audio": fields["audio"], "size": size, "sha256": digest}
+
+
+def _download_alternates(client: Client, draft: Draft, show_dir: Path, stem: str, progress,
+                         origin: str | None) -> list[dict]:
+    """The alternates fetched as media/<stem>.alt<N><suffix>, as front matter entries; a failure is reported."""
+    alternates = []
+    for i, alternate in enumerate(draft.alternates, start=1):
+        suffix = path_suffix(urlsplit(alternate["url"]).path).lower() or ".bin"
+        target = show_dir / "media" / f"{stem}.alt{i}{suffix}"
+        refused = named_url_refusal(origin, alternate["url"])
+        if refused:
+            draft.lost.append(f"alternate {refused}")
+            continue
+        try:
+            fetch_file(client, alternate["url"], target, None, progress,
+                       limit=download_limit(str(alternate.get("length") or "")))
+        except FeedtoolError as e:
+            draft.lost.append(f"alternate {alternate['url']}: download failed: {e}")
+            continue
+        entry = {"file": f"media/{target.name}"}
+        if alternate.get("title"):
+            entry["title"] = alternate["title"]
+        if alternate.get("default"):
+            entry["default"] = "true"
+        alternates.append(entry)
+    return alternates
 
 
 def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progress=None,
@@ -104,7 +119,30 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
         return target.stat().st_size, sha256
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.part")
-    validator = partial.with_name(partial.name + ".etag")
+    validator = partial.with_name(partial.name + ".etag")  # the ETag If-Range resumes on
+    total_size = _receive(client, url, partial, validator, target.name, progress, limit)
+    size = partial.stat().st_size
+    if total_size is None and size > limit:
+        _discard(partial, validator)
+        raise FeedtoolError(
+            f"{url}: the server sent more than {format_limit(limit)} without saying the file's size, more than "
+            "this audio can be; stopped and not kept (download it yourself into media/ and set audio: to it)"
+        )
+    if total_size is not None and size != total_size:
+        raise FeedtoolError(f"{url}: got {size} bytes of {total_size}; run the import again to resume")
+    if (target.exists() or target.is_symlink()) and not _same_file(target, partial):
+        # the producer's own file (or one of an import stopped before its record was written, which is the same)
+        _discard(partial, validator)
+        raise FeedtoolError(f"media/{target.name}: already there with other content: not written over (move that "
+                            "file away and import again to download it)")
+    os.replace(partial, target)
+    validator.unlink(missing_ok=True)
+    return size, _sha256(target)
+
+
+def _receive(client: Client, url: str, partial: Path, validator: Path, name: str, progress, limit: int) -> int | None:
+    """Append the rest of the file to `partial` (or write it afresh when the server cannot resume); the file's
+    whole size as the server states it, or None. A download of unstated size stops past `limit`."""
     have = partial.stat().st_size if partial.exists() else 0
     headers = {"Accept-Encoding": "identity"}
     if have and validator.exists():
@@ -127,30 +165,17 @@ def fetch_file(client: Client, url: str, target: Path, sha256: str | None, progr
                 if total_size is None and done > limit:
                     break
                 if progress:
-                    progress(target.name, done, total_size or 0)
+                    progress(name, done, total_size or 0)
     except (OSError, requests.RequestException, urllib3.exceptions.HTTPError) as e:
         raise FeedtoolError(f"{url}: the download broke off ({e}); run the import again to resume it") from e
     finally:
         response.close()
-    size = partial.stat().st_size
-    if total_size is None and size > limit:
-        partial.unlink()
-        validator.unlink(missing_ok=True)
-        raise FeedtoolError(
-            f"{url}: the server sent more than {format_limit(limit)} without saying the file's size, more than "
-            "this audio can be; stopped and not kept (download it yourself into media/ and set audio: to it)"
-        )
-    if total_size is not None and size != total_size:
-        raise FeedtoolError(f"{url}: got {size} bytes of {total_size}; run the import again to resume")
-    if (target.exists() or target.is_symlink()) and not _same_file(target, partial):
-        # the producer's own file (or one of an import stopped before its record was written, which is the same)
-        partial.unlink()
-        validator.unlink(missing_ok=True)
-        raise FeedtoolError(f"media/{target.name}: already there with other content: not written over (move that "
-                            "file away and import again to download it)")
-    os.replace(partial, target)
+    return total_size
+
+
+def _discard(partial: Path, validator: Path) -> None:
+    partial.unlink()
     validator.unlink(missing_ok=True)
-    return size, _sha256(target)
 
 
 def _same_file(existing: Path, downloaded: Path) -> bool:
@@ -158,8 +183,5 @@ def _same_file(existing: Path, downloaded: Path) -> bool:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -136,6 +136,15 @@ def target_problem(root: Path, out_dir: Path | str | None, target: Path | str) -
     return None
 
 
+def make_cache_folder(folder: Path) -> None:
+    """Make a folder of feedtool's own state in the show folder (.feedtool/), ignored by git so that a producer
+    who keeps the show in git never commits it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# feedtool's caches; safe to delete\n*\n")
+
+
 def _relative_inside(root: Path, value: str) -> str | None:
     real, show = _real(value), _real(str(root))
     return os.path.relpath(real, show).replace(os.sep, "/") if _is_within(real, show) else None

@@ -37,6 +37,7 @@ from feedtool import __version__
 from feedtool.errors import AudioError, Finding, error, warning
 from feedtool.facts import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
+from feedtool.read.paths import make_cache_folder
 from feedtool.read.probe import probe_stream
 from feedtool.urls import path_suffix
 
@@ -68,7 +69,7 @@ def measure_url(url: str, where: str, show_root: Path, *, offline: bool = False,
     typed: the front matter gives both length and duration, so a file that cannot be measured is a warning
     (the typed values are used unchecked) rather than an error."""
     try:
-        return measure(url, where, MeasureCache(show_root / ".feedtool" / CACHE_NAME), offline=offline)
+        return measure(url, where, MeasureCache.of_show(show_root), offline=offline)
     except AudioError as e:
         text = str(e).removeprefix(f"{where}: ")
         message, _, hint = text[:-1].rpartition(" (") if text.endswith(")") else (text, "", "")
@@ -106,31 +107,32 @@ def measure(url: str, where: str, cache: MeasureCache, *, offline: bool = False)
     kind = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if kind.startswith("text/"):
         raise AudioError(f"{where}: the server answers with {kind}, not audio (check the URL)")
-    suffix = _suffix(url, head.url if head is not None else url, kind, where)
+    final_url = head.url if head is not None else url
+    suffix = _suffix(url, final_url, kind, where)
     length = headers.get("Content-Length")
-    with RemoteFile(session, head.url if head is not None else url, int(length) if length else None, where) as f:
+    with RemoteFile(session, final_url, int(length) if length else None, where) as f:
         f.start()
-        findings = []
-        if not f.ranges:
-            findings.append(
-                warning(
-                    "audio/no-ranges",
-                    where,
-                    f"{urlsplit(f.url).netloc} ignores byte ranges (answers 200 with the whole file); "
-                    "measured by reading the file from its start",
-                    "enable byte-range requests on the server: Apple requires them, and apps seek with them",
-                )
-            )
+        findings = [] if f.ranges else [_no_ranges(f.url, where)]
         info = probe_stream(f, f.size, suffix, where, tail=f.ranges)
         headers = headers or f.validators
     cache.put(url, Measured(headers.get("ETag"), headers.get("Last-Modified"), info))
     return info, findings
 
 
+def _no_ranges(url: str, where: str) -> Finding:
+    return warning(
+        "audio/no-ranges",
+        where,
+        f"{urlsplit(url).netloc} ignores byte ranges (answers 200 with the whole file); "
+        "measured by reading the file from its start",
+        "enable byte-range requests on the server: Apple requires them, and apps seek with them",
+    )
+
+
 def unchanged_urls(urls, show_root: Path, *, offline: bool = False) -> set[str]:
     """Of `urls`, those whose files are as measured last time: one conditional HEAD each, CONCURRENCY at once;
     offline, every URL measured before, with no request. The build cache reuses the items of these."""
-    cache = MeasureCache(show_root / ".feedtool" / CACHE_NAME)
+    cache = MeasureCache.of_show(show_root)
     kept = cache.get_many(sorted(urls))
     if offline or not kept:
         return set(kept)
@@ -342,6 +344,10 @@ class MeasureCache:
     def __init__(self, path: Path):
         self.path = path
 
+    @classmethod
+    def of_show(cls, show_root: Path) -> MeasureCache:
+        return cls(show_root / ".feedtool" / CACHE_NAME)
+
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
         db.execute("PRAGMA synchronous=OFF")  # a cache: a crash may lose it, never corrupt what it serves
@@ -350,15 +356,7 @@ class MeasureCache:
         return db
 
     def get(self, url: str) -> Measured | None:
-        if not self.path.exists():
-            return None
-        try:
-            with contextlib.closing(self._connect()) as db:
-                row = db.execute("SELECT etag, last_modified, info FROM measured WHERE url = ?", (url,)).fetchone()
-        except sqlite3.Error as e:
-            log.warning("%s: cannot read the measurements of remote audio: %s", self.path, e)
-            return None
-        return Measured(row[0], row[1], _info_from_json(row[2])) if row else None
+        return self.get_many([url]).get(url)
 
     def get_many(self, urls) -> dict[str, Measured]:
         """The kept measurements of `urls`, by one connection (a warm build asks about all its remote files)."""
@@ -378,9 +376,7 @@ class MeasureCache:
 
     def put(self, url: str, measured: Measured) -> None:
         try:
-            if not self.path.parent.is_dir():
-                self.path.parent.mkdir(parents=True)
-                (self.path.parent / ".gitignore").write_text("# feedtool's caches; safe to delete\n*\n")
+            make_cache_folder(self.path.parent)
             with contextlib.closing(self._connect()) as db, db:  # one transaction
                 db.execute("INSERT OR REPLACE INTO measured VALUES (?, ?, ?, ?)",
                            (url, measured.etag, measured.last_modified, _info_to_json(measured.info)))

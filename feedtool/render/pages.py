@@ -87,10 +87,11 @@ def load_templates(show_templates: Path | None = None, compiled: Path | None = N
         keep_trailing_newline=True,
     )
     environment.filters.update(
-        day=_day, clock=_clock, duration=_duration, seconds=_seconds, size=_size, format_name=_format_name
-    )
-    environment.filters["paragraphs"] = paragraphs
-    environment.tests.update(absolute_url=lambda v: bool(v) and is_url(v), web_url=lambda v: bool(v) and is_url(v))
+        day=_day, clock=_clock, duration=_duration, seconds=_seconds, size=_size, format_name=_format_name,
+        paragraphs=paragraphs,
+    )  # fmt: skip
+    # two names, one test: show folders' own templates may use either
+    environment.tests.update(absolute_url=_is_url, web_url=_is_url)
     environment.globals["index_path"] = index_path
     for name in PAGE_TEMPLATES:
         _template(environment, name)
@@ -312,6 +313,10 @@ def _iso_duration(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{secs}S"
+
+
+def _is_url(value) -> bool:
+    return bool(value) and is_url(value)
 
 
 def _day(value: datetime | str) -> str:
