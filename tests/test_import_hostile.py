@@ -248,3 +248,15 @@ def test_titles_that_make_names_the_build_refuses_or_skips_get_other_names(tmp_p
                      "episode-lpt1.md", "episode-nul.md", "episode-page.md", "episode-readme.md", "index-html.md",
                      "style-css.md"]
     assert len(episode_paths(show)) == len(titles)
+
+
+def test_file_names_are_transliterated_like_feedtool_new():
+    from feedtool.importer.files import file_name
+    from feedtool.importer.items import Draft
+
+    def name(title: str) -> str:
+        return file_name(Draft(1, "g", title, None, {"number": "7"}), set())
+
+    assert name("Київ: новини") == "0007-kiiv-novini.md"  # was 0007-episode.md: every letter dropped
+    assert name("Part 1—The Start") == "0007-part-1-the-start.md"  # was 0007-part-1the-start.md
+    assert name("Straße") == "0007-strasse.md"  # was 0007-strae.md

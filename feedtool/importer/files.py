@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 import yaml
 from markdownify import markdownify
+from slugify import slugify
 
 from feedtool.build.show import RESERVED_NAMES
 from feedtool.build.write import atomic_write
@@ -19,6 +19,7 @@ from feedtool.read.paths import make_cache_folder
 from feedtool.render.notes import ALLOWED_TAGS, render_markdown, sanitize
 
 RECORD = Path(".feedtool") / "import.json"
+SLUG_LENGTH = 60  # characters
 _TAG = re.compile(r"<\s*([A-Za-z][A-Za-z0-9]*)")
 _BLANK_LINE = re.compile(r"^([ \t]*)\n", re.MULTILINE)
 # HTML laid out as the build's Markdown renderer writes it: paragraphs and lists, one block a line. Only such
@@ -45,11 +46,6 @@ def notes_markdown(html: str) -> tuple[str, list[str]]:
     return "<div>\n" + _BLANK_LINE.sub(lambda m: m.group(1) + "&#10;", clean) + "\n</div>", removed
 
 
-def slugify(title: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")
-
-
 # Names Windows reserves whatever the extension: a show folder with con.md cannot be checked out there.
 WINDOWS_NAMES = ("con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)))
 
@@ -57,7 +53,7 @@ WINDOWS_NAMES = ("con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", 
 def file_name(draft: Draft, taken: set[str]) -> str:
     """NNNN-slug.md when the item has a number (and no season), else the slug; never a name already taken,
     and never a name whose leading digits the build would read as an episode number the feed did not have."""
-    slug = slugify(draft.title) or "episode"
+    slug = slugify(draft.title, max_length=SLUG_LENGTH) or "episode"  # transliterated, as feedtool new does
     number, season = draft.fields.get("number"), draft.fields.get("season")
     if number and season:
         stem = f"s{int(season):02d}e{int(number):04d}-{slug}"
