@@ -189,7 +189,7 @@ def test_the_preview_command_prints_its_addresses_and_stops_on_ctrl_c(show):
         assert requests.get(home + "feed.xml", timeout=10).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
+        _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert err == "interrupted\n"
     assert os.listdir(show / ".feedtool/preview")
