@@ -179,3 +179,20 @@ def test_a_publish_target_that_overlaps_the_show_or_the_output_is_refused(show, 
     assert capsys.readouterr().err.endswith(
         f"error: {where}: the target {problem} (publish to the web server's document root)\n")
     assert not (tmp_path / target / "feed.xml").exists()
+
+
+def test_a_trailer_linked_out_of_the_show_folder_is_refused(show, elsewhere, tmp_path, capsys):
+    trailer = '[[show.trailer]]\ntitle = "Trailer"\naudio = "media/trailer.mp3"\ndate = "2024-01-01"\n'
+    write_config(show, extra=trailer)
+    make_mp3(show / "media/trailer.mp3")
+    out = tmp_path / "public"
+    assert build(show, out) == 0
+    before = snapshot(out)
+    (show / "media/trailer.mp3").unlink()
+    (show / "media/trailer.mp3").symlink_to(elsewhere / "audio.mp3")
+    capsys.readouterr()
+    assert build(show, out) == 1
+    err = capsys.readouterr().err
+    assert (f"show.toml:show.trailer[0].audio: 'media/trailer.mp3' is a link to {elsewhere / 'audio.mp3'}, outside "
+            "the show folder (copy the file into the show folder instead of linking to it)") in err
+    assert snapshot(out) == before

@@ -9,11 +9,12 @@ from datetime import datetime
 from pathlib import Path
 
 from feedtool.build.images import artwork_sizes
-from feedtool.errors import Finding, error
+from feedtool.errors import FeedtoolError, Finding, error
 from feedtool.facts import MIME_TYPES, is_url
 from feedtool.model import Trailer
 from feedtool.read import tag_values
 from feedtool.read.config import Config
+from feedtool.read.paths import show_file
 from feedtool.urls import path_suffix, split_url
 
 
@@ -65,11 +66,12 @@ def _trailer(config: Config, row: dict, index: int, findings: list[Finding]) -> 
         url = audio
         mime = mime or MIME_TYPES.get(path_suffix(split_url(audio).path).lower())
     else:
-        relative = os.path.normpath(audio)
-        path = config.root / relative
-        if os.path.isabs(audio) or relative.startswith(".."):
-            findings.append(error("config/value", f"{where}.audio", f"'{audio}' is outside the show folder"))
+        try:  # refuses a path, or a symbolic link, that leads outside the show folder: publish would upload it
+            path = show_file(config.root, audio, f"{where}.audio")
+        except FeedtoolError as e:
+            findings.extend(e.findings)
             return None
+        relative = os.path.normpath(audio)
         if not path.is_file():
             findings.append(
                 error("config/value", f"{where}.audio", f"'{audio}' not found", "check the path, relative to the show")
