@@ -1,7 +1,11 @@
 """Facts every layer shares, with no logic of their own: file types, URL kinds, the podcast:guid rule."""
 
+import mimetypes
+import posixpath
 import re
 import uuid
+
+from feedtool.namespace import CHAPTERS_TYPE
 
 # Enclosure types as podcast apps and Apple expect them (mutagen's own mime lists say audio/mp3 first).
 MIME_TYPES = {
@@ -66,3 +70,16 @@ def is_digits(text: str) -> bool:
     """Whether text is a whole number written with the digits 0-9 (str.isdigit also takes '²', which int()
     refuses, so `text.isdigit() and int(text)` turns a fuzzed value into a traceback)."""
     return text.isascii() and text.isdigit()
+
+
+def content_type(rel: str) -> str:
+    """The MIME type a published file (a path in the output or show folder) is served with, by preview and by
+    publish alike: the type the feed declares for it where it declares one. The feed itself is the callers'."""
+    suffix = posixpath.splitext(rel)[1].lower()
+    if rel.startswith("chapters/") and suffix == ".json":
+        return CHAPTERS_TYPE  # as podcast:chapters declares it
+    if suffix in MIME_TYPES:
+        return MIME_TYPES[suffix]  # as the enclosure declares it
+    if suffix in TRANSCRIPT_TYPES:
+        return TRANSCRIPT_TYPES[suffix][0]  # as podcast:transcript declares it
+    return mimetypes.guess_type(rel)[0] or "application/octet-stream"

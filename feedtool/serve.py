@@ -13,7 +13,6 @@ HTTP is werkzeug's: send_file with conditional requests gives byte ranges (206, 
 from __future__ import annotations
 
 import gzip
-import mimetypes
 import os
 import posixpath
 import re
@@ -31,10 +30,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
+from feedtool.build.paging import ARCHIVE_FOLDER
 from feedtool.build.pipeline import BuildOptions, Report, run
 from feedtool.errors import FeedtoolError, Finding, UsageError
-from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
-from feedtool.namespace import CHAPTERS_TYPE
+from feedtool.facts import content_type as published_type
+from feedtool.facts import is_url
 from feedtool.read.config import Config, load_config
 
 PREVIEW_FOLDER = Path(".feedtool") / "preview"
@@ -120,16 +120,9 @@ def published_files(config: Config, report: Report) -> frozenset[str]:
 
 
 def content_type(rel: str, feed_name: str) -> str:
-    """The MIME type a file is served with (werkzeug adds '; charset=utf-8' to text/* and *+xml types)."""
-    suffix = posixpath.splitext(rel)[1].lower()
-    if rel == feed_name:
-        return "application/rss+xml"
-    if rel.startswith("chapters/") and suffix == ".json":
-        return CHAPTERS_TYPE  # as podcast:chapters declares it
-    if suffix in MIME_TYPES:
-        return MIME_TYPES[suffix]  # as the enclosure declares it
-    kind = TRANSCRIPT_TYPES[suffix][0] if suffix in TRANSCRIPT_TYPES else mimetypes.guess_type(rel)[0]
-    return kind or "application/octet-stream"
+    """The MIME type a file is served with, as publish uploads it (werkzeug adds '; charset=utf-8' to text/*)."""
+    feed = rel == feed_name or rel.startswith(ARCHIVE_FOLDER + "/")  # a paged feed's archive pages are feeds too
+    return "application/rss+xml" if feed else published_type(rel)
 
 
 class PreviewApp:

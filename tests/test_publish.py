@@ -20,6 +20,11 @@ import pytest
 import requests
 from conftest import BASE_URL, make_episode, make_mp3, run_cli, write_config
 from servers import publish_table, serve_folder
+from werkzeug.utils import get_content_type
+
+from feedtool.publish.plan import FEED_TYPE
+from feedtool.publish.plan import content_type as uploaded
+from feedtool.serve import content_type as served
 
 
 def make_show(tmp_path, episodes=2, **publish):
@@ -396,3 +401,15 @@ def test_the_nginx_rule_in_readme_hides_the_state_folder(tmp_path, capsys):
         assert requests.get(url + ".feedtool/manifest.json", timeout=10).status_code == 404
         assert requests.get(url + ".feedtool/rollback/", timeout=10).status_code == 404
         assert requests.get(url + "feed.xml", timeout=10).content == (www / "feed.xml").read_bytes()
+
+
+def test_publish_uploads_every_file_with_the_type_preview_serves_it_with():
+    # get_content_type: what werkzeug's send_file makes of the type preview gives it
+    names = ["chapters/0001-a.json", "media/a.mp3", "media/a.m4a", "media/a.vtt", "media/a.srt", "media/a.html",
+             "media/a.json", "media/a.txt", "index.html", "0001-a/index.html", "style.css", "cover.jpg",
+             "images/cover-600.png", "x.unknown"]
+    assert {n: uploaded(n) for n in names} == {n: get_content_type(served(n, "feed.xml"), "utf-8") for n in names}
+    for feed in ("feed.xml", "archive/page-1.xml"):  # publish uploads the feed documents as FEED_TYPE
+        assert get_content_type(served(feed, "feed.xml"), "utf-8") == FEED_TYPE
+    assert uploaded("media/a.vtt") == "text/vtt; charset=utf-8" and uploaded("chapters/0001-a.json") == \
+        "application/json+chapters"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import mimetypes
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +19,8 @@ from feedtool.build.paging import ARCHIVE_FOLDER
 from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
 from feedtool.errors import EpisodeError, Finding, PublishError, error, warning
-from feedtool.facts import MIME_TYPES, TRANSCRIPT_TYPES, is_url
-from feedtool.namespace import CHAPTERS_TYPE
+from feedtool.facts import content_type as published_type
+from feedtool.facts import is_url
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
 from feedtool.read.config import Config
 from feedtool.read.paths import show_file
@@ -74,15 +73,9 @@ class Plan:
 
 
 def content_type(rel: str) -> str:
-    suffix = PurePosixPath(rel).suffix.lower()
-    if rel.startswith("chapters/") and suffix == ".json":
-        return CHAPTERS_TYPE  # JSON Chapters: served as podcast:chapters declares it (as preview serves it)
-    if suffix in MIME_TYPES:
-        return MIME_TYPES[suffix]  # the type the feed declares for the enclosure
-    if suffix in TRANSCRIPT_TYPES:
-        return TRANSCRIPT_TYPES[suffix][0]
-    guessed = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-    return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed
+    """As preview serves it (facts.content_type), text with its character set."""
+    kind = published_type(rel)
+    return kind + "; charset=utf-8" if kind.startswith("text/") else kind
 
 
 def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dict[str, LocalFile]:
