@@ -196,6 +196,8 @@ class Episode:
     description_html: str  # the same, cut to Apple's 4000 bytes
     number: int | None = None
     season: int | None = None
+    season_name: str | None = None  # podcast:season's name
+    episode_display: str | None = None  # podcast:episode's display, shown by apps instead of the number
     episode_type: str = "full"
     explicit: bool | None = None
     link: str | None = None

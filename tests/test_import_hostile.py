@@ -260,3 +260,20 @@ def test_file_names_are_transliterated_like_feedtool_new():
     assert name("Київ: новини") == "0007-kiiv-novini.md"  # was 0007-episode.md: every letter dropped
     assert name("Part 1—The Start") == "0007-part-1-the-start.md"  # was 0007-part-1the-start.md
     assert name("Straße") == "0007-strasse.md"  # was 0007-strae.md
+
+
+def test_a_season_name_and_an_episode_display_are_carried_over(tmp_path, capsys):
+    feed = hostile_feed(
+        tmp_path,
+        ("Named", "g1", "<itunes:season>2</itunes:season><itunes:episode>7</itunes:episode>"
+                        '<podcast:season name="Into the East">2</podcast:season>'
+                        '<podcast:episode display="Ch.7">7</podcast:episode>'),
+        ("Unnumbered", "g2", '<podcast:season name="Lost">3</podcast:season>'),
+    )
+    show = tmp_path / "show"
+    assert run_cli("import", feed, show) == 0
+    err = capsys.readouterr().err
+    named = (show / "s02e0007-named.md").read_text()
+    assert "season_name: Into the East\n" in named and "episode_display: Ch.7\n" in named
+    assert "item 2 'Unnumbered': podcast:season name 'Lost' names a season the item does not have" in err
+    # (the build writes them back: tests/test_podcast_tags.py)

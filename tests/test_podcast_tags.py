@@ -81,6 +81,9 @@ def tagged_show(root: Path, **show) -> Path:
         social_interact=[{"protocol": "activitypub", "uri": "https://mastodon.feedtool-fixtures.net/@host/1",
                           "account_id": "@host", "priority": "1"}],
         license="cc-by-sa-4.0",
+        season=2,
+        season_name="Into the East",
+        episode_display="Ch.1",
         value={"type": "lightning", "method": "keysend",
                "recipients": [{"type": "node", "address": "02d5c1bf8b94", "split": "100", "name": "Guest"}]},
         people=[{"name": "Guest Person", "role": "guest", "href": f"{HOST}guest", "img": f"{HOST}guest.jpg"}],
@@ -133,6 +136,8 @@ def test_podcast_index_parser_recognises_every_new_tag(built):
     assert first["license"]["identifier"] == "cc-by-sa-4.0"
     assert first["value"]["recipients"][0]["split"] == 100
     assert first["podcastPeople"][0]["img"] == HOST + "guest.jpg"
+    assert first["podcastSeason"] == {"number": 2, "name": "Into the East"}
+    assert first["podcastEpisode"] == {"number": 1, "display": "Ch.1"}
 
 
 def test_update_frequency_is_written_and_read_back(built):
@@ -224,6 +229,22 @@ def test_wrong_front_matter_is_named(tmp_path, capsys):
     assert "0003-third.md:" in err and "soundbites: duration: must be more than 0 seconds" in err
     assert "social_interact: protocol: 'myspace' is not one of disabled, activitypub" in err
     assert "value: the recipients' splits add up to 60, not 100" in err
+
+
+def test_a_season_name_or_episode_display_needs_its_number(tmp_path, capsys):
+    show = tagged_show(tmp_path)
+    make_episode(show, "extra.md", season_name="Lost", episode_display="Bonus")  # no season, no number
+    assert build(show) == 1
+    err = capsys.readouterr().err
+    assert "extra.md:6: season_name: names a season the episode does not have (add season: too, or remove " \
+           "season_name:)" in err
+    assert "extra.md:7: episode_display: names a number the episode does not have" in err
+    make_episode(show, "extra.md", season=3, season_name="x" * 129, number=9, episode_display="y" * 33,
+                 audio="media/extra.mp3")
+    assert build(show) == 0  # too long for the namespace: warned, written as given
+    err = capsys.readouterr().err
+    assert "extra.md: season_name: is 129 characters, more than the 128 the spec allows" in err
+    assert "extra.md: episode_display: is 33 characters, more than the 32 the spec allows" in err
 
 
 RECIPIENT = {"type": "node", "address": "a", "split": "100"}

@@ -114,6 +114,8 @@ def make_episode(
         description_html=truncate_html(notes_html),
         number=fields.get("number") or (tags.track if tags and fields.get("type", "full") == "full" else None),
         season=fields.get("season"),
+        season_name=fields.get("season_name"),
+        episode_display=fields.get("episode_display"),
         episode_type=fields.get("type", "full"),
         explicit=fields.get("explicit"),
         # the episode's page, unless set; url_for encodes the path (page is encoded already, for relative links)

@@ -92,6 +92,7 @@ CHANNEL_FIELDS = {
 
 # An attribute whose value comes from another config key than its element's
 CHANNEL_ATTRIBUTE_FIELDS = {("podcast:locked", "owner"): "show.owner_email"}
+ITEM_ATTRIBUTE_FIELDS = {("podcast:season", "name"): "season_name", ("podcast:episode", "display"): "episode_display"}
 
 
 @dataclass
@@ -202,8 +203,7 @@ class ShowScope(Scope):
             node = node.getparent()
         fields = ITEM_FIELDS if self.is_item else CHANNEL_FIELDS
         name = fields.get(top or "", top or ("episode" if self.is_item else "show"))
-        if not self.is_item and (top, attr) in CHANNEL_ATTRIBUTE_FIELDS:
-            name = CHANNEL_ATTRIBUTE_FIELDS[top, attr]
+        name = (ITEM_ATTRIBUTE_FIELDS if self.is_item else CHANNEL_ATTRIBUTE_FIELDS).get((top, attr), name)
         if not self.is_item and top == "podcast:block" and self.config.feed.staging:
             name = "feed.staging"  # the rehearsal's block, not one the producer listed in block_platforms
         if not self.is_item and top == "podcast:guid" and not self.config.show.guid:

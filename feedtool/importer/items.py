@@ -17,7 +17,7 @@ from feedtool.timecode import parse_timecode
 from feedtool.urls import path_suffix, split_url
 
 # Elements an item may carry that are not episode content: the build writes its own (or none), so nothing is lost.
-_REGENERATED = {"itunes:subtitle", "itunes:summary", "podcast:season", "podcast:episode"}
+_REGENERATED = {"itunes:subtitle", "itunes:summary"}
 TRUE, FALSE = ("yes", "true", "explicit"), ("no", "false", "clean")
 
 
@@ -153,6 +153,16 @@ def _itunes_fields(item: ElementReader, draft: Draft) -> None:
             fields[key] = str(positive_number(number))
         elif number:
             draft.lost.append(f"{name} '{shorten(number)}' is not a positive whole number (at most {MAX_NUMBER})")
+    # podcast:season and podcast:episode repeat the numbers (the build writes them again); their name and display
+    # are the producer's words
+    for name, attr, key, needs in (("podcast:season", "name", "season_name", "season"),
+                                   ("podcast:episode", "display", "episode_display", "number")):
+        element = item.child(name)
+        words = (element.get(attr) or "").strip() if element is not None else ""
+        if words and needs in fields:
+            fields[key] = words
+        elif words:
+            draft.lost.append(f"{name} {attr} '{shorten(words)}' names a {needs} the item does not have")
     episode_type = (item.value("itunes:episodeType") or "").lower()
     if episode_type in ("trailer", "bonus"):
         fields["type"] = episode_type

@@ -123,6 +123,10 @@ def read_episode(path: Path, config) -> EpisodeSource:
         # Apple reads a numbered trailer or bonus as one for that episode: the show's own takes no number from its
         # file name (Apple's podcaster's guide, itunes:episodeType); `number:` in the front matter still gives one
         del fields["number"]
+    for key, needs in (("season_name", "season"), ("episode_display", "number")):
+        if key in fields and needs not in fields:  # the name or display of a number the episode does not have
+            findings.append(error("episode/field", spot(key), f"names a {needs} the episode does not have",
+                                  f"add {needs}: too, or remove {key}:"))
     if not clean and XML_ILLEGAL.search(body):  # rare: only then find the lines
         for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
             bad = XML_ILLEGAL.search(line)
@@ -359,6 +363,8 @@ FIELDS: dict[str, Callable[[Any, Any], Any]] = {
     "title": _text,
     "number": _positive_int,
     "season": _positive_int,
+    "season_name": _text,  # podcast:season's name: "Race for the Whitehouse 2020"
+    "episode_display": _text,  # podcast:episode's display, what apps show instead of the number: "Ch.3"
     "date": _date,
     "date_approximate": _bool,
     "audio": _url_or_path,

@@ -246,9 +246,9 @@ class PodcastEntryExtension(BaseEntryExtension):
     def extend_rss(self, item):
         episode = self.episode
         if episode.season is not None:
-            _el(item, PODCAST_NS, "season", episode.season)
+            _el(item, PODCAST_NS, "season", episode.season, name=episode.season_name)
         if episode.number is not None:
-            _el(item, PODCAST_NS, "episode", episode.number)
+            _el(item, PODCAST_NS, "episode", episode.number, display=episode.episode_display)
         if episode.chapters_url:
             _el(item, PODCAST_NS, "chapters", url=episode.chapters_url, type="application/json+chapters")
         for transcript in episode.transcripts:
