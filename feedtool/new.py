@@ -143,7 +143,7 @@ def front_matter(config: Config, title: str, number: int, date: datetime, audio:
         f"date: {date.isoformat()}",
         f"audio: {audio}" if audio else f"# audio: media/{stem}.mp3  (the recording, relative to the show folder)",
         *(() if audio else ["draft: true  # no audio yet: out of the feed until you name it above and remove this"]),
-        "type: full",
+        "type: full  # or trailer, bonus (remove number: for the show's own; keep it for one of that episode)",
         f"explicit: {'true' if config.show.explicit else 'false'}",
         "# The GUID is written here by the first build; never change it afterwards.",
         "# Optional:",
