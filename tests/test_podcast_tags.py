@@ -140,6 +140,12 @@ def test_podcast_index_parser_recognises_every_new_tag(built):
     assert first["podcastEpisode"] == {"number": 1, "display": "Ch.1"}
 
 
+def test_the_episode_page_shows_the_season_name_and_the_display(built):
+    _, out, _ = built
+    page = (out / "0001-first/index.html").read_text()
+    assert '<p class="meta">Season 2: Into the East · Ch.1 · <time' in page
+
+
 def test_update_frequency_is_written_and_read_back(built):
     # podcast-partytime 5.0.0 (the newest) has no parser for updateFrequency: read here with feedparser's XML
     _, _, feed = built
