@@ -54,35 +54,65 @@ def read_episode(path: Path, config) -> EpisodeSource:
     """Parse one episode file. Raises EpisodeError when it cannot be read at all; problems with single fields
     are returned in `findings`, so the caller can look for the file's other problems too."""
     where = display_path(path)
+    text = _read_text(path, where)
+    front, body, body_line = split_front_matter(text, where)
+    data = load_front_matter(front, where)
+    locate = _line_finder(front)
+
+    def spot(key) -> str:  # the line is looked for only when there is something to report
+        return f"{where}:{locate(key)}: {key}"
+
+    name = NAME_PATTERN.match(path.stem)
+    # Characters XML cannot carry: looked for value by value (and line by line in the notes) only when the file
+    # has any, or has backslashes, with which YAML's double-quoted escapes (\x07, \u0000) write them.
+    clean = not XML_ILLEGAL.search(text)
+    fields, findings, invalid = _convert_fields(data, config, spot, values_clean=clean and "\\" not in front)
+    if name:
+        findings += _numbering(fields, data, int(name["number"]), where, locate)
+    for key, needs in (("season_name", "season"), ("episode_display", "number")):
+        if key in fields and needs not in fields:  # the name or display of a number the episode does not have
+            findings.append(error("episode/field", spot(key), f"names a {needs} the episode does not have",
+                                  f"add {needs}: too, or remove {key}:"))
+    if not clean:
+        findings += _illegal_in_notes(body, body_line, where)
+    if fields.get("date_approximate"):
+        findings.append(
+            warning(
+                "episode/date-approximate",
+                f"{where}:{locate('date')}: date",
+                "is marked approximate",
+                "confirm the publication date, then remove date_approximate",
+            )
+        )
+    return EpisodeSource(
+        path=path,
+        slug=name["slug"] if name else path.stem,
+        fields=fields,
+        notes=body.strip(),
+        findings=tuple(findings),
+        invalid=frozenset(invalid),
+        where=where,
+    )
+
+
+def _read_text(path: Path, where: str) -> str:
     try:
         with open(path, "rb", buffering=0) as f:  # unbuffered: three system calls fewer than read_bytes()
             raw = f.read()
     except OSError as e:
         raise EpisodeError(f"{where}: cannot read: {e.strerror}") from e
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise EpisodeError(f"{where}:{line}: not UTF-8 text (save the file as UTF-8)") from e
-    front, body, body_line = split_front_matter(text, where)
-    data = load_front_matter(front, where)
 
+
+def _convert_fields(data: dict, config, spot, values_clean: bool) -> tuple[dict[str, Any], list[Finding], set[str]]:
+    """The front matter's values as typed fields, the findings about them, and the keys whose values failed."""
+    fields: dict[str, Any] = {}
     findings: list[Finding] = []
     invalid: set[str] = set()
-    locate = _line_finder(front)
-
-    def spot(key) -> str:  # the line is looked for only when there is something to report
-        return f"{where}:{locate(key)}: {key}"
-
-    fields: dict[str, Any] = {}
-    name = NAME_PATTERN.match(path.stem)
-    slug = name["slug"] if name else path.stem
-    if name:
-        fields["number"] = int(name["number"])
-    # Characters XML cannot carry: looked for value by value (and line by line in the notes) only when the file
-    # has any, or has backslashes, with which YAML's double-quoted escapes (\x07, \u0000) write them.
-    clean = not XML_ILLEGAL.search(text)
-    values_clean = clean and "\\" not in front
     for key, value in data.items():
         if key not in FIELDS:
             close = difflib.get_close_matches(str(key), list(FIELDS), n=1)
@@ -101,62 +131,56 @@ def read_episode(path: Path, config) -> EpisodeSource:
             )
             invalid.add(key)
             continue
-        convert = FIELDS[key]
         try:
-            fields[key] = convert(value, config)
+            fields[key] = FIELDS[key](value, config)
         except ValueError as e:
             findings.append(error("episode/field", spot(key), *_split_hint(str(e))))
             invalid.add(key)
-    if name and fields["number"] > MAX_NUMBER and "number" not in data:  # a front matter number: its own rule
-        findings.append(error("episode/field", f"{where}: file name", f"its number is larger than {MAX_NUMBER}, the "
-                              "largest number apps store", "rename the file with a smaller number"))
-    if name and "number" in data and "number" in fields and fields["number"] != int(name["number"]):
-        findings.append(
-            warning(
-                "episode/number-mismatch",
-                f"{where}:{locate('number')}: number",
-                f"front matter says {fields['number']}, file name says {int(name['number'])}",
-                "rename the file or fix the number",
-            )
-        )
-    if name and "number" not in data and fields.get("type") in ("trailer", "bonus"):
+    return fields, findings, invalid
+
+
+def _numbering(fields: dict[str, Any], data: dict, file_number: int, where: str, locate) -> list[Finding]:
+    """The number in the file name (NNNN-slug.md): the episode's unless the front matter says otherwise, or the
+    episode is a trailer or bonus. Sets fields["number"]; returns what is wrong with it."""
+    if "number" in data:  # the front matter's own number (checked by its field) wins; say if the two differ
+        if "number" not in fields:  # it is not a number, which its finding says: the file name's stands in
+            fields["number"] = file_number
+        elif fields["number"] != file_number:
+            return [
+                warning(
+                    "episode/number-mismatch",
+                    f"{where}:{locate('number')}: number",
+                    f"front matter says {fields['number']}, file name says {file_number}",
+                    "rename the file or fix the number",
+                )
+            ]
+        return []
+    if fields.get("type") in ("trailer", "bonus"):
         # Apple reads a numbered trailer or bonus as one for that episode: the show's own takes no number from its
         # file name (Apple's podcaster's guide, itunes:episodeType); `number:` in the front matter still gives one
-        del fields["number"]
-    for key, needs in (("season_name", "season"), ("episode_display", "number")):
-        if key in fields and needs not in fields:  # the name or display of a number the episode does not have
-            findings.append(error("episode/field", spot(key), f"names a {needs} the episode does not have",
-                                  f"add {needs}: too, or remove {key}:"))
-    if not clean and XML_ILLEGAL.search(body):  # rare: only then find the lines
-        for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
-            bad = XML_ILLEGAL.search(line)
-            if bad:
-                findings.append(
-                    error(
-                        "episode/xml-character",
-                        f"{where}:{body_line + i}: notes",
-                        f"contains {_char_name(bad.group())}, which XML cannot carry",
-                        "delete that invisible character",
-                    )
+        return []
+    fields["number"] = file_number
+    if file_number > MAX_NUMBER:
+        return [error("episode/field", f"{where}: file name", f"its number is larger than {MAX_NUMBER}, the largest "
+                      "number apps store", "rename the file with a smaller number")]
+    return []
+
+
+def _illegal_in_notes(body: str, body_line: int, where: str) -> list[Finding]:
+    """Each line of the notes with a character XML cannot carry (rare: looked for only when the file has one)."""
+    found = []
+    for i, line in enumerate(body.split("\n")):  # not splitlines(): it also splits at \x0b
+        bad = XML_ILLEGAL.search(line)
+        if bad:
+            found.append(
+                error(
+                    "episode/xml-character",
+                    f"{where}:{body_line + i}: notes",
+                    f"contains {_char_name(bad.group())}, which XML cannot carry",
+                    "delete that invisible character",
                 )
-    if fields.get("date_approximate"):
-        findings.append(
-            warning(
-                "episode/date-approximate",
-                f"{where}:{locate('date')}: date",
-                "is marked approximate",
-                "confirm the publication date, then remove date_approximate",
             )
-        )
-    return EpisodeSource(
-        path=path,
-        slug=slug,
-        fields=fields,
-        notes=body.strip(),
-        findings=tuple(findings),
-        invalid=frozenset(invalid),
-        where=where,
-    )
+    return found
 
 
 def display_path(path: Path, cwd: str | None = None) -> str:
