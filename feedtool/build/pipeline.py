@@ -1,10 +1,11 @@
 """The build, top to bottom: gather every episode, validate the whole show, then write. Nothing is written
 unless every episode and the channel are valid.
 
-    gather    each episode file -> its <item> and EpisodeRef: from the build cache where none of its files
-              changed, else built afresh (build/episode.py, run by build/items.py)
-    validate  the rules across episodes and on the channel; any error stops the build here
-    write     chapters files, then the feed (build/write.py: atomic), then the cache and the GUID pins
+    gather    (_gather) each episode file -> its <item> and EpisodeRef: from the build cache where none of its
+              files changed, else built afresh (build/episode.py, run by build/items.py)
+    validate  (run, _validate_show) the rules across episodes and on the channel; any error stops the build here
+    write     (_write) chapters files, artwork sizes, web pages, archive pages, then the feed (build/write.py:
+              atomic), then what the old feed pointed at goes, then the cache; run pins the GUIDs last
 
 What the feed holds is render_feed(show, [render_item(e) for e in show.episodes]) (render/feed.py) for the Show
 build/show.py makes. A normal build does not keep 10,000 Episodes around for that: a fresh item is rendered
@@ -18,12 +19,13 @@ import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from feedtool.build.cache import BuildCache, Entry, EpisodeRef, signature
 from feedtool.build.episode import EpisodeBuild
 from feedtool.build.history import FeedDates, content_digest
 from feedtool.build.images import remove_stale_images, write_images
-from feedtool.build.items import item_builder
+from feedtool.build.items import ParallelBuilder, SerialBuilder, item_builder
 from feedtool.build.pages import pages_fingerprint, remove_stale_pages, write_pages
 from feedtool.build.paging import ARCHIVE_FOLDER, Document, paginate, renumbered_pages
 from feedtool.build.pin import pin_guids, pin_podcast_guid
@@ -69,7 +71,6 @@ class Report:
 def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report, Show]:
     """Build the show into the output folder (see the module docstring)."""
     out_dir = Path(options.out_dir or config.build.out_dir)
-    feed_path = out_dir / config.feed.file_name
     # the page templates are loaded first: a mistake in one is reported once, before any episode is built
     fingerprint = config.fingerprint + pages_fingerprint(config, writes=options.write)
     cache = BuildCache.for_build(config.root, out_dir, fingerprint)
@@ -79,56 +80,15 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         out_dir.mkdir(parents=True, exist_ok=True)
         for folder in (out_dir, out_dir / "chapters"):  # what killed builds left behind
             clear_abandoned(folder)
-    footer_html = render_footer(config.show.credits, config.show.funding)
 
     with contextlib.ExitStack() as stack:
-        # A new chapters folder is filled while the episodes are built and put in place whole at the end.
-        chapters = stack.enter_context(StagedFolder(out_dir / "chapters")) if options.write else None
-        previous = {  # the feed documents of the last build, whose unchanged items are copied
-            name: stack.enter_context(open(out_dir / name, "rb"))
-            for name in cache.documents()
-            if (out_dir / name).is_file()
-        }
-
         # Gather: every episode, from the cache where its files did not change, else built afresh.
-        paths = episode_paths(config.root)
-        cached: dict[str, Entry] = {}
-        for path in paths:
-            entry = cache.lookup(path)
-            if entry is not None:
-                cached[path] = entry
-        _drop_changed_remote(cached, cache, config)
-        misses = [p for p in paths if p not in cached]
-        builder = item_builder(
-            config,
-            footer_html,
-            len(misses),
-            keep_episodes=options.whole_episodes,
-            staging=chapters.path if chapters else None,
-            jobs=options.jobs,
-            spool_dir=str(out_dir) if out_dir.is_dir() else None,
-        )
-        fresh: dict[str, EpisodeBuild] = {}
-        pieces: dict[str, Piece] = {}
-        failed: dict[str, tuple[Finding, ...]] = {}
-        # Built last file first: names mostly count up with the dates, so fresh items come out in the feed's
-        # order (newest first) and the feed is copied in long runs (benchmarks/build_bench.py, cold build).
-        for path, result, piece in stack.enter_context(builder).build(misses[::-1]):
-            if piece is None:
-                failed[path] = result
-            else:
-                fresh[path], pieces[path] = result, piece
-        for path, entry in cached.items():
-            pieces[path] = Piece(path, previous[entry.document], entry.offset, entry.length)
-        findings = list(config.warnings)
-        for path in paths:  # in file order, as on a warm rebuild
-            if path in cached:
-                findings.extend(cached[path].findings)
-            else:
-                findings.extend(failed[path] if path in failed else fresh[path].findings)
+        gathered = _gather(config, options, cache, out_dir, stack)
+        findings, fresh, failed = gathered.findings, gathered.fresh, gathered.failed
 
         # Validate: across episodes and on the channel; abort before the first byte is written.
-        refs = [cached[p].ref if p in cached else fresh[p].ref for p in paths if p not in failed]
+        refs = [gathered.cached[p].ref if p in gathered.cached else fresh[p].ref for p in gathered.paths
+                if p not in failed]
         moment = options.now or datetime.now(timezone.utc)  # the one reading of the clock: what is live, and when
         now = moment.timestamp()
         live = [r for r in refs if r.timestamp <= now]
@@ -147,7 +107,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
             shown = [f for f in findings if not (failed and f.rule == "apple/episodes")]
             raise FeedtoolError(findings=shown, strict=options.strict)
         report = Report(
-            feed_path=feed_path,
+            feed_path=out_dir / config.feed.file_name,
             episodes=len(live),
             total_duration=sum(r.duration for r in live),
             rebuilt=len(fresh),
@@ -162,32 +122,8 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
 
         # Write: per-episode files first, the feed that points at them next; only then may files the old
         # feed pointed at go (a build killed at any moment leaves a feed whose every file is there).
-        outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
-        if chapters.path:  # a new chapters folder, filled while the episodes were built
-            if outputs:
-                chapters.commit()
-            written = list(outputs)
-        else:
-            written = write_outputs(outputs, out_dir)
-        written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
-        pages_written, pages, pages_kept = write_pages(config, out_dir, order, fresh, cached, builder.spools, cache)
-        written += pages_written  # the web pages, before the feed that links to them
-        if options.record and not config.one_off_address:  # before the feed: a build killed after it agrees
-            dates.record(digest, show.last_build_date)
-        positions: dict[str, tuple[str, int, int]] = {}
-        for document in documents:  # archive pages first: each document links only to ones already there
-            head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
-            items = [pieces[r.source] for r in order[document.start : document.stop]]
-            changed, offsets = write_feed(out_dir / document.name, head, items, tail)
-            positions.update((key, (document.name, *where)) for key, where in offsets.items())
-            if changed:
-                written.append(document.name)
-        remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
-        remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
-        written += remove_stale_pages(out_dir, *pages_kept)
-        remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
-        if options.use_cache and (written or fresh):
-            cache.save(positions, fresh, pages)
+        recorded = (dates, digest) if options.record and not config.one_off_address else None
+        written = _write(config, options, cache, out_dir, gathered, order, documents, show, channel, recorded)
     if not options.record:  # a new GUID is derived the same way by the build that will record it
         return replace(report, written=tuple(written)), show
     pinned, problems = pin_guids(r for r in refs if r.guid_is_new)  # scheduled ones too: going live changes nothing
@@ -198,6 +134,114 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         pinned=tuple(pinned + show_pinned),
         warnings=report.warnings + tuple(problems + show_problems),
     ), show
+
+
+class _Gathered(NamedTuple):
+    """Every episode of the show folder, from the cache or built afresh, and where each one's item bytes are."""
+
+    paths: list[str]  # the episode files, in file order
+    cached: dict[str, Entry]  # unchanged since the last build: items copied from the feed documents it wrote
+    fresh: dict[str, EpisodeBuild]  # built this time
+    failed: dict[str, tuple[Finding, ...]]  # could not be built (or drafts): why
+    pieces: dict[str, Piece]  # each episode's <item> bytes: in a spool file, in memory or in the previous feed
+    findings: list[Finding]  # the config's and every episode's, in file order
+    builder: SerialBuilder | ParallelBuilder  # its spool files hold the fresh episodes' pages too
+    chapters: StagedFolder | None  # the new chapters folder the fresh episodes' files went into
+
+
+def _gather(config: Config, options: BuildOptions, cache: BuildCache, out_dir: Path, stack) -> _Gathered:
+    """Look every episode up in the cache and build the others (build/items.py); `stack` keeps open what the
+    write step still reads: the previous feed documents, the workers' spool files, the staged chapters folder."""
+    # A new chapters folder is filled while the episodes are built and put in place whole at the end.
+    chapters = stack.enter_context(StagedFolder(out_dir / "chapters")) if options.write else None
+    previous = {  # the feed documents of the last build, whose unchanged items are copied
+        name: stack.enter_context(open(out_dir / name, "rb"))
+        for name in cache.documents()
+        if (out_dir / name).is_file()
+    }
+    paths = episode_paths(config.root)
+    cached: dict[str, Entry] = {}
+    for path in paths:
+        entry = cache.lookup(path)
+        if entry is not None:
+            cached[path] = entry
+    _drop_changed_remote(cached, cache, config)
+    misses = [p for p in paths if p not in cached]
+    builder = item_builder(
+        config,
+        render_footer(config.show.credits, config.show.funding),
+        len(misses),
+        keep_episodes=options.whole_episodes,
+        staging=chapters.path if chapters else None,
+        jobs=options.jobs,
+        spool_dir=str(out_dir) if out_dir.is_dir() else None,
+    )
+    fresh: dict[str, EpisodeBuild] = {}
+    pieces: dict[str, Piece] = {}
+    failed: dict[str, tuple[Finding, ...]] = {}
+    # Built last file first: names mostly count up with the dates, so fresh items come out in the feed's
+    # order (newest first) and the feed is copied in long runs (benchmarks/build_bench.py, cold build).
+    for path, result, piece in stack.enter_context(builder).build(misses[::-1]):
+        if piece is None:
+            failed[path] = result
+        else:
+            fresh[path], pieces[path] = result, piece
+    for path, entry in cached.items():
+        pieces[path] = Piece(path, previous[entry.document], entry.offset, entry.length)
+    findings = list(config.warnings)
+    for path in paths:  # in file order, as on a warm rebuild
+        if path in cached:
+            findings.extend(cached[path].findings)
+        else:
+            findings.extend(failed[path] if path in failed else fresh[path].findings)
+    return _Gathered(paths, cached, fresh, failed, pieces, findings, builder, chapters)
+
+
+def _write(
+    config: Config,
+    options: BuildOptions,
+    cache: BuildCache,
+    out_dir: Path,
+    gathered: _Gathered,
+    order: list[EpisodeRef],
+    documents: list[Document],
+    show: Show,
+    channel: list[bytes],  # its head and tail, around the items
+    recorded: tuple[FeedDates, str] | None,
+) -> list[str]:
+    """Write the build into the output folder; the names of the files written or removed. recorded: the feed
+    dates and the content digest to record lastBuildDate with (None: a dry run or a one-off address)."""
+    fresh, cached = gathered.fresh, gathered.cached
+    outputs = {name: data for b in fresh.values() for name, data in b.outputs.items()}
+    if gathered.chapters and gathered.chapters.path:  # a new chapters folder, filled while the episodes were built
+        if outputs:
+            gathered.chapters.commit()
+        written = list(outputs)
+    else:
+        written = write_outputs(outputs, out_dir)
+    written += write_images(config, out_dir)  # podcast:images: the artwork's sizes
+    pages_written, pages, pages_kept = write_pages(
+        config, out_dir, order, fresh, cached, gathered.builder.spools, cache
+    )
+    written += pages_written  # the web pages, before the feed that links to them
+    if recorded:  # before the feed: a build killed after it agrees
+        dates, digest = recorded
+        dates.record(digest, show.last_build_date)
+    positions: dict[str, tuple[str, int, int]] = {}
+    for document in documents:  # archive pages first: each document links only to ones already there
+        head, tail = channel if document.name == config.feed.file_name else _archive_channel(show, document, order)
+        items = [gathered.pieces[r.source] for r in order[document.start : document.stop]]
+        changed, offsets = write_feed(out_dir / document.name, head, items, tail)
+        positions.update((key, (document.name, *where)) for key, where in offsets.items())
+        if changed:
+            written.append(document.name)
+    remove_stale(out_dir, "chapters", set(outputs) | {n for e in cached.values() for n in e.outputs})
+    remove_stale(out_dir, ARCHIVE_FOLDER, {d.name for d in documents})
+    written += remove_stale_pages(out_dir, *pages_kept)
+    remove_stale_images(config, out_dir)  # those of an older artwork, once the feed no longer names them
+    if options.use_cache and (written or fresh):
+        cache.save(positions, fresh, pages)
+    return written
 
 
 def _archive_channel(show: Show, document: Document, order: list[EpisodeRef]) -> list[bytes]:
