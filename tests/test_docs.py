@@ -27,6 +27,17 @@ def test_every_command_has_help_and_is_in_the_readme(capsys):
         assert f"feedtool {name}" in README, f"README does not mention `feedtool {name}`"
 
 
+def test_every_option_is_in_the_readme():
+    """Every --option of feedtool and of each command's parser is named in README (with --help left out)."""
+    parser = _parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name, command in [("feedtool", parser), *subparsers.choices.items()]:
+        for action in command._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert re.search(rf"{re.escape(option)}(?![\w-])", README), f"{name} {option} is not in README"
+
+
 def test_every_setting_is_in_the_readme():
     for table, cls in config.TABLES.items():
         for field in dataclasses.fields(cls):
