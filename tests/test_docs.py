@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import mimetypes
 import re
 from pathlib import Path
 
@@ -12,6 +13,13 @@ from feedtool.cli import _parser
 from feedtool.read import config
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
+PACKAGE = Path(__file__).parent.parent / "feedtool"
+# A finding's rule is a string literal "family/name"; media types share the shape and are left out.
+RULE = re.compile(
+    r'"((?:apple|psp|safety|server|feed|episode|config|show|publish|audio|import|build|chapters|tag|transcript)'
+    r'/[a-z][a-z0-9-]*)"'
+)
+MEDIA_TYPES = set(mimetypes.types_map.values()) | {"audio/m4a", "audio/mp3", "audio/mp4", "audio/x-m4a"}
 
 
 def commands() -> list[str]:
@@ -36,6 +44,14 @@ def test_every_option_is_in_the_readme():
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
                     assert re.search(rf"{re.escape(option)}(?![\w-])", README), f"{name} {option} is not in README"
+
+
+def test_every_rule_is_in_the_readme():
+    """Every rule name a finding can carry (check prints it in brackets) is in one of README's rule tables."""
+    rules = {rule for path in PACKAGE.rglob("*.py") for rule in RULE.findall(path.read_text())} - MEDIA_TYPES
+    assert "apple/required" in rules and "config/missing" in rules
+    missing = sorted(rule for rule in rules if f"`{rule}`" not in README)
+    assert not missing, f"rules not in README: {missing}"
 
 
 def test_every_setting_is_in_the_readme():
