@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import mimetypes
 import re
 from pathlib import Path
 
 from conftest import run_cli
 
+from feedtool import facts
 from feedtool.cli import _parser
 from feedtool.read import config
+from feedtool.read.episodes import FIELDS
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 PACKAGE = Path(__file__).parent.parent / "feedtool"
@@ -19,7 +20,7 @@ RULE = re.compile(
     r'"((?:apple|psp|safety|server|feed|episode|config|show|publish|audio|import|build|chapters|tag|transcript)'
     r'/[a-z][a-z0-9-]*)"'
 )
-MEDIA_TYPES = set(mimetypes.types_map.values()) | {"audio/m4a", "audio/mp3", "audio/mp4", "audio/x-m4a"}
+MEDIA_TYPES = set(facts.MIME_TYPES.values()) | {"audio/m4a", "audio/mp3", "audio/mp4", "audio/opus"}
 
 
 def commands() -> list[str]:
@@ -66,3 +67,10 @@ def test_readme_opens_with_the_two_commands():
     assert "feedtool preview" in block[0]  # a running show a browser and a podcast app can open (issue 13)
     assert "./scripts/test" in block[1]
     assert "./scripts/test" in (Path(__file__).parent.parent / ".ci" / "run").read_text()
+
+
+def test_the_episode_fields_table_is_the_front_matter():
+    """The episode-fields table names every field read_episode accepts, and no other."""
+    table = re.search(r"^\| field \| meaning \|\n(.*?)\n\n", README, re.S | re.M).group(1)
+    named = {name for cell in re.findall(r"^\| ([^|]*) \|", table, re.M) for name in re.findall(r"`(\w+)`", cell)}
+    assert named == set(FIELDS)
