@@ -77,29 +77,10 @@ def make_episode(
     if enclosure is None or any(f.is_error for f in findings):  # no enclosure: the audio's error is reported
         raise EpisodeError(findings=findings)
 
-    own_html = render_markdown(source.notes or (tags.comment if tags and tags.comment else ""))  # tag: a fallback
-    if source.notes and source.notes.strip() == NEW_EPISODE_NOTES:
-        findings.append(
-            warning(
-                "episode/placeholder-notes",
-                f"{where}: notes",
-                "are still the placeholder feedtool new wrote",
-                "write the episode's show notes below the front matter",
-            )
-        )
+    own_html = _own_notes(source, tags, findings)
     notes_html = "\n".join(p for p in (own_html, footer_html) if p)
     image = fields.get("image")
-    page = page_path(source.path.stem) if config.site.enabled else None
-    if page and source.path.stem in (*RESERVED_NAMES, config.feed.file_name):
-        findings.append(
-            error(
-                "episode/name",
-                where,
-                f"the file name '{source.path.stem}' is taken by the output folder's own files",
-                "rename the episode file (its page's address comes from its name)",
-            )
-        )
-        raise EpisodeError(findings=findings)
+    page = _page(config, source, findings)
     episode = Episode(
         source=source.path,
         slug=source.path.stem,
@@ -146,6 +127,38 @@ def make_episode(
     if any(f.is_error for f in findings):
         raise EpisodeError(findings=findings)
     return episode, findings
+
+
+def _own_notes(source: EpisodeSource, tags, findings: list[Finding]) -> str:
+    """The episode's own notes as sanitised HTML: the file's Markdown, else the audio's comment tag."""
+    if source.notes and source.notes.strip() == NEW_EPISODE_NOTES:
+        findings.append(
+            warning(
+                "episode/placeholder-notes",
+                f"{source.where}: notes",
+                "are still the placeholder feedtool new wrote",
+                "write the episode's show notes below the front matter",
+            )
+        )
+    return render_markdown(source.notes or (tags.comment if tags and tags.comment else ""))
+
+
+def _page(config: Config, source: EpisodeSource, findings: list[Finding]) -> str | None:
+    """The episode's web page's path ([site] enabled), from its file name, which must not be one of the output
+    folder's own names."""
+    if not config.site.enabled:
+        return None
+    if source.path.stem in (*RESERVED_NAMES, config.feed.file_name):
+        findings.append(
+            error(
+                "episode/name",
+                source.where,
+                f"the file name '{source.path.stem}' is taken by the output folder's own files",
+                "rename the episode file (its page's address comes from its name)",
+            )
+        )
+        raise EpisodeError(findings=findings)
+    return page_path(source.path.stem)
 
 
 def _title_and_date(config: Config, source: EpisodeSource, tags, findings: list[Finding]):
