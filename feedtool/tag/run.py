@@ -13,7 +13,6 @@ import io
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -22,6 +21,7 @@ from pathlib import Path
 import mutagen
 
 from feedtool.build.pipeline import BuildOptions, run
+from feedtool.build.write import clear_abandoned, create_temp
 from feedtool.errors import AudioError, Finding, UsageError, warning
 from feedtool.facts import is_digits, is_url
 from feedtool.model import Episode, Show
@@ -173,7 +173,7 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
     if fmt is None:
         raise AudioError(f"{where}: feedtool tag cannot write '{path.suffix}' files (use .mp3, .m4a, .opus or .flac)")
     try:
-        audio = fmt.open_audio(path)
+        audio = fmt.open_audio(path, path.suffix)
         wanted, notes = fmt.normalize({k: v for k, v in fields.items() if k in fmt.LABELS}, fmt.length(audio), language)
         current = fmt.read(audio)
     except (mutagen.MutagenError, OSError) as e:
@@ -189,13 +189,17 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
 
 
 def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    """Tags written into a copy (`.<name>.<pid>.tmp` beside the file), read back, then renamed over the file. The
+    temp files of a run that was killed are known by their dead pid and removed first."""
+    clear_abandoned(path.parent, prefix=f".{path.name}.")
+    fd, temp = create_temp(str(path))
     os.close(fd)
     try:
-        shutil.copy2(path, temp)
+        shutil.copyfile(path, temp)
+        shutil.copymode(path, temp)
         try:
-            fmt.write(fmt.open_audio(Path(temp)), fields, language)
-            written = fmt.read(fmt.open_audio(Path(temp)))
+            fmt.write(fmt.open_audio(Path(temp), path.suffix), fields, language, path)
+            written = fmt.read(fmt.open_audio(Path(temp), path.suffix))
         except (mutagen.MutagenError, OSError) as e:
             raise AudioError(f"{where}: cannot write its tags: {e} (the file was not changed)") from e
         except AudioError as e:
