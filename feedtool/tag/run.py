@@ -196,7 +196,6 @@ def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) 
     os.close(fd)
     try:
         shutil.copyfile(path, temp)
-        shutil.copymode(path, temp)
         try:
             fmt.write(fmt.open_audio(Path(temp), path.suffix), fields, language, path)
             written = fmt.read(fmt.open_audio(Path(temp), path.suffix))
@@ -210,6 +209,7 @@ def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) 
                 f"{where}: {', '.join(wrong)}: reading the written tags back gave other values "
                 "(the file was not changed; please report this with the file)"
             )
+        shutil.copymode(path, temp)  # after the writes: ffmpeg's output (the temp now) is a new file of mode 0600
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
