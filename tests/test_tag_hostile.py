@@ -7,7 +7,11 @@ Running as root (CI), permissions do not stop writes: a read-only file or folder
 
 from __future__ import annotations
 
+import contextlib
+import os
 import stat
+import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import make_episode, run_cli, write_config
@@ -33,3 +37,93 @@ def test_tagging_keeps_the_files_permissions(tmp_path, kind):
     assert stat.S_IMODE(audio.stat().st_mode) == 0o664
     if kind == "m4a":
         assert [c.title for c in MP4(audio).chapters] == ["Intro", "Talk"]
+
+
+@contextlib.contextmanager
+def read_only(path: Path):
+    """path made read-only for this process: chattr +i as root (chmod does not stop root), chmod otherwise."""
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("running as root on a file system without chattr +i: nothing makes a file read-only")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~0o222)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+@pytest.mark.parametrize("kind", ["mp3", "m4a"])
+def test_a_read_only_file_or_folder_is_a_clear_error(tmp_path, capsys, kind, what):
+    """Both ended in a traceback: PermissionError from the temp file (folder) or from the rename (file)."""
+    show, audio = tagged_show(tmp_path, kind)
+    before = snapshot(audio.parent)
+    with read_only(audio if what == "file" else audio.parent):
+        assert run_cli("tag", show) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {audio}: ") and "Traceback" not in err, err
+    reason = "the file is read-only" if what == "file" else "its folder is read-only"
+    assert err == (f"error: {audio}: cannot write its tags: {reason} (the file was not changed; make it writable, "
+                   "then run feedtool tag again)\n")
+    assert snapshot(audio.parent) == before
+    assert run_cli("-q", "tag", show) == 0  # once writable, tag goes through
+
+
+@contextlib.contextmanager
+def small_disk(tmp_path: Path, size: str = "2m"):
+    """A real file system of a few MB (tmpfs), mounted for the test; skipped where mounting is not allowed."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): no real full disk to try")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill the disk, then free `leave` bytes."""
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError:
+        pass
+    try:
+        while True:
+            os.write(fd, b"\0" * 512)
+    except OSError:
+        pass
+    os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave))
+    os.close(fd)
+
+
+@pytest.mark.parametrize("kind", ["mp3", "m4a", "flac"])
+@pytest.mark.parametrize("room", ["none", "for the copy"])
+def test_a_full_disk_is_a_clear_error_and_changes_nothing(tmp_path, capsys, kind, room):
+    """ENOSPC from a real full file system (a tmpfs of 2 MB): copying the file into its temp copy ended in a
+    traceback; with room for the copy but not for the tags (a 1400 px cover), mutagen's or ffmpeg's error."""
+    with small_disk(tmp_path) as disk:
+        show, audio = tagged_show(disk, kind)
+        before = snapshot(audio.parent)
+        fill(disk, 0 if room == "none" else audio.stat().st_size + 4096)
+        assert run_cli("tag", show) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err, err
+        assert err == (f"error: {audio}: cannot write its tags: the disk is full (the file was not changed; "
+                       "free some space, then run feedtool tag again)\n")
+        assert snapshot(audio.parent) == before
+        (disk / "filler").unlink()
+        assert run_cli("-q", "tag", show) == 0

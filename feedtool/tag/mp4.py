@@ -9,6 +9,7 @@ no URL, no image, no hidden flag, so hidden chapters are left out.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -169,6 +170,8 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
+            if "No space left on device" in result.stderr:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), out)
             problem = (result.stderr.strip().splitlines() or ["no message"])[-1]
             raise AudioError(
                 f"chapters: ffmpeg could not write them: {problem} "

@@ -8,6 +8,7 @@ when something differs, so a second run changes nothing. The containers' details
 
 from __future__ import annotations
 
+import errno
 import html
 import io
 import logging
@@ -191,29 +192,49 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
 def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) -> None:
     """Tags written into a copy (`.<name>.<pid>.tmp` beside the file), read back, then renamed over the file. The
     temp files of a run that was killed are known by their dead pid and removed first."""
-    clear_abandoned(path.parent, prefix=f".{path.name}.")
-    fd, temp = create_temp(str(path))
-    os.close(fd)
+    for target, problem in ((path, "the file is read-only"), (path.parent, "its folder is read-only")):
+        if not os.access(target, os.W_OK):  # a rename would replace a read-only file all the same
+            raise AudioError(f"{where}: cannot write its tags: {problem} ({NOT_CHANGED}; {WRITABLE})")
+    temp = None
     try:
+        clear_abandoned(path.parent, prefix=f".{path.name}.")
+        fd, temp = create_temp(str(path))
+        os.close(fd)
         shutil.copyfile(path, temp)
         try:
             fmt.write(fmt.open_audio(Path(temp), path.suffix), fields, language, path)
             written = fmt.read(fmt.open_audio(Path(temp), path.suffix))
-        except (mutagen.MutagenError, OSError) as e:
-            raise AudioError(f"{where}: cannot write its tags: {e} (the file was not changed)") from e
+        except mutagen.MutagenError as e:
+            if isinstance(e.__context__, OSError):
+                raise e.__context__ from e  # mutagen wraps the OSError of a full disk
+            raise AudioError(f"{where}: cannot write its tags: {e} ({NOT_CHANGED})") from e
         except AudioError as e:
             raise AudioError(f"{where}: {e}") from e
         wrong = [name for name, value in fields.items() if value is not None and written.get(name) != value]
         if wrong:
             raise AudioError(
                 f"{where}: {', '.join(wrong)}: reading the written tags back gave other values "
-                "(the file was not changed; please report this with the file)"
+                f"({NOT_CHANGED}; please report this with the file)"
             )
         shutil.copymode(path, temp)  # after the writes: ffmpeg's output (the temp now) is a new file of mode 0600
         os.replace(temp, path)
+    except OSError as e:
+        raise AudioError(f"{where}: cannot write its tags: {_os_problem(e)}") from e
     finally:
-        if os.path.exists(temp):
+        if temp is not None and os.path.exists(temp):
             os.unlink(temp)
+
+
+NOT_CHANGED = "the file was not changed"
+WRITABLE = "make it writable, then run feedtool tag again"
+
+
+def _os_problem(e: OSError) -> str:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full ({NOT_CHANGED}; free some space, then run feedtool tag again)"
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"permission denied ({NOT_CHANGED}; {WRITABLE})"
+    return f"{e.strerror or e} ({NOT_CHANGED})"
 
 
 def local_file(config: Config, url: str) -> Path | None:
