@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import make_episode, run_cli, write_config
+from conftest import make_episode, make_m4a, make_mp3, run_cli, write_config
 from mutagen.mp4 import MP4
 from test_tag import make_audio
 
@@ -127,3 +127,50 @@ def test_a_full_disk_is_a_clear_error_and_changes_nothing(tmp_path, capsys, kind
         assert snapshot(audio.parent) == before
         (disk / "filler").unlink()
         assert run_cli("-q", "tag", show) == 0
+
+
+def test_a_file_that_turns_to_garbage_after_the_build_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    """The build (run by tag first) probes the audio; the file is then overwritten with garbage before tag opens
+    it. Not a mock: the real build runs, and the wrapper only does what another program would do meanwhile."""
+    import feedtool.tag.run as tag_run
+
+    show, audio = tagged_show(tmp_path, "mp3")
+    real_run = tag_run.run
+
+    def build_then_overwrite(*args, **kwargs):
+        result = real_run(*args, **kwargs)
+        audio.write_bytes(b"\x00garbage" * 500)
+        return result
+
+    monkeypatch.setattr(tag_run, "run", build_then_overwrite)
+    assert run_cli("tag", show) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {audio}: cannot read its tags: ") and err.endswith(
+        "(is it a complete audio file?)\n"), err
+    assert audio.read_bytes() == b"\x00garbage" * 500
+
+
+@pytest.mark.parametrize("kind", ["mp3", "m4a"])
+def test_a_file_replaced_while_it_is_tagged_is_kept(tmp_path, capsys, monkeypatch, kind):
+    """The producer saves a new export while tag writes its temp copy: the rename put the tagged old audio over
+    the new export, which was lost. The real writer runs; the wrapper replaces the file as an editor would."""
+    from feedtool.tag import formats
+
+    show, audio = tagged_show(tmp_path, kind)
+    new_export = (make_mp3 if kind == "mp3" else make_m4a)(tmp_path / f"new.{kind}", title="New export").read_bytes()
+    module = formats.FORMATS[f".{kind}"]
+    real_write = module.write
+
+    def write_while_the_producer_saves(*args, **kwargs):
+        real_write(*args, **kwargs)
+        (audio.parent / "export.tmp").write_bytes(new_export)
+        os.replace(audio.parent / "export.tmp", audio)
+
+    monkeypatch.setattr(module, "write", write_while_the_producer_saves)
+    assert run_cli("tag", show) == 1
+    assert capsys.readouterr().err == (f"error: {audio}: changed while it was being tagged (it was kept as it is "
+                                       "now; run feedtool tag again)\n")
+    assert audio.read_bytes() == new_export
+    assert sorted(p.name for p in audio.parent.iterdir()) == [audio.name]
+    monkeypatch.undo()
+    assert run_cli("-q", "tag", show) == 0

@@ -200,6 +200,7 @@ def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) 
         clear_abandoned(path.parent, prefix=f".{path.name}.")
         fd, temp = create_temp(str(path))
         os.close(fd)
+        before = _identity(path)
         shutil.copyfile(path, temp)
         try:
             fmt.write(fmt.open_audio(Path(temp), path.suffix), fields, language, path)
@@ -217,12 +218,21 @@ def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) 
                 f"({NOT_CHANGED}; please report this with the file)"
             )
         shutil.copymode(path, temp)  # after the writes: ffmpeg's output (the temp now) is a new file of mode 0600
+        if _identity(path) != before:  # saved again meanwhile (a new export): the rename would lose it
+            raise AudioError(
+                f"{where}: changed while it was being tagged (it was kept as it is now; run feedtool tag again)"
+            )
         os.replace(temp, path)
     except OSError as e:
         raise AudioError(f"{where}: cannot write its tags: {_os_problem(e)}") from e
     finally:
         if temp is not None and os.path.exists(temp):
             os.unlink(temp)
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 NOT_CHANGED = "the file was not changed"
