@@ -11,11 +11,13 @@ import contextlib
 import os
 import stat
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
 from conftest import make_episode, make_m4a, make_mp3, run_cli, write_config
 from mutagen.mp4 import MP4
+from PIL import Image
 from test_tag import make_audio
 
 
@@ -174,3 +176,31 @@ def test_a_file_replaced_while_it_is_tagged_is_kept(tmp_path, capsys, monkeypatc
     assert sorted(p.name for p in audio.parent.iterdir()) == [audio.name]
     monkeypatch.undo()
     assert run_cli("-q", "tag", show) == 0
+
+
+@pytest.fixture(scope="module")
+def pixel_bomb(tmp_path_factory) -> bytes:
+    """A 20000×20000 PNG of 50 KB: more pixels than Pillow agrees to open (its decompression bomb limit)."""
+    path = tmp_path_factory.mktemp("bomb") / "bomb.png"
+    Image.new("1", (20000, 20000)).save(path, "PNG")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("where", ["artwork", "episode image", "chapter image"])
+def test_an_image_too_large_to_open_is_a_clear_error(tmp_path, capsys, pixel_bomb, where):
+    """Pillow's DecompressionBombError (not an OSError) went through every image check as a traceback."""
+    show = tmp_path / "show"
+    write_config(show, show={"artwork": "bomb.png" if where == "artwork" else "cover.jpg"})
+    (show / "bomb.png").write_bytes(pixel_bomb)
+    front = {"image": "bomb.png"} if where == "episode image" else {}
+    notes = "Notes.\n\n00:00 Intro\n" if where != "chapter image" else "Notes."
+    if where == "chapter image":
+        front["chapters"] = [{"start": "00:00", "title": "Intro", "image": "bomb.png"}]
+    make_episode(show, "0001-ep.md", notes=notes, **front)
+    audio = (show / "media/0001-first.mp3").read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        assert run_cli("tag", show) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "is too large to open (400,000,000 pixels)" in err, err
+    assert (show / "media/0001-first.mp3").read_bytes() == audio

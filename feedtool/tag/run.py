@@ -24,7 +24,7 @@ import mutagen
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.build.write import clear_abandoned, create_temp
 from feedtool.errors import AudioError, Finding, UsageError, warning
-from feedtool.facts import is_digits, is_url
+from feedtool.facts import is_digits, is_url, too_many_pixels
 from feedtool.model import Episode, Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import display_path
@@ -288,6 +288,10 @@ def prepare_picture(path: Path, max_px: int, where: str = "") -> Picture:
             out = io.BytesIO()
             image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
             return Picture("image/jpeg", out.getvalue())
+    except Image.DecompressionBombError as e:
+        raise AudioError(
+            f"{where or path}: '{display_path(path)}' {too_many_pixels(e)} (use a smaller JPEG or PNG)"
+        ) from e
     except (OSError, UnidentifiedImageError) as e:
         raise AudioError(
             f"{where or path}: cannot use '{display_path(path)}' as a picture: {e} (use a JPEG or PNG file)"
