@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import subprocess
 import warnings
@@ -18,6 +19,7 @@ import pytest
 from conftest import make_episode, make_m4a, make_mp3, run_cli, write_config
 from mutagen.mp4 import MP4
 from PIL import Image
+from servers import ROOT, subprocess_env
 from test_tag import make_audio
 
 
@@ -204,3 +206,27 @@ def test_an_image_too_large_to_open_is_a_clear_error(tmp_path, capsys, pixel_bom
     err = capsys.readouterr().err
     assert "Traceback" not in err and "is too large to open (400,000,000 pixels)" in err, err
     assert (show / "media/0001-first.mp3").read_bytes() == audio
+
+
+def test_two_runs_at_once_leave_every_file_tagged(tmp_path):
+    """Two `feedtool tag` processes started together on one show: the second to start either waits for nothing
+    (all done) or refuses at once, naming the other run; every file ends tagged, the same as one run makes, and
+    no temp file stays. Without a lock, the loser of a race failed midway with 'changed while it was being
+    tagged', leaving its files partly done."""
+    from test_tag_kill import audio_files, hidden_files, make_show, tag_command
+
+    show = make_show(tmp_path, 12)
+    reference = tmp_path / "reference"
+    shutil.copytree(show, reference)
+    assert run_cli("-q", "tag", reference) == 0
+    env = subprocess_env()
+    runs = [subprocess.Popen(tag_command(show), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in runs]
+    for p in runs:
+        p.stderr.close()
+    assert sorted(code for code, _ in results)[0] == 0, results
+    for code, err in results:
+        assert code == 0 or err == f"error: {show}: another feedtool tag is running on this show (wait for it to finish)\n", results
+    assert audio_files(show) == audio_files(reference)
+    assert hidden_files(show) == []

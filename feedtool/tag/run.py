@@ -8,6 +8,7 @@ when something differs, so a second run changes nothing. The containers' details
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import html
 import io
@@ -64,7 +65,40 @@ class TagReport:
 
 
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
-    """Tag the selected episodes (all when none are named). The whole show must build first."""
+    """Tag the selected episodes (all when none are named). The whole show must build first. One run at a time
+    writes a show: a second one refuses at once (a dry run writes nothing and needs no lock)."""
+    if dry_run:
+        return _tag_show(config, selection, dry_run=True)
+    with _show_lock(config):
+        return _tag_show(config, selection, dry_run=False)
+
+
+@contextlib.contextmanager
+def _show_lock(config: Config):
+    """An exclusive flock on <show>/.feedtool/tag.lock, released when the run ends (or its process dies)."""
+    import fcntl
+
+    path = config.root / ".feedtool" / "tag.lock"
+    try:
+        path.parent.mkdir(exist_ok=True)
+        lock = open(path, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as e:
+        raise AudioError(
+            f"{display_path(path)}: cannot take the lock: {e.strerror or e} (make the show folder writable)"
+        ) from e
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AudioError(
+                f"{display_path(config.root)}: another feedtool tag is running on this show (wait for it to finish)"
+            ) from None
+        yield
+    finally:
+        lock.close()
+
+
+def _tag_show(config: Config, selection, *, dry_run: bool) -> TagReport:
     # as of the end of time: scheduled episodes are tagged too, before they go live
     report, show = run(
         config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc))
