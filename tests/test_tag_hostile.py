@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -230,3 +231,20 @@ def test_two_runs_at_once_leave_every_file_tagged(tmp_path):
         assert code == 0 or err == f"error: {show}: another feedtool tag is running on this show (wait for it to finish)\n", results
     assert audio_files(show) == audio_files(reference)
     assert hidden_files(show) == []
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace shows the system calls")
+def test_the_tagged_copy_reaches_the_disk_before_it_replaces_the_file(tmp_path):
+    """The only copy of a producer's audio: a power cut after the rename must not leave an empty file (file
+    systems such as XFS may write the rename before the data). strace, on a real run, shows the temp copy
+    fsync'ed before its rename and the folder fsync'ed after."""
+    show, audio = tagged_show(tmp_path, "mp3")
+    log = tmp_path / "strace.log"
+    subprocess.run(["strace", "-f", "-y", "-qq", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o",
+                    str(log), sys.executable, "-m", "feedtool", "-q", "tag", str(show)], cwd=ROOT,
+                   env=subprocess_env(), check=True)
+    calls = [line.split(None, 1)[1] for line in log.read_text().splitlines() if str(audio.parent) in line]
+    temp = f"{audio.parent}/.{audio.name}."
+    renamed = next(i for i, call in enumerate(calls) if call.startswith("rename") and f'"{audio}"' in call)
+    assert any(call.startswith(("fsync(", "fdatasync(")) and f"<{temp}" in call for call in calls[:renamed]), calls
+    assert any(call.startswith("fsync(") and f"<{audio.parent}>" in call for call in calls[renamed:]), calls

@@ -256,12 +256,22 @@ def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) 
             raise AudioError(
                 f"{where}: changed while it was being tagged (it was kept as it is now; run feedtool tag again)"
             )
+        _sync(temp)  # the producer's only copy: its new bytes on disk before the rename points the name at them
         os.replace(temp, path)
+        _sync(str(path.parent), directory=True)
     except OSError as e:
         raise AudioError(f"{where}: cannot write its tags: {_os_problem(e)}") from e
     finally:
         if temp is not None and os.path.exists(temp):
             os.unlink(temp)
+
+
+def _sync(path: str, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))  # fsync needs no write access
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _identity(path: Path) -> tuple[int, ...]:
