@@ -8,6 +8,7 @@ Running as root (CI), permissions do not stop writes: a read-only file or folder
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import stat
@@ -16,8 +17,9 @@ import sys
 import warnings
 from pathlib import Path
 
+import podcastparser
 import pytest
-from conftest import make_episode, make_m4a, make_mp3, run_cli, write_config
+from conftest import BASE_URL, make_episode, make_m4a, make_mp3, run_cli, write_config
 from mutagen.mp4 import MP4
 from PIL import Image
 from servers import ROOT, subprocess_env
@@ -248,3 +250,56 @@ def test_the_tagged_copy_reaches_the_disk_before_it_replaces_the_file(tmp_path):
     renamed = next(i for i, call in enumerate(calls) if call.startswith("rename") and f'"{audio}"' in call)
     assert any(call.startswith(("fsync(", "fdatasync(")) and f"<{temp}" in call for call in calls[:renamed]), calls
     assert any(call.startswith("fsync(") and f"<{audio.parent}>" in call for call in calls[renamed:]), calls
+
+
+def test_tag_then_build_states_the_new_sizes_and_a_second_tag_changes_nothing(tmp_path, capsys):
+    """Every container: the feed's enclosure lengths (read by podcastparser) are the tagged files' sizes, and a
+    second tag after the build writes nothing, so the next build's feed is the same."""
+    from test_tag_kill import audio_files, make_show
+
+    show = make_show(tmp_path, 8)
+    out = tmp_path / "public"
+    assert run_cli("-q", "build", show, "--out", out) == 0
+    assert run_cli("-q", "tag", show) == 0
+    tagged = audio_files(show)
+    assert run_cli("-q", "build", show, "--out", out) == 0
+    feed = podcastparser.parse(BASE_URL + "feed.xml", io.BytesIO((out / "feed.xml").read_bytes()))
+    lengths = {e["enclosures"][0]["url"].rsplit("/", 1)[1]: e["enclosures"][0]["file_size"] for e in feed["episodes"]}
+    assert lengths == {name: len(data) for name, data in tagged.items()}
+    capsys.readouterr()
+    assert run_cli("tag", show) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "nothing to change: 8 files already up to date"
+    assert audio_files(show) == tagged
+    first = (out / "feed.xml").read_bytes()
+    assert run_cli("-q", "build", show, "--out", out) == 0
+    assert (out / "feed.xml").read_bytes() == first
+
+
+TEXTS = {
+    "rtl": "\u202bשלום עולם\u202c \u200fمرحبا\u200e – RTL",
+    "emoji": "🎙️ Ep 👩‍👩‍👧 ✨ \U0001F3A7",
+    "invisible": "zero\u200bwidth\ufeffbom\u2028line\u00adsoft\u0085nel",
+}
+
+
+@pytest.mark.parametrize("kind", ["mp3", "m4a", "opus", "flac"])
+@pytest.mark.parametrize("text", sorted(TEXTS))
+def test_odd_text_and_100_kb_notes_are_written_as_they_are(tmp_path, capsys, kind, text):
+    """Titles and chapter titles of RTL marks, emoji sequences, invisible characters; notes of 100 KB. mutagen
+    reads the title and the notes back as written; a second run changes nothing."""
+    from mutagen import File as MutagenFile
+
+    title = TEXTS[text]
+    notes = ("Long notes. " * 8500)[:100_000]
+    show, audio = tagged_show(tmp_path, kind, title=title)
+    episode = show / "0001-ep.md"
+    episode.write_text(episode.read_text("utf-8").replace("Notes.\n", notes + "\n"), "utf-8")
+    assert run_cli("-q", "tag", show) == 0
+    tags = MutagenFile(audio).tags
+    key, notes_key = {"mp3": ("TIT2", "TDES"), "m4a": ("\xa9nam", "desc")}.get(kind, ("TITLE", "DESCRIPTION"))
+    read = (lambda k: str(tags[k])) if kind == "mp3" else (lambda k: tags[k][0])
+    assert read(key) == title
+    assert read(notes_key) == notes.strip() + "\n\n00:00 Intro\n\n00:03 Talk"
+    capsys.readouterr()
+    assert run_cli("tag", show) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "nothing to change: 1 file already up to date"
