@@ -303,3 +303,25 @@ def test_odd_text_and_100_kb_notes_are_written_as_they_are(tmp_path, capsys, kin
     capsys.readouterr()
     assert run_cli("tag", show) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "nothing to change: 1 file already up to date"
+
+
+def test_a_file_that_cannot_be_tagged_does_not_stop_the_others(tmp_path, capsys):
+    """One read-only file among three: tag stopped at it, leaving the files after it untagged, and printed
+    nothing about the one it had already written. Now every other file is tagged and reported, the error
+    named, and the exit status 1."""
+    show, first = tagged_show(tmp_path, "mp3")
+    for n in (2, 3):
+        make_episode(show, f"000{n}-ep.md", audio=f"media/000{n}-ep.mp3", date=f"2024-01-1{n}T08:00:00+00:00")
+    second, third = show / "media/0002-ep.mp3", show / "media/0003-ep.mp3"
+    untouched = second.read_bytes()
+    with read_only(second):
+        assert run_cli("tag", show) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (f"error: {second}: cannot write its tags: the file is read-only (the file was not "
+                            "changed; make it writable, then run feedtool tag again)\n")
+    assert captured.out.splitlines()[0].startswith(f"{first}: wrote title, ")
+    assert captured.out.splitlines()[1] == f"{second}: not tagged (the error above)"
+    assert captured.out.splitlines()[2].startswith(f"{third}: wrote title, ")
+    assert captured.out.splitlines()[-1] == "tagged 2 files, 0 up to date, 1 not tagged"
+    assert second.read_bytes() == untouched
+    assert run_cli("-q", "tag", show) == 0

@@ -55,6 +55,7 @@ class FileResult:
     changes: tuple[Change, ...]
     written: bool
     notes: tuple[str, ...] = ()
+    error: str | None = None  # why this file could not be tagged (the others still are)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _tag_show(config: Config, selection, *, dry_run: bool) -> TagReport:
                 )
             )
         plans += [(path, fields) for path in targets]
-    results = [tag_file(path, fields, config.show.language, dry_run=dry_run) for path, fields in plans]
+    results = [_tag_or_fail(path, fields, config.show.language, dry_run) for path, fields in plans]
     return TagReport(files=tuple(results), dry_run=dry_run, warnings=tuple(findings))
 
 
@@ -199,6 +200,14 @@ def episode_fields(config: Config, show: Show, episode: Episode, pictures: dict,
         "cover": cover,
         "chapters": chapters or None,
     }  # no chapters anywhere: leave whatever a rendition carries
+
+
+def _tag_or_fail(path: Path, fields: dict, language: str, dry_run: bool) -> FileResult:
+    """One file's problem (read-only, changed meanwhile, unreadable) does not keep the others untagged."""
+    try:
+        return tag_file(path, fields, language, dry_run=dry_run)
+    except AudioError as e:
+        return FileResult(path=path, changes=(), written=False, error=str(e))
 
 
 def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = False) -> FileResult:
@@ -400,7 +409,9 @@ def report_lines(report: TagReport) -> tuple[list[str], str]:
     lines = []
     for result in report.files:
         where = display_path(result.path)
-        if not result.changes:
+        if result.error:
+            lines.append(f"{where}: not tagged (the error above)")
+        elif not result.changes:
             lines.append(f"{where}: up to date")
         elif report.dry_run:
             lines.append(f"{where}: would change {len(result.changes)} field{'s' * (len(result.changes) != 1)}")
@@ -412,7 +423,8 @@ def report_lines(report: TagReport) -> tuple[list[str], str]:
             lines.append(f"{where}: wrote {', '.join(c.field for c in result.changes)}")
         lines += [f"  note: {note}" for note in result.notes]
     changed = sum(1 for r in report.files if r.changes)
-    same = len(report.files) - changed
+    failed = sum(1 for r in report.files if r.error)
+    same = len(report.files) - changed - failed
     files = f"{changed} file{'s' * (changed != 1)}"
     if report.dry_run:
         summary = f"dry run: {files} would change, {same} up to date; nothing was written"
@@ -420,4 +432,8 @@ def report_lines(report: TagReport) -> tuple[list[str], str]:
         summary = f"tagged {files}, {same} up to date"
     else:
         summary = f"nothing to change: {same} file{'s' * (same != 1)} already up to date"
+    if failed and report.dry_run:
+        summary = f"dry run: {files} would change, {same} up to date, {failed} not readable; nothing was written"
+    elif failed:
+        summary = f"tagged {files}, {same} up to date, {failed} not tagged"
     return lines, summary
