@@ -20,6 +20,7 @@ from pathlib import Path
 import podcastparser
 import pytest
 from conftest import BASE_URL, make_episode, make_m4a, make_mp3, run_cli, write_config
+from mutagen.id3 import ID3
 from mutagen.mp4 import MP4
 from PIL import Image
 from servers import ROOT, subprocess_env
@@ -325,3 +326,17 @@ def test_a_file_that_cannot_be_tagged_does_not_stop_the_others(tmp_path, capsys)
     assert captured.out.splitlines()[-1] == "tagged 2 files, 0 up to date, 1 not tagged"
     assert second.read_bytes() == untouched
     assert run_cli("-q", "tag", show) == 0
+
+
+def test_a_symlinked_audio_file_stays_a_link_and_its_target_is_tagged(tmp_path):
+    """media/0001-ep.mp3 -> masters/0001.mp3 (a link inside the show folder, which build follows): the rename
+    put a regular file in place of the link, leaving the master untagged beside a tagged copy."""
+    show, audio = tagged_show(tmp_path, "mp3")
+    master = show / "masters/0001.mp3"
+    master.parent.mkdir()
+    os.replace(audio, master)
+    audio.symlink_to(Path("../masters/0001.mp3"))
+    assert run_cli("-q", "tag", show) == 0
+    assert audio.is_symlink() and os.readlink(audio) == "../masters/0001.mp3"
+    assert str(ID3(master)["TIT2"]) == "Episode 0001"
+    assert sorted(p.name for p in audio.parent.iterdir()) == [audio.name]

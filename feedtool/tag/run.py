@@ -234,7 +234,9 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
 
 def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) -> None:
     """Tags written into a copy (`.<name>.<pid>.tmp` beside the file), read back, then renamed over the file. The
-    temp files of a run that was killed are known by their dead pid and removed first."""
+    temp files of a run that was killed are known by their dead pid and removed first. A symbolic link (build
+    follows those that stay in the show folder) stays a link: the file it points at is written."""
+    path = path.resolve()
     for target, problem in ((path, "the file is read-only"), (path.parent, "its folder is read-only")):
         if not os.access(target, os.W_OK):  # a rename would replace a read-only file all the same
             raise AudioError(f"{where}: cannot write its tags: {problem} ({NOT_CHANGED}; {WRITABLE})")
