@@ -14,6 +14,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -340,3 +341,27 @@ def test_a_symlinked_audio_file_stays_a_link_and_its_target_is_tagged(tmp_path):
     assert audio.is_symlink() and os.readlink(audio) == "../masters/0001.mp3"
     assert str(ID3(master)["TIT2"]) == "Episode 0001"
     assert sorted(p.name for p in audio.parent.iterdir()) == [audio.name]
+
+
+def test_a_run_killed_while_its_build_workers_live_does_not_lock_out_the_next(tmp_path):
+    """A show big enough for build's process pool (forked workers): tag took its lock before the build, the
+    workers inherited the locked file, and after a SIGKILL of tag they held it on, so the next run refused with
+    'another feedtool tag is running'. Found by the long kill test (48 episodes)."""
+    from test_tag_kill import make_show, tag_command
+
+    from feedtool.build.items import PARALLEL_FROM
+
+    show = make_show(tmp_path, PARALLEL_FROM)
+    env = subprocess_env()
+    process = subprocess.Popen(tag_command(show), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline and not children.read_text().split():
+        time.sleep(0.001)
+    workers = children.read_text().split() if process.poll() is None else []
+    process.kill()
+    process.wait()
+    assert workers, "the build's workers never started: nothing was tried"
+    result = subprocess.run(tag_command(show), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr

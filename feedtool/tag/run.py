@@ -65,15 +65,6 @@ class TagReport:
     warnings: tuple[Finding, ...] = ()
 
 
-def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
-    """Tag the selected episodes (all when none are named). The whole show must build first. One run at a time
-    writes a show: a second one refuses at once (a dry run writes nothing and needs no lock)."""
-    if dry_run:
-        return _tag_show(config, selection, dry_run=True)
-    with _show_lock(config):
-        return _tag_show(config, selection, dry_run=False)
-
-
 @contextlib.contextmanager
 def _show_lock(config: Config):
     """An exclusive flock on <show>/.feedtool/tag.lock, released when the run ends (or its process dies)."""
@@ -99,7 +90,9 @@ def _show_lock(config: Config):
         lock.close()
 
 
-def _tag_show(config: Config, selection, *, dry_run: bool) -> TagReport:
+def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
+    """Tag the selected episodes (all when none are named). The whole show must build first. One run at a time
+    writes a show: a second one refuses (a dry run writes nothing and needs no lock)."""
     # as of the end of time: scheduled episodes are tagged too, before they go live
     report, show = run(
         config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc))
@@ -122,7 +115,9 @@ def _tag_show(config: Config, selection, *, dry_run: bool) -> TagReport:
                 )
             )
         plans += [(path, fields) for path in targets]
-    results = [_tag_or_fail(path, fields, config.show.language, dry_run) for path, fields in plans]
+    # locked after the build: its forked workers would inherit the lock and, outliving a killed run, hold it
+    with contextlib.nullcontext() if dry_run else _show_lock(config):
+        results = [_tag_or_fail(path, fields, config.show.language, dry_run) for path, fields in plans]
     return TagReport(files=tuple(results), dry_run=dry_run, warnings=tuple(findings))
 
 
