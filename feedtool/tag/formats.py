@@ -1,4 +1,5 @@
-"""Tag writers, one module per container; used by tag/run.py (with read/probe.py the only mutagen users).
+"""Tag writers, one module per container; used by tag/run.py and tag/write.py (with read/probe.py the only
+mutagen users).
 
 Each module offers the same functions:
     LABELS                           {field: the container's own name for it}, for dry-run output

@@ -9,12 +9,9 @@ when something differs, so a second run changes nothing. The containers' details
 from __future__ import annotations
 
 import contextlib
-import errno
 import html
 import io
 import logging
-import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -23,7 +20,6 @@ from pathlib import Path
 import mutagen
 
 from feedtool.build.pipeline import BuildOptions, run
-from feedtool.build.write import clear_abandoned, create_temp
 from feedtool.errors import AudioError, Finding, UsageError, warning
 from feedtool.facts import is_digits, is_url, too_many_pixels
 from feedtool.model import Episode, Show
@@ -32,6 +28,7 @@ from feedtool.read.episodes import display_path
 from feedtool.render.notes import render_footer
 from feedtool.tag.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
 from feedtool.tag.formats import FORMATS
+from feedtool.tag.write import show_lock, write_atomically
 from feedtool.urls import decode_path
 
 log = logging.getLogger(__name__)
@@ -65,31 +62,6 @@ class TagReport:
     warnings: tuple[Finding, ...] = ()
 
 
-@contextlib.contextmanager
-def _show_lock(config: Config):
-    """An exclusive flock on <show>/.feedtool/tag.lock, released when the run ends (or its process dies)."""
-    import fcntl
-
-    path = config.root / ".feedtool" / "tag.lock"
-    try:
-        path.parent.mkdir(exist_ok=True)
-        lock = open(path, "a+")  # noqa: SIM115 - held for the whole run
-    except OSError as e:
-        raise AudioError(
-            f"{display_path(path)}: cannot take the lock: {e.strerror or e} (make the show folder writable)"
-        ) from e
-    try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AudioError(
-                f"{display_path(config.root)}: another feedtool tag is running on this show (wait for it to finish)"
-            ) from None
-        yield
-    finally:
-        lock.close()
-
-
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
     """Tag the selected episodes (all when none are named). The whole show must build first. One run at a time
     writes a show: a second one refuses (a dry run writes nothing and needs no lock)."""
@@ -116,7 +88,7 @@ def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False
             )
         plans += [(path, fields) for path in targets]
     # locked after the build: its forked workers would inherit the lock and, outliving a killed run, hold it
-    with contextlib.nullcontext() if dry_run else _show_lock(config):
+    with contextlib.nullcontext() if dry_run else show_lock(config):
         results = [_tag_or_fail(path, fields, config.show.language, dry_run) for path, fields in plans]
     return TagReport(files=tuple(results), dry_run=dry_run, warnings=tuple(findings))
 
@@ -223,78 +195,8 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
         if (value := wanted.get(name)) is not None and value != current.get(name)
     )
     if changes and not dry_run:
-        _write_atomically(path, fmt, wanted, language, where)
+        write_atomically(path, fmt, wanted, language, where)
     return FileResult(path=path, changes=changes, written=bool(changes) and not dry_run, notes=tuple(notes))
-
-
-def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) -> None:
-    """Tags written into a copy (`.<name>.<pid>.tmp` beside the file), read back, then renamed over the file. The
-    temp files of a run that was killed are known by their dead pid and removed first. A symbolic link (build
-    follows those that stay in the show folder) stays a link: the file it points at is written."""
-    path = path.resolve()
-    for target, problem in ((path, "the file is read-only"), (path.parent, "its folder is read-only")):
-        if not os.access(target, os.W_OK):  # a rename would replace a read-only file all the same
-            raise AudioError(f"{where}: cannot write its tags: {problem} ({NOT_CHANGED}; {WRITABLE})")
-    temp = None
-    try:
-        clear_abandoned(path.parent, prefix=f".{path.name}.")
-        fd, temp = create_temp(str(path))
-        os.close(fd)
-        before = _identity(path)
-        shutil.copyfile(path, temp)
-        try:
-            fmt.write(fmt.open_audio(Path(temp), path.suffix), fields, language, path)
-            written = fmt.read(fmt.open_audio(Path(temp), path.suffix))
-        except mutagen.MutagenError as e:
-            if isinstance(e.__context__, OSError):
-                raise e.__context__ from e  # mutagen wraps the OSError of a full disk
-            raise AudioError(f"{where}: cannot write its tags: {e} ({NOT_CHANGED})") from e
-        except AudioError as e:
-            raise AudioError(f"{where}: {e}") from e
-        wrong = [name for name, value in fields.items() if value is not None and written.get(name) != value]
-        if wrong:
-            raise AudioError(
-                f"{where}: {', '.join(wrong)}: reading the written tags back gave other values "
-                f"({NOT_CHANGED}; please report this with the file)"
-            )
-        shutil.copymode(path, temp)  # after the writes: ffmpeg's output (the temp now) is a new file of mode 0600
-        if _identity(path) != before:  # saved again meanwhile (a new export): the rename would lose it
-            raise AudioError(
-                f"{where}: changed while it was being tagged (it was kept as it is now; run feedtool tag again)"
-            )
-        _sync(temp)  # the producer's only copy: its new bytes on disk before the rename points the name at them
-        os.replace(temp, path)
-        _sync(str(path.parent), directory=True)
-    except OSError as e:
-        raise AudioError(f"{where}: cannot write its tags: {_os_problem(e)}") from e
-    finally:
-        if temp is not None and os.path.exists(temp):
-            os.unlink(temp)
-
-
-def _sync(path: str, *, directory: bool = False) -> None:
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))  # fsync needs no write access
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _identity(path: Path) -> tuple[int, ...]:
-    st = os.stat(path)
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
-
-
-NOT_CHANGED = "the file was not changed"
-WRITABLE = "make it writable, then run feedtool tag again"
-
-
-def _os_problem(e: OSError) -> str:
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full ({NOT_CHANGED}; free some space, then run feedtool tag again)"
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"permission denied ({NOT_CHANGED}; {WRITABLE})"
-    return f"{e.strerror or e} ({NOT_CHANGED})"
 
 
 def local_file(config: Config, url: str) -> Path | None:
