@@ -48,6 +48,16 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url).rstrip("/")))
 
 
+def too_many_pixels(e: Exception) -> str:
+    """What to say of an image Pillow refuses to open (its DecompressionBombError names the pixel count).
+
+    >>> too_many_pixels(ValueError("Image size (400000000 pixels) exceeds limit of 178956970 pixels"))
+    'is too large to open (400,000,000 pixels)'
+    """
+    match = re.search(r"\((\d+) pixels\)", str(e))
+    return f"is too large to open ({int(match[1]):,} pixels)" if match else "is too large to open"
+
+
 def is_url(value: str) -> bool:
     return value.startswith(("https://", "http://"))
 

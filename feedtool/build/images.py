@@ -33,7 +33,7 @@ def _plan(config: Config, findings: list[Finding] | None = None):
     try:
         with Image.open(path) as image:
             width, height, kind = image.width, image.height, image.format
-    except (OSError, UnidentifiedImageError):
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None  # build and check already name a missing or unreadable artwork
     if kind not in FORMATS:
         if findings is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from feedtool.build.tags import channel_tags, episode_tags
 from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES, TRANSCRIPT_TYPES, is_url, podcast_guid
+from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES, TRANSCRIPT_TYPES, is_url, podcast_guid, too_many_pixels
 from feedtool.model import (
     AlternateEnclosure,
     AudioInfo,
@@ -313,6 +313,8 @@ def image_problem(path: Path) -> str | None:
     try:
         with Image.open(path):
             return None
+    except Image.DecompressionBombError as e:
+        return too_many_pixels(e)
     except (UnidentifiedImageError, ValueError):
         return "is not an image"
     except OSError as e:

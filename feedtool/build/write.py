@@ -24,7 +24,7 @@ def atomic_write(path: Path, chunks: Iterable[bytes], *, sync: bool = False, mod
 
 def _write_and_rename(path: str, chunks: Iterable[bytes], sync: bool, mode: int) -> int:
     """Write a temp file beside path, then rename it over path. The folder must exist."""
-    fd, temp = _create_temp(path)
+    fd, temp = create_temp(path)
     size = 0
     try:
         os.fchmod(fd, mode)
@@ -45,7 +45,7 @@ def _write_and_rename(path: str, chunks: Iterable[bytes], sync: bool, mode: int)
     return size
 
 
-def _create_temp(path: str) -> tuple[int, str]:
+def create_temp(path: str) -> tuple[int, str]:
     """A new, empty file beside path, named `.<name>.<pid>.tmp`: unique among live writers, and a killed
     build's leftover is known by its dead pid (clear_abandoned). A file of that name is an earlier process's
     with the same pid, which is gone: it is replaced."""
@@ -176,7 +176,7 @@ def _remove_abandoned(folder: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-_TEMP_NAME = re.compile(r"\..+\.(\d+)\.tmp")  # .<name>.<pid>.tmp: _create_temp's files, StagedFolder's folders
+_TEMP_NAME = re.compile(r"\..+\.(\d+)\.tmp")  # .<name>.<pid>.tmp: create_temp's files, StagedFolder's folders
 
 
 def _abandoned(name: str) -> bool:
@@ -193,10 +193,11 @@ def _abandoned(name: str) -> bool:
     return False
 
 
-def clear_abandoned(folder: Path) -> list[str]:
-    """Remove the temp files and staging folders that killed builds left in `folder`; return their names."""
+def clear_abandoned(folder: Path, prefix: str = ".") -> list[str]:
+    """Remove the temp files and staging folders that killed builds left in `folder` (only those whose names
+    start with `prefix`: `.<name>.` for one file's); return their names."""
     try:
-        names = [e for e in os.scandir(folder) if e.name.startswith(".") and _abandoned(e.name)]
+        names = [e for e in os.scandir(folder) if e.name.startswith(prefix) and _abandoned(e.name)]
     except OSError:  # no folder yet
         return []
     for entry in names:
@@ -248,7 +249,7 @@ def write_feed(path: Path, head: bytes, pieces: list[Piece], tail: bytes) -> tup
     try:
         if _already_there(path, head, pieces, tail, size):
             return False, offsets
-        fd, temp = _create_temp(str(path))
+        fd, temp = create_temp(str(path))
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(head)

@@ -8,6 +8,7 @@ import logging
 
 from feedtool.check.context import Scope
 from feedtool.errors import Finding, error, warning
+from feedtool.facts import too_many_pixels
 from feedtool.urls import path_suffix, split_url
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,15 @@ def check_artwork(data: bytes, url: str, where: str) -> list[Finding]:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height), mode = image.format, image.size, image.mode
             transparent = mode == "P" and "transparency" in image.info
+    except Image.DecompressionBombError as e:
+        return [
+            error(
+                "apple/artwork-size",
+                where,
+                too_many_pixels(e),
+                f"Apple takes {MIN_SIDE}×{MIN_SIDE} to {MAX_SIDE}×{MAX_SIDE} px",
+            )
+        ]
     except (UnidentifiedImageError, OSError, ValueError) as e:
         log.debug("%s: Pillow cannot read it: %s", url, e)
         return [

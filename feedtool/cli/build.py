@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -105,7 +106,10 @@ def cmd_tag(args) -> int:
         args.show_dir = default_show()
     report = tag_show(load_show_config(args), args.episodes, dry_run=args.dry_run)
     print_findings(report.warnings, quiet=args.quiet)
+    errors = [result.error for result in report.files if result.error]
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
     if not args.quiet:
         lines, summary = report_lines(report)
         print("\n".join(lines + [summary]))
-    return ExitStatus.OK
+    return ExitStatus.ERROR if errors else ExitStatus.OK

@@ -1,12 +1,13 @@
-"""Tag writers, one module per container; used by tag/run.py (with read/probe.py the only mutagen users).
+"""Tag writers, one module per container; used by tag/run.py and tag/write.py (with read/probe.py the only
+mutagen users).
 
 Each module offers the same functions:
     LABELS                           {field: the container's own name for it}, for dry-run output
-    open_audio(path)                 the mutagen object
+    open_audio(path, suffix)         the mutagen object (suffix: the container's, for a temp copy named .tmp)
     length(audio)                    seconds
     read(audio) -> fields            what the file holds now, in the fields of tagformats.fields
     normalize(fields, length, lang)  -> (fields as this container can store them, notes on what it cannot)
-    write(audio, fields, lang)       write the fields that are not None into the file
+    write(audio, fields, lang, target)  write the fields that are not None into audio, a temp copy of target
 """
 
 from feedtool.tag import id3, mp4, vorbis

@@ -88,7 +88,7 @@ LANGUAGES = {
 }
 
 
-def open_audio(path: Path) -> MP3:
+def open_audio(path: Path, suffix: str = "") -> MP3:
     return MP3(path)
 
 
@@ -129,7 +129,7 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
     return fields, []
 
 
-def write(audio: MP3, fields: dict, language: str = "") -> None:
+def write(audio: MP3, fields: dict, language: str = "", target: Path | None = None) -> None:
     if audio.tags is None:
         audio.add_tags()
     tags = audio.tags

@@ -9,14 +9,15 @@ no URL, no image, no hidden flag, so hidden chapters are left out.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from mutagen.mp4 import MP4, MP4Cover
 
+from feedtool.build.write import create_temp
 from feedtool.errors import AudioError
 from feedtool.tag.fields import ChapterTag, Picture, plain_chapters, utf8_prefix
 
@@ -54,7 +55,7 @@ NO_FFMPEG = (
 )
 
 
-def open_audio(path: Path) -> MP4:
+def open_audio(path: Path, suffix: str = "") -> MP4:
     return MP4(path)
 
 
@@ -84,11 +85,12 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
     return dict(fields, chapters=kept), notes
 
 
-def write(audio: MP4, fields: dict, language: str = "") -> None:
+def write(audio: MP4, fields: dict, language: str = "", target: Path | None = None) -> None:
+    """target: the file audio is a temp copy of (its suffix picks ffmpeg's muxer; its name, ffmpeg's temp files)."""
     path = Path(audio.filename)
     if fields.get("chapters") is not None and fields["chapters"] != read(audio)["chapters"]:
         original = dict(audio.tags or {})
-        _remux_with_chapters(path, fields["chapters"], length(audio))
+        _remux_with_chapters(path, fields["chapters"], length(audio), target or path)
         audio = MP4(path)
         if audio.tags is None:
             audio.add_tags()
@@ -115,8 +117,10 @@ def ffmpeg() -> str | None:
     return shutil.which("ffmpeg")
 
 
-def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s: float) -> None:
-    """Replace the file's chapters: ffmpeg copies every audio, video and subtitle packet as it is."""
+def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s: float, target: Path) -> None:
+    """Replace the chapters of path (a temp copy of target): ffmpeg copies every audio, video and subtitle packet
+    as it is. Its input and output are `.<target name>.ffmeta.<pid>.tmp` and `….remux.<pid>.tmp` beside it, so
+    a killed run's leftovers are known (tag/run.py clears them)."""
     end = int(length_s * 1000)
     lines = [";FFMETADATA1"]
     for chapter, next_start in zip(chapters, [c.start_ms for c in chapters[1:]] + [end], strict=True):
@@ -127,8 +131,8 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
             f"END={max(next_start, chapter.start_ms)}",
             f"title={_escape(chapter.title)}",
         ]
-    fd, meta = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ffmeta", dir=path.parent)
-    fd2, out = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    fd, meta = create_temp(str(path.parent / f"{target.name}.ffmeta"))
+    fd2, out = create_temp(str(path.parent / f"{target.name}.remux"))
     os.close(fd2)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -161,11 +165,13 @@ def _remux_with_chapters(path: Path, chapters: tuple[ChapterTag, ...], length_s:
             "-movflags",
             "+faststart",
             "-f",
-            MUXERS.get(path.suffix.lower(), "mp4"),
+            MUXERS.get(target.suffix.lower(), "mp4"),
             out,
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
+            if "No space left on device" in result.stderr:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), out)
             problem = (result.stderr.strip().splitlines() or ["no message"])[-1]
             raise AudioError(
                 f"chapters: ffmpeg could not write them: {problem} "

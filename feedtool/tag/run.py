@@ -8,12 +8,10 @@ when something differs, so a second run changes nothing. The containers' details
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import logging
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -23,13 +21,14 @@ import mutagen
 
 from feedtool.build.pipeline import BuildOptions, run
 from feedtool.errors import AudioError, Finding, UsageError, warning
-from feedtool.facts import is_digits, is_url
+from feedtool.facts import is_digits, is_url, too_many_pixels
 from feedtool.model import Episode, Show
 from feedtool.read.config import Config
 from feedtool.read.episodes import display_path
 from feedtool.render.notes import render_footer
 from feedtool.tag.fields import FIELDS, ChapterTag, Picture, chapter_lines, describe
 from feedtool.tag.formats import FORMATS
+from feedtool.tag.write import show_lock, write_atomically
 from feedtool.urls import decode_path
 
 log = logging.getLogger(__name__)
@@ -53,6 +52,7 @@ class FileResult:
     changes: tuple[Change, ...]
     written: bool
     notes: tuple[str, ...] = ()
+    error: str | None = None  # why this file could not be tagged (the others still are)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class TagReport:
 
 
 def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False) -> TagReport:
-    """Tag the selected episodes (all when none are named). The whole show must build first."""
+    """Tag the selected episodes (all when none are named). The whole show must build first. One run at a time
+    writes a show: a second one refuses (a dry run writes nothing and needs no lock)."""
     # as of the end of time: scheduled episodes are tagged too, before they go live
     report, show = run(
         config, BuildOptions(write=False, whole_episodes=True, now=datetime.max.replace(tzinfo=timezone.utc))
@@ -86,7 +87,9 @@ def tag_show(config: Config, selection: list[str] = (), *, dry_run: bool = False
                 )
             )
         plans += [(path, fields) for path in targets]
-    results = [tag_file(path, fields, config.show.language, dry_run=dry_run) for path, fields in plans]
+    # locked after the build: its forked workers would inherit the lock and, outliving a killed run, hold it
+    with contextlib.nullcontext() if dry_run else show_lock(config):
+        results = [_tag_or_fail(path, fields, config.show.language, dry_run) for path, fields in plans]
     return TagReport(files=tuple(results), dry_run=dry_run, warnings=tuple(findings))
 
 
@@ -166,6 +169,14 @@ def episode_fields(config: Config, show: Show, episode: Episode, pictures: dict,
     }  # no chapters anywhere: leave whatever a rendition carries
 
 
+def _tag_or_fail(path: Path, fields: dict, language: str, dry_run: bool) -> FileResult:
+    """One file's problem (read-only, changed meanwhile, unreadable) does not keep the others untagged."""
+    try:
+        return tag_file(path, fields, language, dry_run=dry_run)
+    except AudioError as e:
+        return FileResult(path=path, changes=(), written=False, error=str(e))
+
+
 def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = False) -> FileResult:
     """Write fields into one audio file, atomically and only when something changes."""
     where = display_path(path)
@@ -173,7 +184,7 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
     if fmt is None:
         raise AudioError(f"{where}: feedtool tag cannot write '{path.suffix}' files (use .mp3, .m4a, .opus or .flac)")
     try:
-        audio = fmt.open_audio(path)
+        audio = fmt.open_audio(path, path.suffix)
         wanted, notes = fmt.normalize({k: v for k, v in fields.items() if k in fmt.LABELS}, fmt.length(audio), language)
         current = fmt.read(audio)
     except (mutagen.MutagenError, OSError) as e:
@@ -184,32 +195,8 @@ def tag_file(path: Path, fields: dict, language: str = "", *, dry_run: bool = Fa
         if (value := wanted.get(name)) is not None and value != current.get(name)
     )
     if changes and not dry_run:
-        _write_atomically(path, fmt, wanted, language, where)
+        write_atomically(path, fmt, wanted, language, where)
     return FileResult(path=path, changes=changes, written=bool(changes) and not dry_run, notes=tuple(notes))
-
-
-def _write_atomically(path: Path, fmt, fields: dict, language: str, where: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        shutil.copy2(path, temp)
-        try:
-            fmt.write(fmt.open_audio(Path(temp)), fields, language)
-            written = fmt.read(fmt.open_audio(Path(temp)))
-        except (mutagen.MutagenError, OSError) as e:
-            raise AudioError(f"{where}: cannot write its tags: {e} (the file was not changed)") from e
-        except AudioError as e:
-            raise AudioError(f"{where}: {e}") from e
-        wrong = [name for name, value in fields.items() if value is not None and written.get(name) != value]
-        if wrong:
-            raise AudioError(
-                f"{where}: {', '.join(wrong)}: reading the written tags back gave other values "
-                "(the file was not changed; please report this with the file)"
-            )
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 def local_file(config: Config, url: str) -> Path | None:
@@ -253,6 +240,10 @@ def prepare_picture(path: Path, max_px: int, where: str = "") -> Picture:
             out = io.BytesIO()
             image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
             return Picture("image/jpeg", out.getvalue())
+    except Image.DecompressionBombError as e:
+        raise AudioError(
+            f"{where or path}: '{display_path(path)}' {too_many_pixels(e)} (use a smaller JPEG or PNG)"
+        ) from e
     except (OSError, UnidentifiedImageError) as e:
         raise AudioError(
             f"{where or path}: cannot use '{display_path(path)}' as a picture: {e} (use a JPEG or PNG file)"
@@ -317,7 +308,9 @@ def report_lines(report: TagReport) -> tuple[list[str], str]:
     lines = []
     for result in report.files:
         where = display_path(result.path)
-        if not result.changes:
+        if result.error:
+            lines.append(f"{where}: not tagged (the error above)")
+        elif not result.changes:
             lines.append(f"{where}: up to date")
         elif report.dry_run:
             lines.append(f"{where}: would change {len(result.changes)} field{'s' * (len(result.changes) != 1)}")
@@ -329,7 +322,8 @@ def report_lines(report: TagReport) -> tuple[list[str], str]:
             lines.append(f"{where}: wrote {', '.join(c.field for c in result.changes)}")
         lines += [f"  note: {note}" for note in result.notes]
     changed = sum(1 for r in report.files if r.changes)
-    same = len(report.files) - changed
+    failed = sum(1 for r in report.files if r.error)
+    same = len(report.files) - changed - failed
     files = f"{changed} file{'s' * (changed != 1)}"
     if report.dry_run:
         summary = f"dry run: {files} would change, {same} up to date; nothing was written"
@@ -337,4 +331,8 @@ def report_lines(report: TagReport) -> tuple[list[str], str]:
         summary = f"tagged {files}, {same} up to date"
     else:
         summary = f"nothing to change: {same} file{'s' * (same != 1)} already up to date"
+    if failed and report.dry_run:
+        summary = f"dry run: {files} would change, {same} up to date, {failed} not readable; nothing was written"
+    elif failed:
+        summary = f"tagged {files}, {same} up to date, {failed} not tagged"
     return lines, summary

@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 CHAPTER_KEY = re.compile(r"^CHAPTER(\d{3})(NAME|URL)?$", re.IGNORECASE)
 
 
-def open_audio(path: Path):
-    return READERS[path.suffix.lower()](path)
+def open_audio(path: Path, suffix: str = ""):
+    return READERS[(suffix or path.suffix).lower()](path)
 
 
 def length(audio) -> float:
@@ -72,7 +72,7 @@ def normalize(fields: dict, length_s: float, language: str = "") -> tuple[dict, 
     return dict(fields, chapters=kept), notes
 
 
-def write(audio, fields: dict, language: str = "") -> None:
+def write(audio, fields: dict, language: str = "", target: Path | None = None) -> None:
     if audio.tags is None:
         audio.add_tags()
     tags = audio.tags
