@@ -20,6 +20,7 @@ from PIL import Image
 from tinytag import TinyTag
 
 from feedtool.read.probe import probe_audio
+from feedtool.tag.id3 import chapters_in_time_order
 from feedtool.tag.run import html_to_text, prepare_picture
 
 CHAPTERS = [
@@ -134,6 +135,20 @@ def test_tag_round_trip_every_field_and_chapter_with_two_readers(tmp_path, capsy
     assert info.tags.date.replace(" ", "T") == "2024-01-15T08:00:00"
     assert [(c.start, c.title) for c in info.chapters if not c.hidden] == visible
     assert info.artwork.mime_type == "image/jpeg" and info.artwork.size_bytes == len(cover)
+
+
+@pytest.mark.parametrize("kind", ["mp3", "m4a"])
+def test_chapters_are_stored_in_time_order_for_readers_that_ignore_the_table_of_contents(tmp_path, capsys, kind):
+    # ffmpeg (and so mpv and others) lists chapters in file order; mutagen wrote CHAP frames smallest first
+    show, audio = new_show(tmp_path, kind, chapters=PLAIN_CHAPTERS)
+    assert run_cli("tag", show) == 0
+    starts = [float(c["start_time"]) for c in ffprobe(audio)["chapters"]]
+    assert starts == sorted(starts) and len(starts) >= 3
+
+
+def test_frames_that_do_not_parse_are_left_as_they_are():
+    assert chapters_in_time_order(b"TIT2\x00\x00\x00\x7fshort") == b"TIT2\x00\x00\x00\x7fshort"
+    assert chapters_in_time_order(b"CHAP\x00\x00\x00\x02\x00\x00ab") == b"CHAP\x00\x00\x00\x02\x00\x00ab"
 
 
 def test_mp3_frames_as_mutagen_reads_them(tmp_path):

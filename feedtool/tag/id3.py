@@ -88,8 +88,42 @@ LANGUAGES = {
 }
 
 
+class _ChaptersInTimeOrder(ID3):
+    """ID3 whose CHAP frames are written in time order. mutagen writes frames of a kind smallest first, and
+    ffmpeg (so mpv and others) lists chapters in file order, not by the CTOC: a tagged MP3's chapters came out
+    shuffled there. The other frames stay where mutagen puts them."""
+
+    def _write(self, config):
+        data = super()._write(config)
+        return chapters_in_time_order(data) if config.v2_version == 4 else data
+
+
+def chapters_in_time_order(frames: bytes) -> bytearray:
+    """ID3v2.4 frames (10-byte headers, syncsafe sizes) with the CHAP frames' places filled in order of their
+    start times; the bytes as they are when they do not parse as such frames."""
+    pieces, at = [], 0
+    while at + 10 <= len(frames):
+        size = sum((frames[at + 4 + i] & 0x7F) << (7 * (3 - i)) for i in range(4))
+        pieces.append(frames[at : at + 10 + size])
+        at += 10 + size
+    if at != len(frames):
+        return bytearray(frames)
+    chapters = [piece for piece in pieces if piece[:4] == b"CHAP"]
+
+    def start_ms(chap: bytes) -> int:  # after the element ID (NUL-terminated): start time, 4 bytes
+        end = chap.index(b"\0", 10)
+        return int.from_bytes(chap[end + 1 : end + 5], "big")
+
+    try:
+        ordered = iter(sorted(chapters, key=start_ms))
+    except ValueError:  # no element ID's end: not a CHAP frame this reader understands
+        return bytearray(frames)
+    # each CHAP frame's place, in turn, takes the next chapter in time
+    return bytearray().join(next(ordered) if piece[:4] == b"CHAP" else piece for piece in pieces)
+
+
 def open_audio(path: Path, suffix: str = "") -> MP3:
-    return MP3(path)
+    return MP3(path, ID3=_ChaptersInTimeOrder)
 
 
 def length(audio: MP3) -> float:
