@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Iterable
@@ -18,6 +19,13 @@ class ExitStatus(IntEnum):
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
+
+
+def network_reason(e: Exception) -> str:
+    """What a failed request says went wrong, as a person reads it: urllib3 wraps the operating system's reason
+    ("[Errno 111] Connection refused"); else the exception's name."""
+    match = re.search(r"\] ([^'\")]+)", str(e))
+    return match.group(1).strip() if match else type(e).__name__
 
 
 def shorten(text: str, limit: int = 50) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import re
 import socket
 import threading
 import time
@@ -27,6 +26,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from feedtool import __version__
+from feedtool.errors import network_reason
 
 USER_AGENT = f"feedtool/{__version__}"
 MAX_REDIRECTS = 5  # followed; more is an error
@@ -223,7 +223,7 @@ class Client:
                 continue
             except requests.RequestException as e:
                 late = deadline.expired
-                problem = f"no answer within {self.timeout:g} s" if late else f"cannot connect ({reason(e)})"
+                problem = f"no answer within {self.timeout:g} s" if late else f"cannot connect ({network_reason(e)})"
                 continue
             if response.status_code in RETRY_STATUS and attempt < self.retries:
                 response.close()
@@ -258,7 +258,7 @@ def read_body(response: requests.Response, limit: int, deadline: float) -> tuple
                 chunks.append(piece)
                 size += len(piece)
     except Exception as e:  # noqa: BLE001 - requests', urllib3's (ReadTimeoutError…), zlib's, the socket's
-        cut = f"broken off ({reason(e)})"  # what arrived is what there is
+        cut = f"broken off ({network_reason(e)})"  # what arrived is what there is
     return b"".join(chunks), cut
 
 
@@ -277,12 +277,6 @@ def _decoder(encoding: str):
 
 def format_limit(size: int) -> str:
     return f"{size // (1 << 20)} MiB" if size >= 1 << 20 else f"{size:,} bytes"
-
-
-def reason(e: Exception) -> str:
-    text = str(e)
-    match = re.search(r"\] ([^'\")]+)", text)  # urllib3 wraps the OS reason as "[Errno 111] Connection refused"
-    return match.group(1).strip() if match else e.__class__.__name__
 
 
 def redirect_refusal(start: str, following: str) -> str | None:

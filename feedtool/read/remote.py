@@ -21,7 +21,6 @@ import io
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -34,7 +33,7 @@ from urllib.parse import urlsplit
 import requests
 
 from feedtool import __version__
-from feedtool.errors import AudioError, Finding, error, warning
+from feedtool.errors import AudioError, Finding, error, network_reason, warning
 from feedtool.facts import MIME_TYPES
 from feedtool.model import Artwork, AudioInfo, Chapter, Tags
 from feedtool.read.paths import make_cache_folder
@@ -209,18 +208,13 @@ def _request(session, method: str, url: str, where: str, headers: dict, stream: 
             problem = f"no answer within {TIMEOUT:g} s (is the server up? try again later)"
             continue
         except requests.RequestException as e:
-            problem = f"cannot reach the server: {_reason(e)} (check the URL and the connection)"
+            problem = f"cannot reach the server: {network_reason(e)} (check the URL and the connection)"
             continue
         if response.status_code in RETRY_STATUS and attempt < RETRIES:
             response.close()
             continue
         return response
     raise AudioError(f"{where}: {problem}")
-
-
-def _reason(e: Exception) -> str:
-    match = re.search(r"\] ([^'\")]+)", str(e))  # urllib3 wraps the OS reason: "[Errno 111] Connection refused"
-    return match.group(1).strip() if match else type(e).__name__
 
 
 class RemoteFile(io.RawIOBase):
