@@ -69,7 +69,7 @@ def renumbered_pages(documents: list[Document], order, before: dict[str, str]) -
     }
     if not moved:
         return []
-    names = sorted(moved, key=lambda name: int(name.rpartition("-")[2].removesuffix(".xml")))
+    names = [document.name for document in documents if document.name in moved]  # oldest page first
     return [
         info(
             "feed/archive-renumbered",
