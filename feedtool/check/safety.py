@@ -58,13 +58,14 @@ def placeholder(url: str) -> bool:
 
 
 def urls(scope: Scope) -> list[Finding]:
-    found = []
+    found, said = [], set()
     for element, attr, url in url_fields(scope):
         problem = unencoded(url, file=tag_name(element) in FILE_TAGS)
         if problem:
             where = scope.encoding_where(element, attr, url)
             cause = scope.cause(url)  # base_url itself, for the URLs made from it: said once, in its words
-            if where and not any(f.where == where and f"'{cause}'" in f.message for f in found):
+            if where and (where, cause) not in said:
+                said.add((where, cause))
                 found.append(
                     error(
                         "safety/url",
