@@ -56,16 +56,17 @@ def paginate(config: Config, count: int) -> list[Document]:
     return documents
 
 
-def renumbered_pages(documents: list[Document], order, before: dict[str, str]) -> list[Finding]:
-    """Archive pages whose episodes were on other archive pages last build (before: source -> its document
-    then): an episode was removed, or one dated before them added, and every page from there on shifted.
-    Said, because apps and CDNs may keep archive pages for good (fh:archive)."""
+def renumbered_pages(documents: list[Document], order, before: dict) -> list[Finding]:
+    """Archive pages whose episodes were on other archive pages last build (before: the loaded build cache's
+    entries, each with the document its item was in): an episode was removed, or one dated before them added,
+    and every page from there on shifted. Said, because apps and CDNs may keep archive pages for good."""
     moved = {
         document.name
         for document in documents[:-1]
         for ref in order[document.start : document.stop]
-        if before.get(ref.source, document.name) != document.name
-        and before[ref.source].startswith(ARCHIVE_FOLDER + "/")
+        if (then := before.get(ref.source)) is not None
+        and then.document != document.name
+        and then.document.startswith(ARCHIVE_FOLDER + "/")
     }
     if not moved:
         return []

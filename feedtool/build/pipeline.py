@@ -95,7 +95,7 @@ def run(config: Config, options: BuildOptions = BuildOptions()) -> tuple[Report,
         episodes = [b.episode for b in fresh.values() if b.episode and b.ref.timestamp <= now]
         order = episode_order(live)
         documents = paginate(config, len(order))  # the subscription feed last
-        findings += renumbered_pages(documents, order, {source: e.document for source, e in cache.entries.items()})
+        findings += renumbered_pages(documents, order, cache.entries)
         dates = FeedDates.for_feed(config.root, config.feed_url, config.feed.file_name)
         show, channel, show_findings, digest = _validate_show(
             config, cache, refs, order, episodes, documents[-1].page, dates, moment
