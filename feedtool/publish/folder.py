@@ -108,14 +108,11 @@ class FolderTarget:
         return self.path(rel).is_file()
 
     def remote_hash(self, rel: str) -> str | None:
-        digest = hashlib.sha256()
         try:
             with open(self.path(rel), "rb") as f:
-                while chunk := f.read(CHUNK):
-                    digest.update(chunk)
+                return hashlib.file_digest(f, "sha256").hexdigest()
         except FileNotFoundError:
             return None
-        return digest.hexdigest()
 
     def stat(self, rel: str) -> tuple[int, str | None] | None:
         """(size, content type) as the target keeps them; a folder leaves the type to the web server."""

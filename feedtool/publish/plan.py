@@ -299,10 +299,8 @@ class HashCache:
             known = self.entries.get(key)
             if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
                 return st.st_size, known[2]
-            digest = hashlib.sha256()
             with open(path, "rb") as f:
-                while chunk := f.read(1 << 20):
-                    digest.update(chunk)
+                digest = hashlib.file_digest(f, "sha256")
         except OSError as e:
             raise PublishError(f"{path}: cannot read: {e.strerror} (run feedtool build, then publish again)") from e
         self.entries[key] = [st.st_size, st.st_mtime_ns, digest.hexdigest()]
