@@ -97,3 +97,16 @@ def test_alternates_follow_a_changed_file(tmp_path):
     assert build(show, out) == 0
     (attributes, _), = alternate_elements(out / "feed.xml")
     assert attributes["length"] == str((show / "media/0001-first.opus").stat().st_size)
+
+
+def test_alternate_of_another_length_is_said(tmp_path, capsys):
+    show = tmp_path / "show"
+    write_config(show)
+    renditions(show)  # the same programme: within a few hundred milliseconds of the episode's audio
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=40", "-c:a", "libopus", "-b:a", "16k",
+           str(show / "media/0002-other.opus"))  # another episode's file, 40 s
+    make_episode(show, alternates=[*ALTERNATES, {"file": "media/0002-other.opus", "title": "Wrong"}])
+    assert build(show, tmp_path / "public") == 0  # a warning: the feed is still written
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "alternates/" in line or "lasts" in line]
+    assert len(warnings) == 1 and "0001-first.md: alternates 'media/0002-other.opus': lasts 40 s" in warnings[0]
+    assert "(check that it is this episode's rendition" in warnings[0]

@@ -69,6 +69,7 @@ def make_episode(
         config, fields.get("chapters") or notes_chapters or (audio.chapters if audio else ()), where, findings
     )
     findings += check_chapters(chapters, duration, where)
+    findings += check_alternate_lengths(fields.get("alternates", ()), alternates, duration, where)
     for path in transcripts:  # found beside the audio by listing its folder: a link there may lead anywhere
         try:
             check_inside(config.root, path, f"{where}: transcript")
@@ -379,6 +380,27 @@ def check_chapters(chapters, duration: float, where: str) -> list[Finding]:
                 )
             )
         previous = chapter.start
+    return found
+
+
+# Encoders pad or trim a few hundred milliseconds, and a video may hold a title card: only a larger gap is said.
+ALTERNATE_LENGTH_SLACK = 5.0  # seconds, or 2 % of the episode when that is more
+
+
+def check_alternate_lengths(specs, alternates: tuple[AudioInfo, ...], duration: float, where: str) -> list[Finding]:
+    """An alternate rendition is the same programme: one of another length is most likely another episode's
+    file, and the chapters and the notes' timecodes would point at the wrong moments in it."""
+    found = []
+    for spec, info in zip(specs, alternates):  # noqa: B905 (a rendition that failed to probe is reported already)
+        if duration and info.duration and abs(info.duration - duration) > max(ALTERNATE_LENGTH_SLACK, duration / 50):
+            found.append(
+                warning(
+                    "alternates/length",
+                    f"{where}: alternates '{spec['file']}'",
+                    f"lasts {info.duration:.0f} s, the episode's audio {duration:.0f} s",
+                    "check that it is this episode's rendition; chapters and timecodes apply to every rendition",
+                )
+            )
     return found
 
 
