@@ -45,6 +45,14 @@ def test_next_number_slug_and_front_matter(kyiv_show, capsys, monkeypatch):
     assert (DATA / "tiny.mp3").exists()  # copied, not moved
 
 
+def test_quiet_prints_only_the_path(kyiv_show, capsys, monkeypatch):
+    """The path is the command's answer (for `$EDITOR "$(feedtool -q new ...)"`), even quiet; the hint is not."""
+    monkeypatch.chdir(kyiv_show.parent)
+    assert run_cli("-q", "new", kyiv_show, "Quiet one", "--date", "2026-12-08T09:00") == 0
+    captured = capsys.readouterr()
+    assert captured.out == "show/0178-quiet-one.md\n" and captured.err == ""
+
+
 def test_an_episode_started_now_is_in_the_feed_built_now(kyiv_show, tmp_path, capsys):
     """The default date is never after the moment `new` ran: rounded up to the next minute, an episode built
     within those seconds was scheduled, and the producer's first build left it out of the feed."""
