@@ -4,12 +4,14 @@ cmarkgfm's `markdown_to_html_with_extensions` (2025.10.22) never frees the docum
 cmark returns: ~20 KB a call, 100 MB in each worker of a 10,000-episode build (benchmarks/build_bench.py, peak
 memory). This is the same sequence of cmark calls, with both freed as cmark's documentation asks (its own
 Python example was fixed the same way: commonmark/cmark#544). tests/test_notes.py holds it equal to cmarkgfm's
-function and its memory flat.
+function and its memory flat. The two frees are called through ctypes: cffi's cdef would parse C declarations
+with pycparser on every start (~20 ms, benchmarks/startup_bench.py).
 """
 
 from __future__ import annotations
 
-import cffi
+import ctypes
+
 from cmarkgfm import _cmark
 from cmarkgfm.cmark import (
     core_extensions_ensure_registered,
@@ -22,10 +24,10 @@ from cmarkgfm.cmark import (
     parser_new,
 )
 
-_ffi = cffi.FFI()
-_ffi.cdef("void cmark_node_free(void *node); void free(void *ptr);")
-_cmark_lib = _ffi.dlopen(_cmark.__file__)  # cmarkgfm's own copy of cmark, whose allocator made the tree
-_libc = _ffi.dlopen(None)  # cmark's default allocator is libc's
+_node_free = ctypes.CDLL(_cmark.__file__).cmark_node_free  # cmarkgfm's own copy of cmark, whose allocator made the tree
+_node_free.argtypes, _node_free.restype = [ctypes.c_void_p], None
+_free = ctypes.CDLL(None).free  # cmark's default allocator is libc's
+_free.argtypes, _free.restype = [ctypes.c_void_p], None
 
 
 def markdown_to_html(text: str, options: int, extensions: tuple[str, ...]) -> str:
@@ -42,13 +44,13 @@ def markdown_to_html(text: str, options: int, extensions: tuple[str, ...]) -> st
             try:
                 return _cmark.ffi.string(raw).decode("utf-8")
             finally:
-                _libc.free(_address(raw))
+                _free(_address(raw))
         finally:
-            _cmark_lib.cmark_node_free(_address(root))
+            _node_free(_address(root))
     finally:
         parser_free(parser)
 
 
-def _address(pointer):
-    """A pointer of cmarkgfm's FFI as one of ours."""
-    return _ffi.cast("void *", int(_cmark.ffi.cast("uintptr_t", pointer)))
+def _address(pointer) -> int:
+    """A pointer of cmarkgfm's FFI as an address for ctypes."""
+    return int(_cmark.ffi.cast("uintptr_t", pointer))
