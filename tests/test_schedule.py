@@ -89,3 +89,16 @@ def test_publish_publishes_what_is_due(tmp_path):
     assert run_cli("publish", show, "--out", tmp_path / "out", "--to", site, "--now", "2026-04-01", "-q") == 0
     assert titles(site)[0] == ["Episode 0002", "Episode 0001"]
     assert (site / "media/0002.mp3").exists()
+
+
+def test_the_summary_line_says_when_in_the_shows_zone_whatever_offset_the_date_was_written_with(tmp_path, capsys):
+    """Issue 14's wording: '1 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv', for an episode whose
+    date was written in UTC (07:00Z is 09:00 in Kyiv in winter); several scheduled name the first and the last."""
+    show = kyiv_show(tmp_path)
+    make_episode(show, "0178-legion.md", audio="media/0178.mp3", number="178", date="2026-12-08T07:00:00Z")
+    assert build(show, tmp_path / "out", "--now", "2026-12-01") == 0
+    assert "\n1 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv\n" in capsys.readouterr().out
+    make_episode(show, "0179-next.md", audio="media/0179.mp3", number="179", date="2026-12-15T23:30:00-05:00")
+    assert build(show, tmp_path / "out", "--now", "2026-12-01") == 0
+    assert ("\n2 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv (the last 2026-12-16)\n"
+            in capsys.readouterr().out)
