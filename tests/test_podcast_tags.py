@@ -136,8 +136,19 @@ def test_podcast_index_parser_recognises_every_new_tag(built):
     assert first["license"]["identifier"] == "cc-by-sa-4.0"
     assert first["value"]["recipients"][0]["split"] == 100
     assert first["podcastPeople"][0]["img"] == HOST + "guest.jpg"
+    assert first["podcastPeople"][0]["href"] == HOST + "guest"
     assert first["podcastSeason"] == {"number": 2, "name": "Into the East"}
     assert first["podcastEpisode"] == {"number": 1, "display": "Ch.1"}
+
+
+def test_block_per_platform_both_ways_is_what_the_podcast_index_parser_reads(tmp_path):
+    """podcast:block per platform (issue 14): every platform blocked but the ones allowed, read back by
+    podcast-partytime as blocked overall with google and spotify free to list the show."""
+    show = tagged_show(tmp_path, block_platforms=["all"], allow_platforms=["google", "spotify"])
+    assert build(show, tmp_path / "out") == 0
+    parsed = partytime((tmp_path / "out/feed.xml").read_bytes())
+    assert parsed["podcastBlocked"] == "yes"
+    assert parsed["podcastBlockedPlatforms"] == {"google": False, "spotify": False}
 
 
 def test_the_episode_page_shows_the_season_name_and_the_display(built):
