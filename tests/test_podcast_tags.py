@@ -310,3 +310,38 @@ def test_an_episode_naming_its_guest_keeps_the_show_hosts(tmp_path):
     }
     page = (out / "0001-first/index.html").read_text()
     assert "Big Daddy" in page and "Sid James" in page
+
+
+def test_the_namespaces_length_limits_in_front_matter(tmp_path, capsys):
+    """A soundbite title, a location name (128) or a txt (4000) longer than the podcast namespace allows is
+    named; one at the limit is written as given."""
+    show = tagged_show(tmp_path)
+    at_limit = {"soundbites": [{"start": "1", "duration": "3", "title": "s" * 128}],
+                "location": {"name": "l" * 128}, "txt": [{"text": "t" * 4000, "purpose": "p" * 128}]}
+    make_episode(show, "0003-third.md", audio="media/0003.mp3", **at_limit)
+    assert build(show, tmp_path / "out") == 0
+    feed = (tmp_path / "out/feed.xml").read_text()
+    assert ">" + "s" * 128 + "<" in feed and ">" + "l" * 128 + "<" in feed and ">" + "t" * 4000 + "<" in feed
+    make_episode(show, "0003-third.md", audio="media/0003.mp3",
+                 soundbites=[{"start": "1", "duration": "3", "title": "s" * 129}])
+    make_episode(show, "0004-fourth.md", audio="media/0004.mp3", location={"name": "l" * 129})
+    make_episode(show, "0005-fifth.md", audio="media/0005.mp3", txt=[{"text": "t" * 4001}])
+    capsys.readouterr()
+    assert build(show, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    for name, key, length, limit in (("0003-third.md", "title", 129, 128), ("0004-fourth.md", "name", 129, 128),
+                                     ("0005-fifth.md", "text", 4001, 4000)):
+        line = next((e for e in err.splitlines() if name in e), "")
+        assert f"{key}: is {length} characters, more than the {limit} the podcast namespace allows" in line, err
+
+
+def test_the_namespaces_length_limits_in_show_toml(tmp_path, capsys):
+    show = tagged_show(tmp_path)
+    config = show / "show.toml"
+    config.write_text(config.read_text().replace('text = "Every Tuesday"', f'text = "{"e" * 129}"')
+                      .replace('title = "Another show"', f'title = "{"a" * 129}"')
+                      .replace('title = "Season one is coming"', f'title = "{"c" * 129}"'))
+    assert build(show) == 1
+    err = capsys.readouterr().err
+    for key, field in (("show.update_frequency", "text"), ("show.podroll[0]", "title"), ("show.trailer[0]", "title")):
+        assert f"{key}: {field}: is 129 characters, more than the 128 the podcast namespace allows" in err, err
