@@ -109,6 +109,7 @@ CASES = [
     ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="nan"'),
     ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="-5"'),
     ("psp/tag-value", ' method="keysend"', ""),
+    ("psp/tag-value", 'method="keysend"', 'method="push"'),
     ("psp/tag-value", 'fee="true"', 'fee="maybe"'),
     ("psp/tag-value", 'address="02d5c1bf8b94" ', ""),
     ("psp/tag-value", 'protocol="activitypub"', 'protocol="myspace"'),
@@ -208,6 +209,13 @@ def test_the_namespaces_length_limits(tag, old, new, limit):
     (found,) = findings(broken(old, new.format("x" * (limit + 1))))
     assert found.rule == "psp/text-length" and found.severity == "warning"
     assert found.message == f"is {limit + 1} characters, more than the {limit} the spec allows"
+
+
+def test_several_value_blocks_and_the_amp_method_pass():
+    """podcast:value may stand more than once in a channel or item (podcast-namespace docs/tags/value.md: count
+    multiple), and lightning's methods are keysend and amp (value/value.md); check warned of a second block."""
+    block = FEED[FEED.index("    <podcast:value "):FEED.index("</podcast:value>\n") + len("</podcast:value>\n")]
+    assert findings(broken(block, block + block.replace('method="keysend"', 'method="amp"'))) == []
 
 
 def test_messages_say_where_what_and_how():

@@ -279,7 +279,9 @@ RECIPIENT = {"type": "node", "address": "a", "split": "100"}
      "value: suggested: 'nan' is not a number (write e.g. 0.00000005000)"),
     ({"value": {"suggested": "-5", "recipients": [RECIPIENT]}},
      "value: suggested: '-5' is not a number (write e.g. 0.00000005000)"),
-], ids=["split", "priority", "geo-range", "geo-digits", "suggested-nan", "suggested-negative"])
+    ({"value": {"type": "lightning", "method": "push", "recipients": [RECIPIENT]}},
+     "value: method: 'push' is not a lightning payment method (write keysend, or amp)"),
+], ids=["split", "priority", "geo-range", "geo-digits", "suggested-nan", "suggested-negative", "lightning-method"])
 def test_out_of_range_front_matter_is_named(tmp_path, capsys, front, message):
     show = tagged_show(tmp_path)
     make_episode(show, "0003-third.md", **front)
