@@ -102,3 +102,48 @@ def test_the_summary_line_says_when_in_the_shows_zone_whatever_offset_the_date_w
     assert build(show, tmp_path / "out", "--now", "2026-12-01") == 0
     assert ("\n2 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv (the last 2026-12-16)\n"
             in capsys.readouterr().out)
+
+
+def readme_block(after: str, fence: str = "```") -> str:
+    from pathlib import Path
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    start = readme.index(fence, readme.index(after)) + len(fence)
+    start = readme.index("\n", start) + 1
+    return readme[start:readme.index("```", start)]
+
+
+def test_the_readmes_crontab_line_publishes_what_is_due(tmp_path, monkeypatch):
+    """The crontab line README gives for scheduled episodes (issue 14), run as written from its folder, with
+    only the target folder changed: five schedule fields, then a command that publishes the due episode."""
+    import shlex
+
+    line = readme_block("A crontab line that").strip()
+    fields = line.split(None, 5)
+    assert len(fields) == 6 and all(re.fullmatch(r"[\d*/,-]+", f) for f in fields[:5]), line
+    folder, command = re.fullmatch(r"cd (\S+) && (feedtool .*)", fields[5]).groups()
+    argv = shlex.split(command)[1:]
+    target = argv.index("--to") + 1
+    argv[target] = str(tmp_path / "www")
+    (tmp_path / "srv").mkdir()
+    kyiv_show(tmp_path).rename(tmp_path / "srv" / argv[argv.index("publish") + 1])
+    monkeypatch.chdir(tmp_path / "srv")
+    assert run_cli(*argv, "--now", "2026-03-15") == 0
+    assert titles(tmp_path / "www")[0] == ["Episode 0001"]
+    assert run_cli(*argv, "--now", "2026-04-01") == 0  # the next run after #2's time publishes it
+    assert titles(tmp_path / "www")[0] == ["Episode 0002", "Episode 0001"]
+
+
+def test_the_readmes_ci_workflow_runs_on_a_schedule_and_its_command_is_one_feedtool_takes():
+    import shlex
+
+    import yaml
+
+    from feedtool.cli import _parser
+
+    workflow = yaml.safe_load(readme_block("GitHub Actions workflow"))
+    crons = [entry["cron"] for entry in workflow[True]["schedule"]]  # YAML 1.1 reads the key `on` as True
+    assert crons and all(len(cron.split()) == 5 for cron in crons)
+    runs = [step["run"] for step in workflow["jobs"]["publish"]["steps"] if "run" in step]
+    (publish,) = [shlex.split(run) for run in runs if run.startswith("feedtool ")]
+    args = _parser().parse_args(publish[1:])
+    assert args.command == "publish" and args.to.startswith("s3://")
