@@ -98,6 +98,8 @@ SOCIAL_PROTOCOLS = ("disabled", "activitypub", "twitter", "lightning", "bluesky"
 LOCATION_RELS = ("subject", "creator")
 INTEGRITY_TYPES = ("sri", "pgp-signature")
 VALUE_SPLIT_TOTAL = 100  # feedtool's rule (issue 14): the shares of a value block are percentages
+# value/value.md, "Lightning": type "lightning" MUST use method keysend or amp
+LIGHTNING_METHODS = ("keysend", "amp")
 
 # Length limits in characters ("Please do not exceed … or it may be truncated by aggregators").
 TITLE_LIMIT = 128  # node values of funding, soundbite, person, location, trailer, license, updateFrequency

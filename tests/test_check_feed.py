@@ -109,6 +109,7 @@ CASES = [
     ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="nan"'),
     ("psp/tag-value", 'suggested="0.00000005000"', 'suggested="-5"'),
     ("psp/tag-value", ' method="keysend"', ""),
+    ("psp/tag-value", 'method="keysend"', 'method="push"'),
     ("psp/tag-value", 'fee="true"', 'fee="maybe"'),
     ("psp/tag-value", 'address="02d5c1bf8b94" ', ""),
     ("psp/tag-value", 'protocol="activitypub"', 'protocol="myspace"'),
@@ -124,6 +125,9 @@ CASES = [
     ("psp/transcript-type", 'type="text/vtt"', 'type="text/webvtt"'),
     ("psp/transcript-type", 'rel="captions"', 'rel="subtitles"'),
     ("psp/chapters-type", 'type="application/json+chapters"', 'type="application/json"'),
+    ("psp/https", f'img="{HOST}host.jpg"', 'img="http://media.feedtool-fixtures.net/show/host.jpg"'),
+    ("psp/https", 'href="https://www.feedtool-fixtures.net/host"', 'href="http://www.feedtool-fixtures.net/host"'),
+    ("psp/tag-value", "<podcast:medium>", '<podcast:image width="600"/><podcast:medium>'),
     ("psp/person-role", 'role="Host"', 'role="Hostess"'),
     ("psp/person-role", 'group="visuals"', 'group="art"'),
     ("psp/person-role", 'role="Host"', 'role="Guest" group="Writing"'),
@@ -182,6 +186,36 @@ def test_every_feed_rule_has_a_breaking_case():
                                                                                     "apple/artwork-format",
                                                                                     "apple/artwork-color"}
     assert used - {case[0] for case in CASES} == set()
+
+
+# The podcast namespace's length limits (docs/tags/*.md: "Please do not exceed N characters"): the node value,
+# or an attribute, at the limit passes; one character more is warned.
+LIMITS = [
+    ("soundbite", ">The best minute<", ">{}<", 128),
+    ("location", ">Kyiv</podcast:location>", ">{}</podcast:location>", 128),
+    ("license", ">cc-by-4.0<", ">{}<", 128),
+    ("person", ">Fixture Host<", ">{}<", 128),
+    ("trailer", ">Season one</podcast:trailer>", ">{}</podcast:trailer>", 128),
+    ("updateFrequency", ">Every Tuesday<", ">{}<", 128),
+    ("txt", ">S6lpp-7ZCn8-dZfGc-OoyaG<", ">{}<", 4000),
+    ("txt purpose", 'purpose="verify"', 'purpose="{}"', 128),
+    ("funding", ">Support the show<", ">{}<", 128),
+]
+
+
+@pytest.mark.parametrize("tag, old, new, limit", LIMITS, ids=[case[0] for case in LIMITS])
+def test_the_namespaces_length_limits(tag, old, new, limit):
+    assert findings(broken(old, new.format("x" * limit))) == []
+    (found,) = findings(broken(old, new.format("x" * (limit + 1))))
+    assert found.rule == "psp/text-length" and found.severity == "warning"
+    assert found.message == f"is {limit + 1} characters, more than the {limit} the spec allows"
+
+
+def test_several_value_blocks_and_the_amp_method_pass():
+    """podcast:value may stand more than once in a channel or item (podcast-namespace docs/tags/value.md: count
+    multiple), and lightning's methods are keysend and amp (value/value.md); check warned of a second block."""
+    block = FEED[FEED.index("    <podcast:value "):FEED.index("</podcast:value>\n") + len("</podcast:value>\n")]
+    assert findings(broken(block, block + block.replace('method="keysend"', 'method="amp"'))) == []
 
 
 def test_messages_say_where_what_and_how():

@@ -75,3 +75,17 @@ def test_an_archive_pages_podcast_guid_is_the_subscription_feeds(tmp_path):
     page.write_text(page.read_text().replace("<podcast:guid>", "<podcast:guid>0", 1))  # not a UUID now
     (finding,) = [f for f in check_target(str(out / "feed.xml")).findings if f.rule == "psp/podcast-guid"]
     assert finding.where.endswith("archive/page-1.xml: /rss/channel/podcast:guid")
+
+
+def test_an_enclosure_url_or_number_repeated_on_another_page_is_a_duplicate(tmp_path):
+    """The cross-episode rules over all the pages (issue 14): besides GUIDs, enclosure URLs and episode
+    numbers; one page alone, and the built feed, have no repeat."""
+    _, out = built_pages(tmp_path)
+    assert not [f for f in check_target(str(out / "feed.xml")).findings if f.rule.startswith("safety/duplicate")]
+    page = out / "archive/page-1.xml"
+    page.write_text(page.read_text().replace("media/0010.mp3", "media/0025.mp3")
+                    .replace("<itunes:episode>9<", "<itunes:episode>24<").replace("<podcast:episode>9<",
+                                                                                  "<podcast:episode>24<"))
+    found = {f.rule: f for f in check_target(str(out / "feed.xml")).findings if f.rule.startswith("safety/duplicate")}
+    assert sorted(found) == ["safety/duplicate-enclosure", "safety/duplicate-number"]
+    assert all("archive/page-1.xml: /rss/channel/item[" in f.where for f in found.values())

@@ -69,6 +69,53 @@ def test_the_subscription_feed_and_archive_pages(tmp_path):
     assert sorted(guids) == sorted(f"guid-{n:04d}-ep" for n in range(1, 26)) and len(guids) == 25
 
 
+
+def channel_head(data: bytes) -> list[bytes]:
+    """A document's channel elements other than its own links, dates and fh:archive, serialised."""
+    from lxml import etree
+    channel = etree.fromstring(data).find("channel")
+    own = ("item", "lastBuildDate", "pubDate", "{http://www.w3.org/2005/Atom}link",
+           "{http://purl.org/syndication/history/1.0}archive")
+    return [etree.tostring(e, method="c14n", exclusive=True, with_tail=False) for e in channel if e.tag not in own]
+
+
+def test_every_document_links_first_last_next_prev_archive_and_current_and_carries_the_channel(tmp_path):
+    """RFC 5005 as issue 14 asks, read back by feedparser: first (the subscription feed) and last (the oldest
+    archive page) everywhere; next and prev-archive from each document to the next older one, none from the
+    oldest; current and fh:archive on archive pages only; and each page a complete feed with the channel's
+    elements (title, artwork, owner, categories, podcast:guid...) as the subscription feed has them."""
+    show = paged_show(tmp_path, 35)
+    out = tmp_path / "out"
+    build(show, out)
+    docs = documents(out)
+    feed, page = BASE_URL + "feed.xml", BASE_URL + "archive/page-{}.xml"
+    expected = {
+        "feed.xml": [("self", feed), ("first", feed), ("last", page.format(1)), ("next", page.format(3)),
+                     ("prev-archive", page.format(3))],
+        "archive/page-3.xml": [("self", page.format(3)), ("first", feed), ("last", page.format(1)),
+                               ("next", page.format(2)), ("prev-archive", page.format(2)), ("current", feed)],
+        "archive/page-2.xml": [("self", page.format(2)), ("first", feed), ("last", page.format(1)),
+                               ("next", page.format(1)), ("prev-archive", page.format(1)), ("current", feed)],
+        "archive/page-1.xml": [("self", page.format(1)), ("first", feed), ("last", page.format(1)),
+                               ("current", feed)],
+    }
+    assert sorted(docs) == sorted(expected)
+    head = channel_head(docs["feed.xml"])
+    assert len(head) > 15
+    for name, links in expected.items():
+        parsed = feedparser.parse(docs[name])
+        assert parsed.bozo == 0
+        assert [(link.rel, link.href) for link in parsed.feed.links if link.rel != "alternate"] == links, name
+        assert ("fh_archive" in parsed.feed) == (name != "feed.xml"), name
+        assert channel_head(docs[name]) == head, name
+        assert parsed.feed.title == "Fixture Show" and parsed.feed.image.href == BASE_URL + "cover.jpg"
+    # a fixed range counted from the oldest: page k has episodes 10k-9 .. 10k; the newest page is not yet full
+    # (25 of the 35 are archived), and the subscription feed holds the newest 10
+    for name, first, last in (("archive/page-1.xml", 1, 10), ("archive/page-2.xml", 11, 20),
+                              ("archive/page-3.xml", 21, 25), ("feed.xml", 26, 35)):
+        numbers = [int(e["title"].split()[-1]) for e in feedparser.parse(docs[name]).entries]
+        assert sorted(numbers) == list(range(first, last + 1)), name
+
 def test_a_new_episode_rewrites_only_the_subscription_feed_and_the_newest_archive_page(tmp_path):
     show = paged_show(tmp_path, 25)
     out = tmp_path / "out"
@@ -157,3 +204,26 @@ def test_publish_puts_the_archive_pages_up_before_the_feed_and_moving_is_not_rem
     assert run_cli("publish", show, "--out", tmp_path / "out", "--to", www, "-q") == 0
     assert documents(www) == documents(tmp_path / "out")
     assert len(json.loads((www / ".feedtool/manifest.json").read_text())["episodes"]) == 26
+
+
+def test_publish_uploads_the_archive_pages_after_the_media_and_before_the_subscription_feed(tmp_path):
+    """The feed links the pages: a subscriber who reads the new feed must find every page it names already up,
+    on the first publish and when a new episode rewrites the newest archive page."""
+    from feedtool.publish import publish_show
+
+    show = paged_show(tmp_path, 25)
+    # a feed name that sorts before archive/: the order cannot come from the names
+    write_config(show, feed={"page_size": 10, "file_name": "all.xml"},
+                 extra="[publish]\nverify_http = false\npodcastindex = false\n")
+    out, www = tmp_path / "out", tmp_path / "www"
+    for added in (None, 26):
+        if added:
+            add_episode(show, added)
+        config = load_config(show)
+        report, _ = run(config, BuildOptions(out_dir=out))
+        uploaded = list(publish_show(config, report, out, target=str(www)).uploaded)
+        pages = [i for i, rel in enumerate(uploaded) if rel.startswith("archive/")]
+        media = [i for i, rel in enumerate(uploaded) if rel.startswith("media/")]
+        assert pages and media and uploaded[-1] == "all.xml"
+        assert max(media) < min(pages) and max(pages) < uploaded.index("all.xml")
+    assert [rel for rel in uploaded if rel.endswith(".xml")] == ["archive/page-2.xml", "all.xml"]

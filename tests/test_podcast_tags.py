@@ -136,8 +136,19 @@ def test_podcast_index_parser_recognises_every_new_tag(built):
     assert first["license"]["identifier"] == "cc-by-sa-4.0"
     assert first["value"]["recipients"][0]["split"] == 100
     assert first["podcastPeople"][0]["img"] == HOST + "guest.jpg"
+    assert first["podcastPeople"][0]["href"] == HOST + "guest"
     assert first["podcastSeason"] == {"number": 2, "name": "Into the East"}
     assert first["podcastEpisode"] == {"number": 1, "display": "Ch.1"}
+
+
+def test_block_per_platform_both_ways_is_what_the_podcast_index_parser_reads(tmp_path):
+    """podcast:block per platform (issue 14): every platform blocked but the ones allowed, read back by
+    podcast-partytime as blocked overall with google and spotify free to list the show."""
+    show = tagged_show(tmp_path, block_platforms=["all"], allow_platforms=["google", "spotify"])
+    assert build(show, tmp_path / "out") == 0
+    parsed = partytime((tmp_path / "out/feed.xml").read_bytes())
+    assert parsed["podcastBlocked"] == "yes"
+    assert parsed["podcastBlockedPlatforms"] == {"google": False, "spotify": False}
 
 
 def test_the_episode_page_shows_the_season_name_and_the_display(built):
@@ -268,7 +279,9 @@ RECIPIENT = {"type": "node", "address": "a", "split": "100"}
      "value: suggested: 'nan' is not a number (write e.g. 0.00000005000)"),
     ({"value": {"suggested": "-5", "recipients": [RECIPIENT]}},
      "value: suggested: '-5' is not a number (write e.g. 0.00000005000)"),
-], ids=["split", "priority", "geo-range", "geo-digits", "suggested-nan", "suggested-negative"])
+    ({"value": {"type": "lightning", "method": "push", "recipients": [RECIPIENT]}},
+     "value: method: 'push' is not a lightning payment method (write keysend, or amp)"),
+], ids=["split", "priority", "geo-range", "geo-digits", "suggested-nan", "suggested-negative", "lightning-method"])
 def test_out_of_range_front_matter_is_named(tmp_path, capsys, front, message):
     show = tagged_show(tmp_path)
     make_episode(show, "0003-third.md", **front)
@@ -299,3 +312,38 @@ def test_an_episode_naming_its_guest_keeps_the_show_hosts(tmp_path):
     }
     page = (out / "0001-first/index.html").read_text()
     assert "Big Daddy" in page and "Sid James" in page
+
+
+def test_the_namespaces_length_limits_in_front_matter(tmp_path, capsys):
+    """A soundbite title, a location name (128) or a txt (4000) longer than the podcast namespace allows is
+    named; one at the limit is written as given."""
+    show = tagged_show(tmp_path)
+    at_limit = {"soundbites": [{"start": "1", "duration": "3", "title": "s" * 128}],
+                "location": {"name": "l" * 128}, "txt": [{"text": "t" * 4000, "purpose": "p" * 128}]}
+    make_episode(show, "0003-third.md", audio="media/0003.mp3", **at_limit)
+    assert build(show, tmp_path / "out") == 0
+    feed = (tmp_path / "out/feed.xml").read_text()
+    assert ">" + "s" * 128 + "<" in feed and ">" + "l" * 128 + "<" in feed and ">" + "t" * 4000 + "<" in feed
+    make_episode(show, "0003-third.md", audio="media/0003.mp3",
+                 soundbites=[{"start": "1", "duration": "3", "title": "s" * 129}])
+    make_episode(show, "0004-fourth.md", audio="media/0004.mp3", location={"name": "l" * 129})
+    make_episode(show, "0005-fifth.md", audio="media/0005.mp3", txt=[{"text": "t" * 4001}])
+    capsys.readouterr()
+    assert build(show, tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    for name, key, length, limit in (("0003-third.md", "title", 129, 128), ("0004-fourth.md", "name", 129, 128),
+                                     ("0005-fifth.md", "text", 4001, 4000)):
+        line = next((e for e in err.splitlines() if name in e), "")
+        assert f"{key}: is {length} characters, more than the {limit} the podcast namespace allows" in line, err
+
+
+def test_the_namespaces_length_limits_in_show_toml(tmp_path, capsys):
+    show = tagged_show(tmp_path)
+    config = show / "show.toml"
+    config.write_text(config.read_text().replace('text = "Every Tuesday"', f'text = "{"e" * 129}"')
+                      .replace('title = "Another show"', f'title = "{"a" * 129}"')
+                      .replace('title = "Season one is coming"', f'title = "{"c" * 129}"'))
+    assert build(show) == 1
+    err = capsys.readouterr().err
+    for key, field in (("show.update_frequency", "text"), ("show.podroll[0]", "title"), ("show.trailer[0]", "title")):
+        assert f"{key}: {field}: is 129 characters, more than the 128 the podcast namespace allows" in err, err

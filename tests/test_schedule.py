@@ -89,3 +89,61 @@ def test_publish_publishes_what_is_due(tmp_path):
     assert run_cli("publish", show, "--out", tmp_path / "out", "--to", site, "--now", "2026-04-01", "-q") == 0
     assert titles(site)[0] == ["Episode 0002", "Episode 0001"]
     assert (site / "media/0002.mp3").exists()
+
+
+def test_the_summary_line_says_when_in_the_shows_zone_whatever_offset_the_date_was_written_with(tmp_path, capsys):
+    """Issue 14's wording: '1 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv', for an episode whose
+    date was written in UTC (07:00Z is 09:00 in Kyiv in winter); several scheduled name the first and the last."""
+    show = kyiv_show(tmp_path)
+    make_episode(show, "0178-legion.md", audio="media/0178.mp3", number="178", date="2026-12-08T07:00:00Z")
+    assert build(show, tmp_path / "out", "--now", "2026-12-01") == 0
+    assert "\n1 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv\n" in capsys.readouterr().out
+    make_episode(show, "0179-next.md", audio="media/0179.mp3", number="179", date="2026-12-15T23:30:00-05:00")
+    assert build(show, tmp_path / "out", "--now", "2026-12-01") == 0
+    assert ("\n2 scheduled: #178 goes live Tue 2026-12-08 09:00 Europe/Kyiv (the last 2026-12-16)\n"
+            in capsys.readouterr().out)
+
+
+def readme_block(after: str, fence: str = "```") -> str:
+    from pathlib import Path
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    start = readme.index(fence, readme.index(after)) + len(fence)
+    start = readme.index("\n", start) + 1
+    return readme[start:readme.index("```", start)]
+
+
+def test_the_readmes_crontab_line_publishes_what_is_due(tmp_path, monkeypatch):
+    """The crontab line README gives for scheduled episodes (issue 14), run as written from its folder, with
+    only the target folder changed: five schedule fields, then a command that publishes the due episode."""
+    import shlex
+
+    line = readme_block("A crontab line that").strip()
+    fields = line.split(None, 5)
+    assert len(fields) == 6 and all(re.fullmatch(r"[\d*/,-]+", f) for f in fields[:5]), line
+    folder, command = re.fullmatch(r"cd (\S+) && (feedtool .*)", fields[5]).groups()
+    argv = shlex.split(command)[1:]
+    target = argv.index("--to") + 1
+    argv[target] = str(tmp_path / "www")
+    (tmp_path / "srv").mkdir()
+    kyiv_show(tmp_path).rename(tmp_path / "srv" / argv[argv.index("publish") + 1])
+    monkeypatch.chdir(tmp_path / "srv")
+    assert run_cli(*argv, "--now", "2026-03-15") == 0
+    assert titles(tmp_path / "www")[0] == ["Episode 0001"]
+    assert run_cli(*argv, "--now", "2026-04-01") == 0  # the next run after #2's time publishes it
+    assert titles(tmp_path / "www")[0] == ["Episode 0002", "Episode 0001"]
+
+
+def test_the_readmes_ci_workflow_runs_on_a_schedule_and_its_command_is_one_feedtool_takes():
+    import shlex
+
+    import yaml
+
+    from feedtool.cli import _parser
+
+    workflow = yaml.safe_load(readme_block("GitHub Actions workflow"))
+    crons = [entry["cron"] for entry in workflow[True]["schedule"]]  # YAML 1.1 reads the key `on` as True
+    assert crons and all(len(cron.split()) == 5 for cron in crons)
+    runs = [step["run"] for step in workflow["jobs"]["publish"]["steps"] if "run" in step]
+    (publish,) = [shlex.split(run) for run in runs if run.startswith("feedtool ")]
+    args = _parser().parse_args(publish[1:])
+    assert args.command == "publish" and args.to.startswith("s3://")

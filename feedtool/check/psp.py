@@ -16,6 +16,7 @@ from feedtool.facts import is_digits, podcast_guid
 from feedtool.namespace import (
     CHAPTERS_TYPE,
     INTEGRITY_TYPES,
+    LIGHTNING_METHODS,
     LIST_MEDIUMS,
     LOCATION_RELS,
     MEDIUMS,
@@ -103,6 +104,14 @@ def _splits(scope: Scope, element) -> list[Finding]:
     problem = split_problem([int(s) for s in splits])
     hint = "give each recipient its percentage; together 100"
     return [error("psp/value-split", scope.where(element), problem, hint)] if problem else []
+
+
+def _lightning_method(scope: Scope, element) -> list[Finding]:
+    method = (element.get("method") or "").strip()
+    if (element.get("type") or "").strip() != "lightning" or not method or method in LIGHTNING_METHODS:
+        return []
+    where, hint = scope.where(element, attr="method"), "write keysend (or amp), as the namespace asks for lightning"
+    return [error("psp/tag-value", where, f"'{method}' is not a lightning payment method", hint)]
 
 
 def _rrule(scope: Scope, element) -> list[Finding]:
@@ -211,9 +220,10 @@ TAGS = {
         values=(Value("type", _one_of(INTEGRITY_TYPES), "'{value}' is not an integrity type",
                       "write sri or pgp-signature"),),
     ),  # fmt: skip
-    "value": TagSpec(
-        ("channel", "item", "liveItem"), single=True, required=("type", "method"), numbers=("suggested",),
-        checks=(_children("valueRecipient", 'give at least one <podcast:valueRecipient …/>'), _splits),
+    "value": TagSpec(  # several may stand side by side, one a payment layer (docs/tags/value.md: count multiple)
+        ("channel", "item", "liveItem"), required=("type", "method"), numbers=("suggested",),
+        checks=(_children("valueRecipient", 'give at least one <podcast:valueRecipient …/>'), _splits,
+                _lightning_method),
     ),  # fmt: skip
     "valueRecipient": TagSpec(
         ("value", "valueTimeSplit"), required=("type", "address", "split"), numbers=("split",),

@@ -76,7 +76,7 @@ class RecipientConfig:
 @dataclass(frozen=True)
 class ValueConfig:
     type: str = doc("podcast:value: the payment layer", "lightning")
-    method: str = doc("the transport", "keysend")
+    method: str = doc("the transport: keysend or amp for lightning", "keysend")
     suggested: str = doc("a suggested amount per minute, e.g. 0.00000005000", "")
     recipients: list[RecipientConfig] = doc("[[show.value.recipients]] who is paid", default_factory=list)
 

@@ -14,6 +14,7 @@ from feedtool.facts import is_digits
 from feedtool.model import Location, RemoteItem, SocialInteract, Soundbite, Txt, UpdateFrequency, Value, ValueRecipient
 from feedtool.namespace import (
     COUNTRY,
+    LIGHTNING_METHODS,
     LIST_MEDIUMS,
     LOCATION_RELS,
     MEDIUMS,
@@ -203,9 +204,12 @@ def value_block(item: dict) -> Value:
     suggested = text(item, "suggested")
     if suggested is not None and not NUMBER.match(suggested):  # float() takes nan, inf and -5: no amount to pay
         raise ValueError(f"suggested: '{suggested}' is not a number (write e.g. 0.00000005000)")
+    kind, method = text(item, "type") or "lightning", text(item, "method") or "keysend"
+    if kind == "lightning" and method not in LIGHTNING_METHODS:
+        raise ValueError(f"method: '{method}' is not a lightning payment method (write keysend, or amp)")
     return Value(
-        type=text(item, "type") or "lightning",
-        method=text(item, "method") or "keysend",
+        type=kind,
+        method=method,
         recipients=tuple(parsed),
         suggested=suggested,
     )
