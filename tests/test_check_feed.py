@@ -162,6 +162,15 @@ CASES = [
 ]
 
 
+def test_value_splits_are_shares_in_anothers_feed_and_recipients_are_required():
+    """The namespace (docs/tags/value.md): splits are shares, "it should never be assumed or expected that splits
+    add up to 100"; a value block without recipients pays no one."""
+    total_101 = {(f.rule, f.severity) for f in findings(broken('split="5"', 'split="6"'))}
+    assert ("psp/value-split", "warning") in total_101 and not any(severity == "error" for _, severity in total_101)
+    no_recipients = re.sub(r"\s*<podcast:valueRecipient[^>]*/>", "", FEED)
+    assert ("psp/value-split", "error") in {(f.rule, f.severity) for f in findings(no_recipients)}
+
+
 def _case_id(case):
     return f"{case[0]}:{case[2][:20]}"
 

@@ -102,8 +102,14 @@ def _splits(scope: Scope, element) -> list[Finding]:
     if not all(s.isdigit() for s in splits):
         return []  # valueRecipient's own rules name a split that is not a number
     problem = split_problem([int(s) for s in splits])
-    hint = "give each recipient its percentage; together 100"
-    return [error("psp/value-split", scope.where(element), problem, hint)] if problem else []
+    if not problem:
+        return []
+    if not splits:
+        return [error("psp/value-split", scope.where(element), problem, "add a podcast:valueRecipient")]
+    # The namespace calls splits shares ("never assumed to add up to 100"; its own example adds up to 101), so
+    # another's feed is valid with any total; feedtool's own config holds them to 100, and so does this warning.
+    hint = "apps that read splits as percentages pay out otherwise: give each recipient its percentage, together 100"
+    return [warning("psp/value-split", scope.where(element), problem, hint)]
 
 
 def _lightning_method(scope: Scope, element) -> list[Finding]:
