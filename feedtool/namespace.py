@@ -2,6 +2,7 @@
 its lists: serviceslugs.txt, socialprotocols.txt, taxonomy.json), shared by what reads them from show.toml and
 front matter and by check's rules."""
 
+import functools
 import re
 
 # Podcast Taxonomy Project (podcast-namespace taxonomy.json), group -> roles, lower case as compared
@@ -100,6 +101,23 @@ INTEGRITY_TYPES = ("sri", "pgp-signature")
 VALUE_SPLIT_TOTAL = 100  # feedtool's rule (issue 14): the shares of a value block are percentages
 # value/value.md, "Lightning": type "lightning" MUST use method keysend or amp
 LIGHTNING_METHODS = ("keysend", "amp")
+
+
+@functools.cache
+def _listed_licenses() -> frozenset[str]:
+    # +11 ms to import, paid only where a podcast:license is checked: -X importtime -c 'import license_expression'
+    from license_expression import get_spdx_licensing
+
+    # license-expression's SPDX list; its LicenseRef-scancode-* keys are ScanCode's own, not SPDX's
+    known = get_spdx_licensing().known_symbols
+    return frozenset(key.lower() for key in known if not key.startswith("LicenseRef-"))
+
+
+def is_listed_license(value: str) -> bool:
+    """An identifier of the namespace's license list (licenses.json: the SPDX list, compared in lower case).
+    Any other license is a custom one, which docs/tags/license.md requires to give the url of its text."""
+    return value.strip().lower() in _listed_licenses()
+
 
 # Length limits in characters ("Please do not exceed … or it may be truncated by aggregators").
 TITLE_LIMIT = 128  # node values of funding, soundbite, person, location, trailer, license, updateFrequency

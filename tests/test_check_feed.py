@@ -121,6 +121,7 @@ CASES = [
     ("psp/placement", "<podcast:publisher>", "<podcast:publisher/><podcast:publisher>"),
     ("psp/tag-value", ">fixture-license-3<", "><"),
     ("psp/https", 'license url="https://', 'license url="http://'),
+    ("psp/tag-value", ">cc-by-4.0<", ">my-own-terms<"),  # a custom license needs the url of its text
     ("psp/https", 'funding url="https://', 'funding url="http://'),
     ("psp/transcript-type", 'type="text/vtt"', 'type="text/webvtt"'),
     ("psp/transcript-type", 'rel="captions"', 'rel="subtitles"'),
@@ -202,7 +203,7 @@ def test_every_feed_rule_has_a_breaking_case():
 LIMITS = [
     ("soundbite", ">The best minute<", ">{}<", 128),
     ("location", ">Kyiv</podcast:location>", ">{}</podcast:location>", 128),
-    ("license", ">cc-by-4.0<", ">{}<", 128),
+    ("license", "<podcast:license>cc-by-4.0<", '<podcast:license url="https://www.feedtool-fixtures.net/l">{}<', 128),
     ("person", ">Fixture Host<", ">{}<", 128),
     ("trailer", ">Season one</podcast:trailer>", ">{}</podcast:trailer>", 128),
     ("updateFrequency", ">Every Tuesday<", ">{}<", 128),
@@ -218,6 +219,13 @@ def test_the_namespaces_length_limits(tag, old, new, limit):
     (found,) = findings(broken(old, new.format("x" * (limit + 1))))
     assert found.rule == "psp/text-length" and found.severity == "warning"
     assert found.message == f"is {limit + 1} characters, more than the {limit} the spec allows"
+
+
+def test_a_listed_license_in_any_case_needs_no_url_and_a_custom_one_does():
+    """podcast-namespace docs/tags/license.md: an identifier of its list (SPDX), or a custom license with a url."""
+    assert findings(broken(">cc-by-4.0<", ">CC-BY-NC-ND-4.0<")) == []
+    assert findings(broken(">cc-by-4.0<", ">all-rights-reserved<"))[0].where == "/rss/channel/podcast:license/@url"
+    assert findings(broken("<podcast:license>cc-by-4.0<", '<podcast:license url="https://x.org/t">Ours<')) == []
 
 
 def test_several_value_blocks_and_the_amp_method_pass():

@@ -27,6 +27,7 @@ from feedtool.namespace import (
     SOCIAL_PROTOCOLS,
     TRANSCRIPT_TYPES,
     is_geo,
+    is_listed_license,
     rrule_problem,
     split_problem,
 )
@@ -118,6 +119,15 @@ def _lightning_method(scope: Scope, element) -> list[Finding]:
         return []
     where, hint = scope.where(element, attr="method"), "write keysend (or amp), as the namespace asks for lightning"
     return [error("psp/tag-value", where, f"'{method}' is not a lightning payment method", hint)]
+
+
+def _custom_license_url(scope: Scope, element) -> list[Finding]:
+    value = text(element)
+    if not value or element.get("url") or is_listed_license(value):
+        return []
+    hint = "write an SPDX identifier such as cc-by-4.0, or give the url of the license's text"
+    problem = f"'{value}' is not in the namespace's license list (SPDX), so it needs a url attribute"
+    return [error("psp/tag-value", scope.where(element, attr="url"), problem, hint)]
 
 
 def _rrule(scope: Scope, element) -> list[Finding]:
@@ -215,7 +225,9 @@ TAGS = {
         limits=(("", 128),),
         checks=(_pubdate,),
     ),
-    "license": TagSpec(("channel", "item"), single=True, urls=("url",), node="text", limits=(("", 128),)),
+    "license": TagSpec(
+        ("channel", "item"), single=True, urls=("url",), node="text", limits=(("", 128),), checks=(_custom_license_url,)
+    ),
     "alternateEnclosure": TagSpec(
         ("item",), required=("type",), numbers=("length", "bitrate", "height"), limits=(("title", 32), ("rel", 32)),
         checks=(_children("source", 'give at least one <podcast:source uri="…"/>'),),
