@@ -379,12 +379,21 @@ def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
     producer.configure(page_size=2)
     for n in range(1, 6):
         producer.record(n, f"Episode {n}", f"2026-03-0{n}T09:00:00")
-    now = at("2026-03-06T09:00:00")
+    publish_and_poll(producer, app, at("2026-03-06T09:00:00"))
+    producer.edit(2, "Notes of episode 2.", "Notes of episode 2, corrected.")  # the feed changes at 10:00
+    now = at("2026-03-06T10:00:00")
     first = publish_and_poll(producer, app, now)
-    assert len(first.statuses) == 3 and set(first.statuses.values()) == {200}
+    assert first.statuses[app.feed_url] == 200 and len(first.statuses) == 3
     files = {p: p.read_bytes() for p in producer.www.rglob("*") if p.is_file() and ".feedtool" not in p.parts}
     for later in (now, now + timedelta(days=3)):  # the same moment, and days later with nothing new
         again = publish_and_poll(producer, app, later)
         assert {p: p.read_bytes() for p in files} == files
         assert set(again.statuses.values()) == {304}, again.statuses
         assert again.bodies == first.bodies
+
+    # The show published from a fresh checkout (another machine, CI): .feedtool/, the build's cache and records,
+    # is not in it (README: git-ignored, safe to delete). Nothing the apps read may change.
+    shutil.rmtree(producer.show / ".feedtool")
+    again = publish_and_poll(producer, app, now + timedelta(days=4))
+    assert {p: p.read_bytes() for p in files} == files
+    assert set(again.statuses.values()) == {304}, again.statuses
