@@ -93,8 +93,7 @@ class Producer:
         file.write_text(text.replace(old, new), "utf-8")
 
     def publish(self, now: datetime, *extra: str) -> int:
-        return run_cli("publish", self.show, "--out", self.out, "--to", self.www, "--now", now.isoformat(), "-q",
-                       *extra)
+        return run_cli("publish", self.show, "--out", self.out, "--to", self.www, "--now", now.isoformat(), *extra)
 
     def due(self, now: datetime) -> set[str]:
         """The GUIDs an app should see at `now`: every episode dated by then, but drafts and removed ones."""
@@ -342,36 +341,75 @@ def test_episodes_come_one_by_one_go_live_on_time_across_daylight_saving_and_cha
         assert poll.bodies[app.feed_url] != forced and poll.episodes[third].url.endswith("media/0003-episode-3.mp3")
 
 
-def test_paging_turned_on_for_subscribers_then_pages_fill_roll_over_and_lose_an_episode(studio):
+def test_paging_turned_on_for_subscribers_then_pages_fill_roll_over_change_and_lose_episodes(studio, capsys):
     producer, app = studio
+    archive = producer.base_url + "archive/page-{}.xml"
     day = at("2026-01-05T09:00:00")
+
+    def weekly(n: int, **front) -> Episode:
+        return producer.record(n, f"Week {n}", (day + timedelta(weeks=n - 1)).isoformat()[:19], **front)
+
     for n in range(1, 5):
-        producer.record(n, f"Week {n}", (day + timedelta(weeks=n - 1)).isoformat(timespec="seconds")[:19])
+        weekly(n)
     now = day + timedelta(weeks=3, hours=1)
     poll = publish_and_poll(producer, app, now)
     assert list(poll.statuses) == [app.feed_url]
 
-    producer.configure(page_size=2)  # the show already has subscribers
-    poll = publish_and_poll(producer, app, now + timedelta(hours=1))
-    assert list(poll.statuses) == [app.feed_url, producer.base_url + "archive/page-1.xml"]
+    producer.configure(page_size=2)  # the show already has subscribers: they keep every episode through the pages
+    now += timedelta(hours=1)
+    poll = publish_and_poll(producer, app, now)
+    assert list(poll.statuses) == [app.feed_url, archive.format(1)]
+    # What README says of paging: an app that follows neither `next` nor `prev-archive` sees the newest page_size.
+    assert len(feedparser.parse(poll.bodies[app.feed_url]).entries) == 2
 
     for n in range(5, 9):  # the archive's newest page fills, then a new one starts
-        now = day + timedelta(weeks=n - 1)
-        producer.record(n, f"Week {n}", now.isoformat(timespec="seconds")[:19])
-        poll = publish_and_poll(producer, app, now + timedelta(minutes=5))
+        weekly(n)
+        now = day + timedelta(weeks=n - 1, minutes=5)
+        poll = publish_and_poll(producer, app, now)
         assert len(poll.statuses) == 1 + -(-(n - 2) // 2)
-    full_page = poll.bodies[producer.base_url + "archive/page-1.xml"]
+    full_page = poll.bodies[archive.format(1)]
 
-    # Episode 6 is withdrawn: publish refuses to drop a published episode until forced.
-    gone = producer.episodes[6]
-    gone_guid = gone.guid
-    gone.file.unlink()
-    gone.removed = True
-    assert producer.publish(now + timedelta(hours=1)) == 3
-    app.removed.add(gone_guid)
-    poll = publish_and_poll(producer, app, now + timedelta(hours=2), "--force")
-    assert gone_guid not in poll.episodes
-    assert poll.bodies[producer.base_url + "archive/page-1.xml"] == full_page  # the oldest page did not change
+    # A draft and an episode scheduled for next week change no page until they are due.
+    weekly(9, draft="true")
+    weekly(10)
+    for moment in (now + timedelta(hours=1), day + timedelta(weeks=9) - timedelta(seconds=1)):
+        poll = publish_and_poll(producer, app, moment)
+        assert set(poll.statuses.values()) == {304}
+    now = day + timedelta(weeks=9)
+    poll = publish_and_poll(producer, app, now)
+    assert poll.bodies[archive.format(1)] == full_page
+
+    # The oldest episode's title corrected: its archive page changes, and so does the subscription feed (its
+    # lastBuildDate), so that an app that re-reads the pages only when the feed changes finds the new title.
+    first = producer.episodes[1].guid
+    producer.edit(1, "title: Week 1", "title: Week 1 (corrected)")
+    now += timedelta(hours=1)
+    poll = publish_and_poll(producer, app, now)
+    assert poll.statuses[app.feed_url] == poll.statuses[archive.format(1)] == 200
+    assert poll.episodes[first].title == "Week 1 (corrected)"
+
+    # Episode 2, on the oldest page, is withdrawn: publish refuses to drop a published episode until forced, and
+    # says the pages after it were renumbered; every app that reads the pages again has every other one once.
+    withdrawn = producer.episodes[2]
+    gone = withdrawn.guid
+    withdrawn.file.unlink()
+    withdrawn.removed = True
+    now += timedelta(hours=1)
+    capsys.readouterr()
+    assert producer.publish(now) == 3
+    err = capsys.readouterr().err
+    assert f"published episode (GUID '{gone}') would be dropped" in err
+    assert "info: archive/page-1.xml to archive/page-3.xml: 3 archive pages now hold episodes that were on " \
+           "another page" in err
+    app.removed.add(gone)
+    poll = publish_and_poll(producer, app, now, "--force")
+    assert not_served(producer, "media/0002-episode-2.mp3")
+
+    # Paging turned off again: one feed with every episode, the archive pages gone.
+    producer.configure()
+    now += timedelta(hours=1)
+    poll = publish_and_poll(producer, app, now)
+    assert list(poll.statuses) == [app.feed_url] and not_served(producer, "archive/page-1.xml")
 
 
 def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
