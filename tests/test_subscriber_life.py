@@ -63,15 +63,16 @@ class Episode:
 
 
 class Producer:
-    def __init__(self, tmp_path: Path, base_url: str):
-        self.show, self.out, self.www = tmp_path / "show", tmp_path / "public", tmp_path / "www"
-        self.base_url = base_url
+    def __init__(self, tmp_path: Path, base_url: str, target: str, published, **publish):
+        """target: `--to`; published(): the target's files, by path, as a web server or S3 holds them."""
+        self.show, self.out = tmp_path / "show", tmp_path / "public"
+        self.base_url, self.target, self.published, self.publish_settings = base_url, target, published, publish
         self.episodes: dict[int, Episode] = {}
         self.configure()
 
     def configure(self, **feed):
         write_config(self.show, show={"timezone": "America/New_York"}, feed={"base_url": self.base_url, **feed},
-                     extra=publish_table(verify_http=True, public_url=self.base_url))
+                     extra=publish_table(verify_http=True, public_url=self.base_url, **self.publish_settings))
 
     def record(self, number: int, title: str, date: str, *, audio: Path | None = None, **front) -> Episode:
         """A new episode file dated `date` (the show's wall-clock time, no offset), its GUID left to the build."""
@@ -93,7 +94,7 @@ class Producer:
         file.write_text(text.replace(old, new), "utf-8")
 
     def publish(self, now: datetime, *extra: str) -> int:
-        return run_cli("publish", self.show, "--out", self.out, "--to", self.www, "--now", now.isoformat(), *extra)
+        return run_cli("publish", self.show, "--out", self.out, "--to", self.target, "--now", now.isoformat(), *extra)
 
     def due(self, now: datetime) -> set[str]:
         """The GUIDs an app should see at `now`: every episode dated by then, but drafts and removed ones."""
@@ -124,6 +125,7 @@ class Subscriber:
         self.http = requests.Session()
         self.cache: dict[str, tuple[dict[str, str], bytes]] = {}  # URL -> (validators, body)
         self.library: dict[str, Seen] = {}
+        self.show_guid: str | None = None  # podcast:guid, the show's own
         self.removed: set[str] = set()  # GUIDs the producer removed on purpose
         self.moved: set[str] = set()  # GUIDs whose enclosure URL the producer moved with --force
 
@@ -175,6 +177,9 @@ class Subscriber:
         assert RFC2822.fullmatch(last_build), f"{url}: lastBuildDate {last_build!r}"
         assert parsedate_to_datetime(last_build) <= now, f"{url}: lastBuildDate {last_build} is after {now}"
         assert channel.find(f"{ATOM}link[@rel='self']").get("href") == url, f"{url}: names another URL as itself"
+        show_guid = channel.findtext(f"{PODCAST}guid")
+        assert show_guid == (self.show_guid or show_guid), f"{url}: podcast:guid changed: another show for apps"
+        self.show_guid = show_guid
         self.download(channel.find(f"{ITUNES}image").get("href"))  # the cover the app shows
         items = channel.findall("item")
         assert len(items) == len(fp.entries) == len(pp["episodes"]), url
@@ -230,14 +235,32 @@ class Subscriber:
 
 # --- the show's life -------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def studio(tmp_path):
-    """A producer and a subscriber, with the web server serving the published folder between them."""
-    www = tmp_path / "www"
-    www.mkdir()
-    with serve_folder(www) as base_url:
-        producer = Producer(tmp_path, base_url)
-        yield producer, Subscriber(base_url + "feed.xml")
+@pytest.fixture(params=["folder", "s3"])
+def studio(request, tmp_path):
+    """A producer and a subscriber, and between them a target the producer publishes to that serves the app over
+    HTTP: a folder behind a web server, or a bucket of an S3-compatible server (moto)."""
+    if request.param == "folder":
+        www = tmp_path / "www"
+        www.mkdir()
+        with serve_folder(www) as base_url:
+            def published():
+                return {p.relative_to(www).as_posix(): p.read_bytes() for p in www.rglob("*")
+                        if p.is_file() and ".feedtool" not in p.parts}
+
+            yield Producer(tmp_path, base_url, str(www), published), Subscriber(base_url + "feed.xml")
+        return
+    s3 = request.getfixturevalue("s3")
+    base_url = f"{s3.endpoint}/{s3.bucket}/show/"
+
+    def published():
+        listing = s3.client.get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix="show/")
+        keys = [o["Key"] for page in listing for o in page.get("Contents", ()) if "/.feedtool/" not in o["Key"]]
+        return {k[5:]: s3.client.get_object(Bucket=s3.bucket, Key=k)["Body"].read() for k in keys}
+
+    producer = Producer(tmp_path, base_url, s3.target, published, endpoint_url=s3.endpoint, acl="public-read")
+    # The app sends only If-None-Match here: moto 5.2 answers 304 when If-Modified-Since holds even if the ETag
+    # differs (S3 and RFC 9110 let If-None-Match decide), and these publishes follow each other within a second.
+    yield producer, Subscriber(base_url + "feed.xml", validators=("ETag",))
 
 
 def publish_and_poll(producer: Producer, apps: Subscriber | list[Subscriber], now: datetime, *extra: str) -> Poll:
@@ -250,7 +273,7 @@ def publish_and_poll(producer: Producer, apps: Subscriber | list[Subscriber], no
 
 
 def not_served(producer: Producer, rel: str) -> bool:
-    return requests.head(producer.base_url + rel, timeout=10).status_code == 404
+    return requests.head(producer.base_url + rel, timeout=10).status_code in (403, 404)  # S3: 403 to the public
 
 
 def longer_mp3(path: Path, seconds: int) -> Path:
@@ -334,7 +357,7 @@ def test_episodes_come_one_by_one_go_live_on_time_across_daylight_saving_and_cha
 
     # The producer takes that back: every app must see the version before it again.
     time.sleep(1.05)
-    assert run_cli("publish", producer.show, "--to", producer.www, "--rollback", "-q") == 0
+    assert run_cli("publish", producer.show, "--to", producer.target, "--rollback", "-q") == 0
     for subscriber in apps:
         poll = subscriber.poll(at("2026-11-05T10:00:00"))
         assert poll.statuses[app.feed_url] == 200, "the app was told the rolled-back feed had not changed"
@@ -422,10 +445,10 @@ def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
     now = at("2026-03-06T10:00:00")
     first = publish_and_poll(producer, app, now)
     assert first.statuses[app.feed_url] == 200 and len(first.statuses) == 3
-    files = {p: p.read_bytes() for p in producer.www.rglob("*") if p.is_file() and ".feedtool" not in p.parts}
+    files = producer.published()
     for later in (now, now + timedelta(days=3)):  # the same moment, and days later with nothing new
         again = publish_and_poll(producer, app, later)
-        assert {p: p.read_bytes() for p in files} == files
+        assert producer.published() == files
         assert set(again.statuses.values()) == {304}, again.statuses
         assert again.bodies == first.bodies
 
@@ -433,5 +456,22 @@ def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
     # is not in it (README: git-ignored, safe to delete). Nothing the apps read may change.
     shutil.rmtree(producer.show / ".feedtool")
     again = publish_and_poll(producer, app, now + timedelta(days=4))
-    assert {p: p.read_bytes() for p in files} == files
+    assert producer.published() == files
     assert set(again.statuses.values()) == {304}, again.statuses
+
+
+@pytest.mark.parametrize("take_back", ["a later date", "draft"])
+def test_a_published_episode_is_not_taken_back_by_a_new_date_or_a_draft_without_force(studio, capsys, take_back):
+    producer, app = studio
+    producer.record(1, "One", "2026-05-01T09:00:00")
+    producer.record(2, "Two", "2026-05-08T09:00:00")
+    now = at("2026-05-08T10:00:00")
+    publish_and_poll(producer, app, now)
+    if take_back == "draft":
+        producer.edit(2, "title: Two\n", "title: Two\ndraft: true\n")
+    else:
+        producer.edit(2, "date: '2026-05-08T09:00:00'", "date: '2026-06-08T09:00:00'")
+    capsys.readouterr()
+    assert producer.publish(now + timedelta(hours=1)) == 3
+    assert "would be dropped from the feed" in capsys.readouterr().err
+    assert set(app.poll(now + timedelta(hours=1)).statuses.values()) == {304}
