@@ -302,11 +302,14 @@ def test_episodes_come_one_by_one_go_live_on_time_across_daylight_saving_and_cha
 
     # Scheduled for 09:00 on the first day of standard time (EST, -05:00: 14:00 UTC; in EDT it would be 13:00 UTC).
     # Until then the feed does not change: the apps' conditional GETs are answered 304.
+    # Nothing of it is on the web before then: not its audio, nor its chapters (they may give the story away).
     scheduled = producer.record(5, "After the clocks go back", "2026-11-01T09:00:00")
+    producer.edit(5, "Notes of episode 5.", "Notes of episode 5.\n\n00:00 Before\n00:04 The twist")
     for moment in (at("2026-10-31T09:00:00"), utc("2026-11-01T13:00:00"), utc("2026-11-01T13:59:59")):
         poll = publish_and_poll(producer, apps, moment)
         assert set(poll.statuses.values()) == {304}
         assert not_served(producer, "media/0005-episode-5.mp3")
+        assert not_served(producer, "chapters/0005-episode-5.json")
     poll = publish_and_poll(producer, apps, utc("2026-11-01T14:00:00"))
     assert poll.items[scheduled.guid].findtext("pubDate") == "Sun, 01 Nov 2026 09:00:00 -0500"
     last_build = etree.fromstring(poll.bodies[app.feed_url]).findtext("channel/lastBuildDate")

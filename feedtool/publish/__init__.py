@@ -110,7 +110,9 @@ def publish_show(
             f"{config.path}:feed.base_url: not set, so the feed's URLs are relative and no app could "
             "use them (set base_url under [feed] to the https URL the target is served at)"
         )
-    files = gather_files(config, report.refs, out_dir, HashCache.for_show(config, persist=not dry_run))
+    files = gather_files(
+        config, report.refs, out_dir, HashCache.for_show(config, persist=not dry_run), scheduled=report.scheduled
+    )
     manifest = Manifest(
         version=new_version(),
         feed=config.feed.file_name,
