@@ -478,3 +478,19 @@ def test_a_published_episode_is_not_taken_back_by_a_new_date_or_a_draft_without_
     assert producer.publish(now + timedelta(hours=1)) == 3
     assert "would be dropped from the feed" in capsys.readouterr().err
     assert set(app.poll(now + timedelta(hours=1)).statuses.values()) == {304}
+
+
+@pytest.mark.parametrize("date, problem", [
+    ("2027-03-14T02:30:00", "'2027-03-14T02:30:00' does not exist in America/New_York: the clocks went forward "
+                            "then (write the time as the clocks read it, 2027-03-14T03:30:00, or give the offset)"),
+    ("2026-11-01T01:30:00", "'2026-11-01T01:30:00' happens twice in America/New_York: the clocks went back then "
+                            "(give the offset: 2026-11-01T01:30:00-04:00 the first time, "
+                            "2026-11-01T01:30:00-05:00 the second)"),
+])
+def test_a_time_the_clocks_skip_or_repeat_is_not_guessed(studio, capsys, date, problem):
+    """Scheduled at a wall-clock time that the change to or from daylight saving skips or repeats: apps would be
+    told a moment the producer did not choose (02:30 was written as 02:30 -0500, which is 03:30 EDT)."""
+    producer, app = studio
+    producer.record(1, "Night owl", date)
+    assert producer.publish(utc("2027-06-01T00:00:00")) == 1
+    assert f"date: {problem}" in capsys.readouterr().err
