@@ -437,6 +437,13 @@ def test_paging_turned_on_for_subscribers_then_pages_fill_roll_over_change_and_l
     poll = publish_and_poll(producer, app, now)
     assert list(poll.statuses) == [app.feed_url] and not_served(producer, "archive/page-1.xml")
 
+    # ...and back, by --rollback: the paged version, every page of it, as the apps had it.
+    time.sleep(1.05)  # Last-Modified counts whole seconds
+    assert run_cli("publish", producer.show, "--to", producer.target, "--rollback", "-q") == 0
+    poll = app.poll(now + timedelta(minutes=5))
+    assert len(poll.statuses) == 4 and poll.statuses[app.feed_url] == 200
+    assert set(poll.episodes) == producer.due(now)
+
 
 def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
     producer, app = studio
@@ -478,6 +485,15 @@ def test_a_published_episode_is_not_taken_back_by_a_new_date_or_a_draft_without_
     assert producer.publish(now + timedelta(hours=1)) == 3
     assert "would be dropped from the feed" in capsys.readouterr().err
     assert set(app.poll(now + timedelta(hours=1)).statuses.values()) == {304}
+
+
+def test_an_episode_scheduled_after_the_clocks_go_forward_goes_live_on_time(studio):
+    producer, app = studio
+    producer.record(1, "Winter", "2027-03-07T09:00:00")
+    spring = producer.record(2, "Spring", "2027-03-14T09:00:00")  # EDT from 02:00 that night: 13:00 UTC, not 14:00
+    publish_and_poll(producer, app, utc("2027-03-14T12:59:59"))
+    poll = publish_and_poll(producer, app, utc("2027-03-14T13:00:00"))
+    assert poll.items[spring.guid].findtext("pubDate") == "Sun, 14 Mar 2027 09:00:00 -0400"
 
 
 @pytest.mark.parametrize("date, problem", [
