@@ -451,6 +451,8 @@ def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
     for n in range(1, 6):
         producer.record(n, f"Episode {n}", f"2026-03-0{n}T09:00:00")
     publish_and_poll(producer, app, at("2026-03-06T09:00:00"))
+    dates = producer.show / ".feedtool/feed-dates.json"
+    laptop = dates.read_bytes()  # the record of a machine that published then, and not since
     producer.edit(2, "Notes of episode 2.", "Notes of episode 2, corrected.")  # the feed changes at 10:00
     now = at("2026-03-06T10:00:00")
     first = publish_and_poll(producer, app, now)
@@ -463,9 +465,16 @@ def test_an_unchanged_rebuild_is_byte_identical_and_the_app_gets_304(studio):
         assert again.bodies == first.bodies
 
     # The show published from a fresh checkout (another machine, CI): .feedtool/, the build's cache and records,
-    # is not in it (README: git-ignored, safe to delete). Nothing the apps read may change.
+    # is not in it (README: git-ignored, safe to delete); or from a machine that last published before the edit.
+    # Nothing the apps read may change.
     shutil.rmtree(producer.show / ".feedtool")
     again = publish_and_poll(producer, app, now + timedelta(days=4))
+    assert producer.published() == files
+    assert set(again.statuses.values()) == {304}, again.statuses
+    shutil.rmtree(producer.show / ".feedtool")
+    dates.parent.mkdir()
+    dates.write_bytes(laptop)
+    again = publish_and_poll(producer, app, now + timedelta(days=5))
     assert producer.published() == files
     assert set(again.statuses.values()) == {304}, again.statuses
 
@@ -510,3 +519,14 @@ def test_a_time_the_clocks_skip_or_repeat_is_not_guessed(studio, capsys, date, p
     producer.record(1, "Night owl", date)
     assert producer.publish(utc("2027-06-01T00:00:00")) == 1
     assert f"date: {problem}" in capsys.readouterr().err
+
+
+def test_the_feed_a_producer_built_and_looked_at_is_the_one_publish_puts_online(studio):
+    producer, app = studio
+    producer.record(1, "One", "2026-05-01T09:00:00")
+    publish_and_poll(producer, app, at("2026-05-01T10:00:00"))
+    producer.record(2, "Two", "2026-05-08T09:00:00")
+    assert run_cli("build", producer.show, "--out", producer.out, "--now", at("2026-05-08T09:30:00").isoformat()) == 0
+    built = (producer.out / "feed.xml").read_bytes()
+    poll = publish_and_poll(producer, app, at("2026-05-08T10:00:00"))  # half an hour later: nothing else changed
+    assert poll.bodies[app.feed_url] == built

@@ -77,9 +77,15 @@ class FeedDates:
         return (record[0], record[1]) if isinstance(record, list) and len(record) == 2 else None
 
     def adopt(self, published: tuple[str, str]) -> None:
-        """Take the record of the feed as it was last published, from wherever (another checkout, CI): a build
-        of the same content then writes the same lastBuildDate, and the same bytes."""
-        self._keep(list(published))
+        """Take the record of the feed as it was last published from wherever (another checkout, CI) when this
+        show has none or an older one: a build of the same content then writes the same lastBuildDate, and the
+        same bytes. A newer record of its own stays (a build here since: publish writes what it built)."""
+        own = self.recorded()
+        try:
+            if own is None or datetime.fromisoformat(own[1]) < datetime.fromisoformat(published[1]):
+                self._keep(list(published))
+        except (TypeError, ValueError):  # a record unreadable or without a zone: the published one is known good
+            self._keep(list(published))
 
     def _keep(self, record: list[str]) -> None:
         if self.records.get(self.key) == record:
