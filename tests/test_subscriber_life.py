@@ -1,6 +1,6 @@
 """A show's life as a podcast app sees it. A producer builds and publishes with `feedtool publish` (each time
-`--now` moves the clock) to a folder that a real web server on 127.0.0.1 serves; a subscriber polls the feed over
-HTTP as apps do (conditional GET with ETag / If-Modified-Since), follows every page (podcastparser's `next`,
+`--now` moves the clock) to a folder that a real web server on 127.0.0.1 serves, or to a bucket of an S3-compatible
+server on 127.0.0.1 (moto); a subscriber polls the feed over HTTP as apps do (conditional GET with ETag / If-Modified-Since), follows every page (podcastparser's `next`,
 feedparser's `prev-archive`), reads each with both parsers, downloads every enclosure, and keeps a library of the
 GUIDs it has seen. At every poll it asserts what an app relies on: every GUID seen before is still there and still
 the same episode (unless the producer removed it), its enclosure URL stable (unless the producer forced a move),
@@ -47,7 +47,7 @@ def utc(moment: str) -> datetime:
     return datetime.fromisoformat(moment).replace(tzinfo=timezone.utc)
 
 
-# --- the producer: a show folder, `feedtool publish` to the web server's folder ---------------------------------
+# --- the producer: a show folder, `feedtool publish` to the target the apps read from ----------------------------
 
 @dataclass
 class Episode:
@@ -74,10 +74,10 @@ class Producer:
         write_config(self.show, show={"timezone": "America/New_York"}, feed={"base_url": self.base_url, **feed},
                      extra=publish_table(verify_http=True, public_url=self.base_url, **self.publish_settings))
 
-    def record(self, number: int, title: str, date: str, *, audio: Path | None = None, **front) -> Episode:
+    def record(self, number: int, title: str, date: str, **front) -> Episode:
         """A new episode file dated `date` (the show's wall-clock time, no offset), its GUID left to the build."""
         name = f"{number:04d}-episode-{number}"
-        shutil.copyfile(audio or DATA / "tiny.mp3", self._media(f"{name}.mp3"))
+        shutil.copyfile(DATA / "tiny.mp3", self._media(f"{name}.mp3"))
         file = make_episode(self.show, f"{name}.md", notes=f"Notes of episode {number}.", audio=f"media/{name}.mp3",
                             title=title, date=date, guid=None, **front)
         self.episodes[number] = Episode(file, at(date), draft=bool(front.get("draft")))
@@ -173,9 +173,10 @@ class Subscriber:
         pp = podcastparser.parse(url, io.BytesIO(body))
         root = etree.fromstring(body)
         channel = root.find("channel")
-        last_build = channel.findtext("lastBuildDate")
-        assert RFC2822.fullmatch(last_build), f"{url}: lastBuildDate {last_build!r}"
-        assert parsedate_to_datetime(last_build) <= now, f"{url}: lastBuildDate {last_build} is after {now}"
+        for name in ("lastBuildDate", "pubDate"):  # the channel's: when its content last changed
+            text = channel.findtext(name)
+            assert RFC2822.fullmatch(text), f"{url}: {name} {text!r}"
+            assert parsedate_to_datetime(text) <= now, f"{url}: {name} {text} is after {now}"
         assert channel.find(f"{ATOM}link[@rel='self']").get("href") == url, f"{url}: names another URL as itself"
         show_guid = channel.findtext(f"{PODCAST}guid")
         assert show_guid == (self.show_guid or show_guid), f"{url}: podcast:guid changed: another show for apps"
