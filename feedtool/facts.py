@@ -30,6 +30,11 @@ TRANSCRIPT_TYPES = {  # extension -> (MIME type, rel); the Podcast Index transcr
     ".txt": ("text/plain", None),
 }
 
+def chapters_file(episode_stem: str) -> str:
+    """Where an episode's JSON chapters file goes in the output folder (and its URL under base_url)."""
+    return f"chapters/{episode_stem}.json"
+
+
 # The show notes `feedtool new` writes, which build names until the producer replaces them.
 NEW_EPISODE_NOTES = "Show notes in Markdown: what the episode is about, links, timestamps."
 

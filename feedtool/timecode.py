@@ -83,9 +83,35 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
     except ValueError:
         raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+02:00)") from None
     try:
-        return in_zone(parsed, tz)
+        moment = in_zone(parsed, tz)
     except (OverflowError, ValueError):
         raise ValueError(f"'{text}' is outside the years 1 to 9999 in UTC (give the real date)") from None
+    if parsed.tzinfo is None and len(text) > 10:  # a time of day in the zone (a bare date means its midnight)
+        _refuse_skipped_or_repeated(text, parsed, moment, tz)
+    return moment
+
+
+def _refuse_skipped_or_repeated(text: str, parsed: datetime, moment: datetime, tz: tzinfo) -> None:
+    """A local time the change to daylight saving skips (02:30 in New York on its spring night) or the change
+    back repeats (01:30 on its autumn night) names no moment, or two: refuse it rather than pick one for the
+    producer (Python reads the first, so a skipped 02:30 became 02:30 -05:00, which is 03:30 EDT)."""
+    as_read = moment.astimezone(UTC).astimezone(tz)
+    if as_read.replace(tzinfo=None) != parsed:
+        raise ValueError(
+            f"'{text}' does not exist in {tz}: the clocks went forward then (write the time as the clocks read "
+            f"it, {as_read.replace(tzinfo=None).isoformat()}, or give the offset)"
+        )
+    first, second = moment.replace(fold=0).utcoffset(), moment.replace(fold=1).utcoffset()
+    if first != second:
+        raise ValueError(
+            f"'{text}' happens twice in {tz}: the clocks went back then (give the offset: "
+            f"{text}{_offset(first)} the first time, {text}{_offset(second)} the second)"
+        )
+
+
+def _offset(delta) -> str:
+    minutes = int(delta.total_seconds()) // 60
+    return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def in_zone(parsed: datetime, tz: tzinfo) -> datetime:

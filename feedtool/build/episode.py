@@ -15,7 +15,7 @@ from feedtool.build.show import make_episode, media_path
 from feedtool.build.write import StagedFolder
 from feedtool.check.rules import item_findings
 from feedtool.errors import WARNING, FeedtoolError, Finding, error, info
-from feedtool.facts import TRANSCRIPT_TYPES, is_url
+from feedtool.facts import TRANSCRIPT_TYPES, chapters_file, is_url
 from feedtool.model import AudioInfo, Episode
 from feedtool.read.chapters import chapters_from_notes
 from feedtool.read.config import Config
@@ -154,10 +154,10 @@ def _chapters_file(episode: Episode, staging: str | None) -> dict[str, bytes]:
             StagedFolder.add_to(staging, f"{episode.slug}.json", data)
         except OSError as e:  # the output folder, not the episode: say so, and which folder
             raise FeedtoolError(
-                f"{os.path.dirname(staging)}: cannot write chapters/{episode.slug}.json: {e.strerror} "
+                f"{os.path.dirname(staging)}: cannot write {chapters_file(episode.slug)}: {e.strerror} "
                 "(check the output folder's free space and permissions)"
             ) from e
-    return {f"chapters/{episode.slug}.json": data}
+    return {chapters_file(episode.slug): data}
 
 
 def _ref(config: Config, path: Path, episode: Episode, images: list[Path]) -> EpisodeRef:

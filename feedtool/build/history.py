@@ -6,7 +6,8 @@ the recorded date stands, so a rebuild of unchanged input is byte-identical, wit
 A feed whose content changed (an episode edited, added, gone live) gets the build's moment (the clock, or
 --now), never later than that moment. A feed never built here before (a fresh checkout) gets its newest
 episode's date. Kept per feed URL, so a preview or another address never touches the published feed's record;
-a build for a one-off address records nothing.
+a build for a one-off address records nothing. `feedtool publish` keeps the record of the feed it put online in
+the target's manifest and adopts it before building, so publishing from a fresh checkout changes nothing.
 """
 
 from __future__ import annotations
@@ -67,9 +68,29 @@ class FeedDates:
         return min(date, now) if date.tzinfo else newest
 
     def record(self, digest: str, date: datetime | None) -> None:
-        if date is None or self.records.get(self.key) == [digest, date.isoformat()]:
+        if date is not None:
+            self._keep([digest, date.isoformat()])
+
+    def recorded(self) -> tuple[str, str] | None:
+        """The (content digest, ISO date) recorded for this feed: what publish leaves on the target."""
+        record = self.records.get(self.key)
+        return (record[0], record[1]) if isinstance(record, list) and len(record) == 2 else None
+
+    def adopt(self, published: tuple[str, str]) -> None:
+        """Take the record of the feed as it was last published from wherever (another checkout, CI) when this
+        show has none or an older one: a build of the same content then writes the same lastBuildDate, and the
+        same bytes. A newer record of its own stays (a build here since: publish writes what it built)."""
+        own = self.recorded()
+        try:
+            if own is None or datetime.fromisoformat(own[1]) < datetime.fromisoformat(published[1]):
+                self._keep(list(published))
+        except (TypeError, ValueError):  # a record unreadable or without a zone: the published one is known good
+            self._keep(list(published))
+
+    def _keep(self, record: list[str]) -> None:
+        if self.records.get(self.key) == record:
             return
-        self.records[self.key] = [digest, date.isoformat()]
+        self.records[self.key] = record
         try:
             atomic_write(self.path, [json.dumps(self.records, indent=1, sort_keys=True).encode()])
         except OSError as e:  # a read-only show folder: the next build that changes nothing says the same date

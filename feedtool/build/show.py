@@ -10,7 +10,15 @@ from pathlib import Path
 from feedtool.build.tags import channel_tags, episode_tags
 from feedtool.check.rules import ref_findings
 from feedtool.errors import EpisodeError, Finding, error, warning
-from feedtool.facts import MIME_TYPES, NEW_EPISODE_NOTES, TRANSCRIPT_TYPES, is_url, podcast_guid, too_many_pixels
+from feedtool.facts import (
+    MIME_TYPES,
+    NEW_EPISODE_NOTES,
+    TRANSCRIPT_TYPES,
+    chapters_file,
+    is_url,
+    podcast_guid,
+    too_many_pixels,
+)
 from feedtool.model import (
     AlternateEnclosure,
     AudioInfo,
@@ -106,7 +114,7 @@ def make_episode(
         if image
         else None,
         chapters=tuple(chapters),
-        chapters_url=config.url_for(f"chapters/{source.path.stem}.json") if chapters else None,
+        chapters_url=config.url_for(chapters_file(source.path.stem)) if chapters else None,
         people=_item_people(config, fields.get("people", ())),
         keywords=fields.get("keywords", ()),
         transcripts=tuple(transcript(config, path) for path in transcripts)

@@ -52,7 +52,7 @@ def add_publish(commands) -> None:
 
 def cmd_publish(args) -> int:
     # +189 ms start-up (benchmarks/startup_bench.py)
-    from feedtool.publish import describe_plan, format_size, publish_show, rollback_show
+    from feedtool.publish import adopt_published_dates, describe_plan, format_size, publish_show, rollback_show
 
     config = load_show_config(args)
     target = args.to if not args.to or "://" in args.to else str(Path(args.to).resolve())
@@ -61,6 +61,8 @@ def cmd_publish(args) -> int:
         if args.rollback:
             result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
         else:
+            if not args.dry_run:  # a dry run writes nothing into the show folder
+                adopt_published_dates(config, target=target)
             with contextlib.ExitStack() as scratch:
                 report, out_dir = _build(args, config, scratch)
                 print_findings(report.warnings, quiet=args.quiet)

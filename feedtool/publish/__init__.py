@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from feedtool.build.history import FeedDates
 from feedtool.errors import ConfigError, Finding, PublishError, UsageError, warning
 from feedtool.publish.engine import (
     Progress,
@@ -23,14 +24,22 @@ from feedtool.publish.engine import (
     rollback_files,
 )
 from feedtool.publish.folder import FolderTarget
-from feedtool.publish.manifest import Manifest, backup_manifest_path, new_version, now_iso, read_state
+from feedtool.publish.manifest import MANIFEST, Manifest, backup_manifest_path, new_version, now_iso, read_state
 from feedtool.publish.notify import Ping, notify
 from feedtool.publish.plan import HashCache, Plan, describe_plan, episode_entries, format_size, gather_files
 from feedtool.publish.verify import HttpVerifier
 from feedtool.read.config import Config
 from feedtool.read.paths import target_problem
 
-__all__ = ["PublishResult", "publish_show", "rollback_show", "describe_plan", "format_size", "open_target"]
+__all__ = [
+    "PublishResult",
+    "adopt_published_dates",
+    "publish_show",
+    "rollback_show",
+    "describe_plan",
+    "format_size",
+    "open_target",
+]
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +110,9 @@ def publish_show(
             f"{config.path}:feed.base_url: not set, so the feed's URLs are relative and no app could "
             "use them (set base_url under [feed] to the https URL the target is served at)"
         )
-    files = gather_files(config, report.refs, out_dir, HashCache.for_show(config, persist=not dry_run))
+    files = gather_files(
+        config, report.refs, out_dir, HashCache.for_show(config, persist=not dry_run), scheduled=report.scheduled
+    )
     manifest = Manifest(
         version=new_version(),
         feed=config.feed.file_name,
@@ -109,6 +120,7 @@ def publish_show(
         episodes=episode_entries(config, report.refs, files),
         files={rel: f.entry for rel, f in files.items()},
         published=now_iso(),
+        feed_dates=None if config.one_off_address else _feed_dates(config).recorded(),
     )
     target.open(read_only=dry_run)
     try:
@@ -132,6 +144,27 @@ def publish_show(
         verifier is not None,
         finished,
     )
+
+
+def adopt_published_dates(config: Config, *, target: str | None = None) -> None:
+    """Before the build: take the record of when the live feed's content last changed from the target's
+    manifest, so that a publish from another machine (a fresh checkout, CI) writes the lastBuildDate the apps
+    have while the content is the same, and a feed byte for byte the one they have."""
+    if config.one_off_address:
+        return
+    target = open_target(_target_spec(config, target), config)
+    target.open(read_only=True)
+    try:
+        raw = target.read(MANIFEST)
+    finally:
+        target.close()
+    live = Manifest.from_json(raw, f"{target.name}/{MANIFEST}") if raw is not None else None
+    if live is not None and live.feed_dates and live.feed_url == config.feed_url:
+        _feed_dates(config).adopt(live.feed_dates)
+
+
+def _feed_dates(config: Config) -> FeedDates:
+    return FeedDates.for_feed(config.root, config.feed_url, config.feed.file_name)
 
 
 def rollback_show(

@@ -152,6 +152,10 @@ class FolderTarget:
                 if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES):
                     raise
                 shutil.copyfile(self.path(source_rel), temp)
+            if not rel.startswith(STATE_DIR + "/"):
+                # A file put back on the web (a rollback) is new there: the web server's Last-Modified must not go
+                # back to when it was first published, or apps asking If-Modified-Since are told it did not change.
+                os.utime(temp)
             self._rename(temp, rel)
 
     def delete(self, rel: str) -> None:

@@ -61,6 +61,9 @@ class Manifest:
     files: Mapping[str, FileEntry] = field(default_factory=dict)
     previous: str | None = None  # the version --rollback restores
     published: str = ""
+    # The feed's (content digest, lastBuildDate) record (build/history.py), adopted by a publish from another
+    # checkout so that it writes the same lastBuildDate while the content is the same.
+    feed_dates: tuple[str, str] | None = None
 
     @property
     def feed_sha256(self) -> str | None:
@@ -86,9 +89,17 @@ class Manifest:
                 files={rel: FileEntry(**entry) for rel, entry in data["files"].items()},
                 previous=data.get("previous"),
                 published=data.get("published", ""),
+                feed_dates=_feed_dates(data.get("feed_dates")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise PublishError(f"{where}: not a feedtool manifest ({e}; move it away to publish from scratch)") from e
+
+
+def _feed_dates(value) -> tuple[str, str] | None:
+    """A manifest's feed_dates; absent (a manifest written before it existed) or malformed, none."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0], value[1]
+    return None
 
 
 def new_version() -> str:

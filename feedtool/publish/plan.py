@@ -19,8 +19,8 @@ from feedtool.build.paging import ARCHIVE_FOLDER
 from feedtool.build.tags import channel_files
 from feedtool.build.write import atomic_write
 from feedtool.errors import EpisodeError, Finding, PublishError, error, warning
+from feedtool.facts import chapters_file, is_url
 from feedtool.facts import content_type as published_type
-from feedtool.facts import is_url
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
 from feedtool.read.config import Config
 from feedtool.read.paths import show_file
@@ -78,8 +78,9 @@ def content_type(rel: str) -> str:
     return kind + "; charset=utf-8" if kind.startswith("text/") else kind
 
 
-def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dict[str, LocalFile]:
-    """Every file of the new version: the show-folder files the feed points at, then the build's outputs."""
+def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache", scheduled=()) -> dict[str, LocalFile]:
+    """Every file of the new version: the show-folder files the feed points at, then the build's outputs but
+    the chapters of episodes still to come (scheduled: their refs), which would tell their story before then."""
     media_cache = f"public, max-age={config.publish.media_max_age}"
     found: dict[str, tuple[Path, str, str, str]] = {}
     show_files = {rel for ref in refs for rel in ref.files}
@@ -93,8 +94,11 @@ def gather_files(config: Config, refs, out_dir: Path, cache: "HashCache") -> dic
         except EpisodeError as e:
             raise PublishError(findings=e.findings) from None
         found[rel] = (path, content_type(rel), media_cache, "asset")
+    withheld = {chapters_file(Path(ref.source).stem) for ref in scheduled}
     for path in sorted(_walk(out_dir)):
         rel = path.relative_to(out_dir).as_posix()
+        if rel in withheld:
+            continue
         if rel in found:
             raise PublishError(
                 f"{out_dir / rel}: the build output and the show folder both have '{rel}' "
