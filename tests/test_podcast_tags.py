@@ -347,3 +347,15 @@ def test_the_namespaces_length_limits_in_show_toml(tmp_path, capsys):
     err = capsys.readouterr().err
     for key, field in (("show.update_frequency", "text"), ("show.podroll[0]", "title"), ("show.trailer[0]", "title")):
         assert f"{key}: {field}: is 129 characters, more than the 128 the podcast namespace allows" in err, err
+
+
+def test_a_trailer_time_the_clocks_skip_is_named(tmp_path, capsys):
+    """A trailer's date is read as an episode's: 02:30 on New York's spring night never showed on a clock."""
+    show = tagged_show(tmp_path)
+    config = show / "show.toml"
+    text = config.read_text().replace('date = "2024-01-01T08:00:00+00:00"', 'date = "2024-03-10T02:30"', 1)
+    config.write_text(text.replace('timezone = "UTC"', 'timezone = "America/New_York"', 1))
+    assert build(show) == 1
+    assert ("show.trailer[0].date: '2024-03-10T02:30' does not exist in America/New_York: the clocks went forward "
+            "then (write the time as the clocks read it, 2024-03-10T03:30:00, or give the offset)") \
+        in capsys.readouterr().err

@@ -15,6 +15,7 @@ from feedtool.model import Trailer
 from feedtool.read import tag_values
 from feedtool.read.config import Config
 from feedtool.read.paths import show_file
+from feedtool.timecode import parse_moment
 from feedtool.urls import path_suffix, split_url
 
 
@@ -98,12 +99,11 @@ def _episode_trailer(ref) -> Trailer:
 
 
 def _date(config: Config, text: str, where: str, findings: list[Finding]) -> datetime | None:
+    """Read as an episode's date is: a time the clocks skip or repeat in the show's zone is refused."""
     try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        findings.append(
-            error("config/value", f"{where}.date", f"'{text}' is not a date", "use YYYY-MM-DDTHH:MM+02:00")
-        )
+        return parse_moment(text.strip(), config.tz)
+    except ValueError as e:
+        problem, _, fix = str(e).partition(" (")
+        findings.append(error("config/value", f"{where}.date", problem, fix.removesuffix(")")))
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=config.tz)
 
