@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, run_cli
+from conftest import DATA, build, run_cli
 from lxml import etree
 from servers import serve_folder
-from test_podcast_tags import partytime
+from test_podcast_tags import partytime, tagged_show
 
 from feedtool.importer.tags import percentages
 
@@ -365,3 +365,67 @@ def test_shares_that_do_not_add_up_to_100_are_converted_and_said(origin, tmp_pat
     assert [r.get("split") for r in recipients] == ["50", "49", "1"]
     assert [r["split"] for r in tomllib.loads((show / "show.toml").read_text())["show"]["value"]["recipients"]] == \
         [50, 49, 1]
+
+
+def test_a_feed_feedtool_built_comes_back_the_same_through_import(tmp_path, capsys):
+    """The show of tests/test_podcast_tags.py (every tag from show.toml and front matter), published on loopback,
+    imported and built again: the same Podcasting 2.0 tags, element by element."""
+    first = tagged_show(tmp_path, image_sizes=[])  # its srcset needs https URLs, which loopback has not
+    with serve_folder(first) as base:
+        assert build(first, tmp_path / "first", "--base-url", base) == 0
+        before = (tmp_path / "first/feed.xml").read_bytes()
+        assert run_cli("import", tmp_path / "first/feed.xml", tmp_path / "again") == 0
+        warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+        assert run_cli("build", tmp_path / "again", "--out", tmp_path / "second", "--base-url", base) == 0, \
+            capsys.readouterr().err
+    after = (tmp_path / "second/feed.xml").read_bytes()
+    assert not [w for w in warnings if "podcast:" in w], warnings
+    old, new = etree.fromstring(before)[0], etree.fromstring(after)[0]
+    assert all(podcast_tags(old, CHANNEL_TAGS).values())
+    assert podcast_tags(new, CHANNEL_TAGS) == podcast_tags(old, CHANNEL_TAGS)
+    assert any(all(podcast_tags(item, ITEM_TAGS).values()) for item in items_by_guid(old).values())
+    for guid, item in items_by_guid(old).items():
+        assert podcast_tags(items_by_guid(new)[guid], ITEM_TAGS) == podcast_tags(item, ITEM_TAGS), guid
+
+
+def test_an_episode_value_block_of_shares_becomes_percentages_in_its_front_matter(origin, tmp_path, capsys):
+    item = ('\n<podcast:value type="lightning" method="keysend">'
+            '<podcast:valueRecipient name="Guest" type="node" address="02d5" split="3"/>'
+            '<podcast:valueRecipient name="Host" type="node" address="032f" split="1"/>'
+            '<podcast:valueRecipient name="App" type="node" address="03ae" split="10" fee="true"/></podcast:value>')
+    show, built, warnings = import_and_build(tmp_path, source_feed(origin, channel="", item=item), capsys)
+    assert ("warning: item 1 'First': podcast:value: the splits 3, 1, 10 (fee) add up to 14, not 100 (the namespace "
+            "reads them as shares): written as the percentages they pay, 68, 22, 10 (rounded to whole percent from "
+            "67.5, 22.5, 10; check them in value: in the episode's front matter)") in warnings
+    front = yaml.load(next(show.glob("*first*.md")).read_text("utf-8").split("---")[1], Loader=yaml.BaseLoader)
+    assert front["value"]["recipients"] == [
+        {"name": "Guest", "type": "node", "address": "02d5", "split": "68"},
+        {"name": "Host", "type": "node", "address": "032f", "split": "22"},
+        {"name": "App", "type": "node", "address": "03ae", "split": "10", "fee": "true"}]
+    value = items_by_guid(etree.fromstring(built)[0])["every-tag-1"].find(f"{{{NS}}}value")
+    assert [(r.get("split"), r.get("fee")) for r in value] == [("68", None), ("22", None), ("10", "true")]
+
+
+def test_shares_that_pay_the_same_as_whole_percentages_are_converted_without_a_doubt(origin, tmp_path, capsys):
+    channel = ('\n<podcast:value type="lightning" method="keysend">'
+               '<podcast:valueRecipient name="A" type="node" address="02d5" split="1"/>'
+               '<podcast:valueRecipient name="B" type="node" address="032f" split="3"/></podcast:value>')
+    _, built, warnings = import_and_build(tmp_path, source_feed(origin, channel=channel, item=""), capsys)
+    assert ("warning: channel: podcast:value: the splits 1, 3 add up to 4, not 100 (the namespace reads them as "
+            "shares): written as the percentages they pay, 25, 75") in warnings
+    assert [r.get("split") for r in etree.fromstring(built)[0].find(f"{{{NS}}}value")] == ["25", "75"]
+
+
+def test_a_relative_trailer_url_is_resolved_against_the_feed_or_named(origin, tmp_path, capsys):
+    channel = '\n<podcast:trailer pubdate="Mon, 01 Jan 2024 08:00:00 +0000" url="/trailer.mp3">Soon</podcast:trailer>'
+    feed = source_feed(origin, channel=channel, item="")
+    _, _, warnings = import_and_build(tmp_path, feed, capsys)  # from a file: relative to nothing
+    assert ("warning: channel: podcast:trailer 'Soon': its url '/trailer.mp3' is relative and the feed's own URL is "
+            "unknown (import from the URL)") in warnings
+    (tmp_path / "served").mkdir()
+    (tmp_path / "served/feed.xml").write_text(feed, "utf-8")
+    with serve_folder(tmp_path / "served") as base:
+        assert run_cli("import", base + "feed.xml", tmp_path / "from-url") == 0
+    assert "podcast:trailer" not in capsys.readouterr().err
+    trailers = tomllib.loads((tmp_path / "from-url/show.toml").read_text("utf-8"))["show"]["trailer"]
+    assert trailers[0]["audio"] == base + "trailer.mp3"
