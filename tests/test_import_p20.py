@@ -252,6 +252,8 @@ REFUSED_CHANNEL = [
      "channel: podcast:value: method: 'invoice' is not a lightning payment method"),
     ('<podcast:value type="lightning" method="keysend"><podcast:valueRecipient type="node" split="100"/>'
      "</podcast:value>", "value", "channel: podcast:value: recipient 1: address is missing"),
+    ('<podcast:value method="keysend"><podcast:valueRecipient type="node" address="02d5" split="100"/>'
+     "</podcast:value>", "value", "channel: podcast:value: no type (the namespace requires type and method)"),
     ('<podcast:value type="lightning" method="keysend"><podcast:valueRecipient type="node" address="03ae" '
      'split="5" fee="true"/></podcast:value>', "value",
      "channel: podcast:value: only fee recipients (5% of each payment): the rest has no recipient"),

@@ -204,6 +204,9 @@ def value_block(parent, lost: list[str], place: str) -> dict | None:
 def _value(element, lost: list[str], place: str) -> dict:
     """Raises ValueError, with the build's reason, for a block it would refuse."""
     block = _attributes(element, {"type": "type", "method": "method", "suggested": "suggested"})
+    missing = [name for name in ("type", "method") if name not in block]
+    if missing:  # the build would fill in lightning and keysend: a guess about the producer's payments
+        raise ValueError(f"no {' and no '.join(missing)} (the namespace requires type and method)")
     recipients = []
     for i, child in enumerate(element.iterchildren(f"{{{PODCAST_NS}}}valueRecipient"), start=1):
         recipient = _attributes(child, _RECIPIENT)
