@@ -27,7 +27,7 @@ def item_fields(item, lost: list[str]) -> dict:
         "soundbites": _each(item, "podcast:soundbite", _soundbite, tag_values.soundbite, lost),
         "location": _each(item, "podcast:location", _location, tag_values.location, lost),
         "txt": _each(item, "podcast:txt", _txt, tag_values.txt, lost),
-        "value": value_block(item, lost, "value: in the episode's front matter"),
+        "value": _value_block(item, lost, "value: in the episode's front matter"),
         "social_interact": _each(item, "podcast:socialInteract", _social, tag_values.social_interact, lost),
         **_license(item, lost),
     }
@@ -43,7 +43,7 @@ def channel_values(channel, lost: list[str]) -> tuple[dict, dict]:
         "txt": _each(channel, "podcast:txt", _txt, tag_values.txt, lost),
         "update_frequency": _update_frequency(channel, lost),
         "podroll": _podroll(channel, lost),
-        "value": value_block(channel, lost, "[show.value]"),
+        "value": _value_block(channel, lost, "[show.value]"),
         "publisher": _publisher(channel, lost),
     }
     return {k: v for k, v in keys.items() if v}, {k: v for k, v in tables.items() if v}
@@ -186,7 +186,7 @@ def _platform_blocks(channel, lost: list[str]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(blocked)), list(dict.fromkeys(allowed))
 
 
-def value_block(parent, lost: list[str], place: str) -> dict | None:
+def _value_block(parent, lost: list[str], place: str) -> dict | None:
     """The first podcast:value the build takes ([show.value] / front matter value:); later ones are named."""
     kept = None
     for element in parent.children("podcast:value"):
