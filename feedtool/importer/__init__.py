@@ -18,7 +18,7 @@ from feedtool.build.write import atomic_write
 from feedtool.check.server import TIMEOUT, Client
 from feedtool.errors import UsageError
 from feedtool.facts import is_url
-from feedtool.importer.channel import read_channel, render_show_toml
+from feedtool.importer.channel import ShowDraft, read_channel, render_show_toml
 from feedtool.importer.files import (
     episode_text,
     existing_guids,
@@ -72,6 +72,7 @@ def import_feed(
     report.items = len(drafts)
     record = load_record(show_dir)
     chosen = _choose(drafts, set(record["guids"]) | set(existing_guids(show_dir)), since, report)
+    _leave_episode_trailers(show, chosen)
     _fetch_all_chapters(chosen, source_url, timeout)
     taken = {p.name for p in show_dir.glob("*.md")} if show_dir.is_dir() else set()
     names = {id(d): file_name(d, taken) for d in chosen}
@@ -138,6 +139,17 @@ def _write_episode(draft: Draft, show_dir: Path, name: str, record: dict, report
     if not report.dry_run:
         atomic_write(show_dir / name, [episode_text(draft, notes).encode("utf-8")])
         record["guids"][draft.guid] = {"file": name, **record["guids"].get(draft.guid, {})}
+
+
+def _leave_episode_trailers(show: ShowDraft, chosen: list[Draft]) -> None:
+    """A podcast:trailer that is an imported episode of type trailer: the build lists that episode as a trailer
+    itself, so show.toml does not repeat it."""
+    episodes = {d.fields["audio"] for d in chosen if d.fields.get("type") == "trailer"}
+    trailers = [t for t in show.tables.get("trailer", []) if t["audio"] not in episodes]
+    if trailers:
+        show.tables["trailer"] = trailers
+    else:
+        show.tables.pop("trailer", None)
 
 
 def _same_show(config_path: Path, feed_url: str | None) -> None:

@@ -1,5 +1,6 @@
-"""A feed's <channel> -> show.toml: every channel field feedtool supports, the old feed's URL recorded as
-feed_url (so its podcast:guid, and the steps of a later move, follow from it), and what could not be kept."""
+"""A feed's <channel> -> show.toml: every channel field feedtool supports (the Podcasting 2.0 ones with tags.py),
+the old feed's URL recorded as feed_url (so its podcast:guid, and the steps of a later move, follow from it), and
+what could not be kept."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import tomlkit
 
 from feedtool.check.categories import APPLE_CATEGORIES
 from feedtool.check.xml import ATOM_NS, child, children, text
-from feedtool.facts import is_url, podcast_guid
+from feedtool.errors import shorten
+from feedtool.facts import is_url, podcast_guid, positive_number
 from feedtool.importer.files import notes_markdown
-from feedtool.importer.items import ElementReader, boolean, people
+from feedtool.importer.items import ElementReader, boolean, parse_date, people
+from feedtool.importer.tags import channel_values
+from feedtool.namespace import TITLE_LIMIT
+from feedtool.read import tag_values
 
 # Channel elements the build writes again from the show's config or its episodes: nothing to keep.
 _REGENERATED = {"generator", "lastBuildDate", "pubDate", "docs", "itunes:subtitle", "item", "ttl"}
@@ -24,9 +29,8 @@ _PAGING = ("next", "prev-archive", "first", "last", "previous", "current", "next
 @dataclass
 class ShowDraft:
     show: dict = field(default_factory=dict)  # [show] keys, in the order written
+    tables: dict = field(default_factory=dict)  # [show.x] tables and [[show.x]] lists of them, in the order written
     feed: dict = field(default_factory=dict)  # [feed]
-    funding: list[dict] = field(default_factory=list)
-    people: list[dict] = field(default_factory=list)
     feed_url: str | None = None  # the old feed's URL
     lost: list[str] = field(default_factory=list)
 
@@ -64,6 +68,10 @@ def read_channel(element, source_url: str | None) -> ShowDraft:
         show["type"] = show_type
     _podcast_fields(channel, draft)
     _feed_links(channel, source_url, draft)
+    _trailers(channel, source_url or "", draft)
+    keys, tables = channel_values(channel, draft.lost)
+    show.update(keys)
+    draft.tables.update(tables)
     guid = channel.value("podcast:guid")
     if guid:
         show["guid"] = guid  # kept: a moved feed keeps its podcast:guid
@@ -121,11 +129,53 @@ def _podcast_fields(channel: ElementReader, draft: ShowDraft) -> None:
     license_element = channel.child("podcast:license")
     if license_element is not None and license_element.get("url"):
         show["license_url"] = license_element.get("url").strip()
-    for funding in channel.children("podcast:funding"):
-        draft.funding.append({"text": (text(funding) or "").strip() or "Support the show",
-                              "url": (funding.get("url") or "").strip()})
+    funding = [{"text": (text(f) or "").strip() or "Support the show", "url": (f.get("url") or "").strip()}
+               for f in channel.children("podcast:funding")]
     channel.used.add("podcast:person")
-    draft.people = people(channel.element)
+    for key, found in (("funding", funding), ("person", people(channel.element))):
+        if found:
+            draft.tables[key] = found
+
+
+def _trailers(channel: ElementReader, base_url: str, draft: ShowDraft) -> None:
+    """podcast:trailer as [[show.trailer]] with its URL (the file stays where it is)."""
+    trailers = []
+    for element in channel.children("podcast:trailer"):
+        title, given_url = (text(element) or "").strip(), (element.get("url") or "").strip()
+        url, pubdate = urljoin(base_url, given_url), (element.get("pubdate") or "").strip()
+        what, date = f"podcast:trailer '{shorten(title or url)}'", parse_date(pubdate)
+        problem = (
+            "no url" if not given_url
+            else f"its url '{shorten(url)}' is relative and the feed's own URL is unknown (import from the URL)"
+            if not is_url(url)
+            else "no pubdate" if not pubdate
+            else f"pubdate '{shorten(pubdate)}' is not a date" if date is None
+            else None
+        )
+        if problem:
+            draft.lost.append(f"{what}: {problem}")
+            continue
+        trailer = {"title": title, "audio": url, "date": date.isoformat()}
+        for name, number in (("season", positive_number), ("length", _size)):
+            given = (element.get(name) or "").strip()
+            if given and number(given):
+                trailer[name] = number(given)
+            elif given:
+                draft.lost.append(f"{what}: {name} '{shorten(given)}' is not a positive whole number (left out)")
+        if (element.get("type") or "").strip():
+            trailer["type"] = element.get("type").strip()
+        try:  # as config validation checks a trailer
+            tag_values.text(trailer, "title", limit=TITLE_LIMIT, required=True)
+        except ValueError as e:
+            draft.lost.append(f"{what}: {e}")
+            continue
+        trailers.append(trailer)
+    if trailers:
+        draft.tables["trailer"] = trailers
+
+
+def _size(given: str) -> int | None:
+    return int(given) if given.isdigit() and int(given) > 0 else None
 
 
 def _plain(text: str, draft: ShowDraft) -> str:
@@ -171,21 +221,26 @@ def render_show_toml(draft: ShowDraft, source: str) -> str:
     doc.add(tomlkit.comment(f"Imported by feedtool import from {source}."))
     doc.add(tomlkit.comment("feed_url is the old feed's URL: subscribers follow it until it redirects (README:"))
     doc.add(tomlkit.comment("'Importing a show', moving later). Set base_url to where this folder will be published."))
-    show = tomlkit.table()
-    for key, item in draft.show.items():
-        show.add(key, item)
-    if draft.funding:
-        show.add("funding", tomlkit.aot())
-        for entry in draft.funding:
-            show["funding"].append(tomlkit.item(entry))
-    if draft.people:
-        show.add("person", tomlkit.aot())
-        for entry in draft.people:
-            show["person"].append(tomlkit.item(entry))
-    doc.add("show", show)
+    doc.add("show", _toml_table({**draft.show, **draft.tables}))
     feed = tomlkit.table()
     feed.add("base_url", "")
     for key, item in draft.feed.items():
         feed.add(key, item)
     doc.add("feed", feed)
     return tomlkit.dumps(doc)
+
+
+def _toml_table(values: dict):
+    """A table written legibly: a list of tables as [[name]] entries, a table as [name], each after the keys."""
+    table = tomlkit.table()
+    for key, value in values.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            entries = tomlkit.aot()
+            for entry in value:
+                entries.append(_toml_table(entry))
+            table.add(key, entries)
+        elif isinstance(value, dict):
+            table.add(key, _toml_table(value))
+        else:
+            table.add(key, value)
+    return table

@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from feedtool.check.xml import PODCAST_NS, PSC_NS, child, children, tag_name, text
 from feedtool.errors import shorten
 from feedtool.facts import MAX_NUMBER, MIME_TYPES, is_url, positive_number
+from feedtool.importer.tags import item_fields
 from feedtool.timecode import parse_timecode
 from feedtool.urls import path_suffix, split_url
 
@@ -103,6 +104,7 @@ def read_item(item, position: int, base_url: str, channel_author: str | None) ->
     _chapters(item, draft, base_url)
     _transcripts(item, draft, base_url)
     _alternates(item, draft, base_url)
+    draft.fields.update(item_fields(item, draft.lost))  # Podcasting 2.0: soundbites, location, txt, value, ...
     content, description = item.value("content:encoded"), item.value("description")
     draft.notes_html = content or description or ""
     author = item.value("itunes:author")
