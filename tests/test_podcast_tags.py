@@ -359,3 +359,11 @@ def test_a_trailer_time_the_clocks_skip_is_named(tmp_path, capsys):
     assert ("show.trailer[0].date: '2024-03-10T02:30' does not exist in America/New_York: the clocks went forward "
             "then (write the time as the clocks read it, 2024-03-10T03:30:00, or give the offset)") \
         in capsys.readouterr().err
+
+
+def test_a_country_code_is_read_in_any_case_and_written_in_lower_case(tmp_path):
+    show = tagged_show(tmp_path)
+    make_episode(show, "0003-third.md", audio="media/0003-third.mp3", location={"name": "Kyiv", "country": "UA"})
+    assert build(show, tmp_path / "public") == 0
+    feed = (tmp_path / "public/feed.xml").read_text()
+    assert 'country="ua">Kyiv</podcast:location>' in feed

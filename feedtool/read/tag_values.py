@@ -117,8 +117,9 @@ def location(item) -> Location:
         raise ValueError(f"geo: '{geo}' is not a geo URI (write geo:50.45,30.52: latitude,longitude)")
     if osm and not OSM.match(osm):
         raise ValueError(f"osm: '{osm}' is not an OpenStreetMap id (write its type and number, e.g. R421866)")
-    if country and not COUNTRY.match(country):
+    if country and not COUNTRY.match(country.lower()):
         raise ValueError(f"country: '{country}' is not a two-letter country code (write e.g. ua)")
+    country = country and country.lower()  # read in any case; written as the spec's examples write it ("us")
     return Location(
         name=text(item, "name", limit=TITLE_LIMIT, required=True),
         geo=geo,
