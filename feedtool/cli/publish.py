@@ -47,6 +47,11 @@ def add_publish(commands) -> None:
     publish.add_argument(
         "--rollback", action="store_true", help="put the previously published version back online (no build)"
     )
+    publish.add_argument(
+        "--purge",
+        action="store_true",
+        help="remove now every file kept for its grace period ([publish] keep_removed_days), e.g. for a takedown",
+    )
     publish.set_defaults(handler=cmd_publish)
 
 
@@ -59,7 +64,14 @@ def cmd_publish(args) -> int:
     progress = progress_line() if sys.stderr.isatty() and not args.quiet and not os.environ.get("CI") else None
     try:
         if args.rollback:
-            result = rollback_show(config, target=target, dry_run=args.dry_run, progress=progress)
+            result = rollback_show(
+                config,
+                target=target,
+                dry_run=args.dry_run,
+                progress=progress,
+                now=moment(args, config.tz),
+                purge=args.purge,
+            )
         else:
             if not args.dry_run:  # a dry run writes nothing into the show folder
                 adopt_published_dates(config, target=target)
@@ -67,7 +79,15 @@ def cmd_publish(args) -> int:
                 report, out_dir = _build(args, config, scratch)
                 print_findings(report.warnings, quiet=args.quiet)
                 result = publish_show(
-                    config, report, out_dir, target=target, force=args.force, dry_run=args.dry_run, progress=progress
+                    config,
+                    report,
+                    out_dir,
+                    target=target,
+                    force=args.force,
+                    dry_run=args.dry_run,
+                    progress=progress,
+                    now=moment(args, config.tz),
+                    purge=args.purge,
                 )
     except PublishError as e:
         if progress:
@@ -128,7 +148,13 @@ def _print_published(args, result, uploaded_size: str) -> None:
     print(
         f"{'rolled back' if args.rollback else 'published'} {plan.target}: "
         f"{count(len(result.uploaded), 'file')} uploaded ({uploaded_size}), "
-        f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed; "
+        f"{len(plan.files) - len(plan.uploads)} already there, {len(plan.removals)} removed"
+        + (f", {_kept(plan)}" if plan.retirement.retired else "")
+        + "; "
         + (f"{feed} is live" if result.feed_live else f"{feed} unchanged")
         + ("; checked over HTTP" if result.http_checked and result.uploaded else "")
     )
+
+
+def _kept(plan) -> str:
+    return f"{count(len(plan.retirement.retired), 'dropped file')} kept for apps that hold an older feed"

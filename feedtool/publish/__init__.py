@@ -1,7 +1,10 @@
 """feedtool publish: put a built show online without ever breaking the live feed, then tell the directories.
 
-    publish_show(config, report, out_dir, target=..., force=..., dry_run=...) -> PublishResult
-    rollback_show(config, target=..., dry_run=...) -> PublishResult
+    publish_show(config, report, out_dir, target=..., force=..., dry_run=..., now=..., purge=...) -> PublishResult
+    rollback_show(config, target=..., dry_run=..., now=..., purge=...) -> PublishResult
+
+`now` is the publish's moment (--now; None: the clock): when the files it drops left the feed, and what their
+grace period (retire.py) is measured against.
 
 The only package that talks to the network (targets in folder.py and s3.py, checks in verify.py, pings in
 notify.py). The build runs first (cli/publish.py calls pipeline.run); this package never builds.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from feedtool.build.history import FeedDates
@@ -24,9 +28,10 @@ from feedtool.publish.engine import (
     rollback_files,
 )
 from feedtool.publish.folder import FolderTarget
-from feedtool.publish.manifest import MANIFEST, Manifest, backup_manifest_path, new_version, now_iso, read_state
+from feedtool.publish.manifest import MANIFEST, Manifest, backup_manifest_path, new_version, read_state
 from feedtool.publish.notify import Ping, notify
 from feedtool.publish.plan import HashCache, Plan, describe_plan, episode_entries, format_size, gather_files
+from feedtool.publish.retire import Retention
 from feedtool.publish.verify import HttpVerifier
 from feedtool.read.config import Config
 from feedtool.read.paths import target_problem
@@ -101,8 +106,11 @@ def publish_show(
     force: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    now: datetime | None = None,
+    purge: bool = False,
 ) -> PublishResult:
     """Publish what the build in out_dir produced (report: its pipeline Report). Raises PublishError."""
+    retention = _retention(config, now, purge)
     out_dir = Path(out_dir)
     target = open_target(_target_spec(config, target), config, out_dir)
     if not config.feed.base_url:
@@ -119,13 +127,13 @@ def publish_show(
         feed_url=config.feed_url,
         episodes=episode_entries(config, report.refs, files),
         files={rel: f.entry for rel, f in files.items()},
-        published=now_iso(),
+        published=retention.moment,
         feed_dates=None if config.one_off_address else _feed_dates(config).recorded(),
     )
     target.open(read_only=dry_run)
     try:
         state, finished = _recover(target, config, dry_run)
-        plan = make_plan(target, state, manifest, files, force=force)
+        plan = make_plan(target, state, manifest, files, retention, force=force)
         if dry_run:
             return PublishResult(plan, dry_run=True, warnings=_state_warnings(state))
         errors = [f for f in plan.refusals if f.is_error]
@@ -168,9 +176,17 @@ def _feed_dates(config: Config) -> FeedDates:
 
 
 def rollback_show(
-    config: Config, *, target: str | None = None, dry_run: bool = False, progress: Progress | None = None
+    config: Config,
+    *,
+    target: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    purge: bool = False,
 ) -> PublishResult:
-    """Put the version published before the live one back online (the live one becomes the one to go back to)."""
+    """Put the version published before the live one back online (the live one becomes the one to go back to;
+    the files only it used are retired, as any publish's dropped files are)."""
+    retention = _retention(config, now, purge)
     target = open_target(_target_spec(config, target), config)
     target.open(read_only=dry_run)
     try:
@@ -185,8 +201,9 @@ def rollback_show(
                 "cannot roll back (publish the version you want instead)"
             )
         previous = Manifest.from_json(raw, f"{target.name}/{backup_manifest_path(live.previous)}")
-        manifest = replace(previous, version=new_version(), published=now_iso(), previous=None)
-        plan = make_plan(target, state, manifest, rollback_files(target, live, previous), force=True, check=False)
+        manifest = replace(previous, version=new_version(), published=retention.moment, previous=None)
+        files = rollback_files(target, live, previous)
+        plan = make_plan(target, state, manifest, files, retention, force=True, check=False)
         if dry_run:
             return PublishResult(plan, dry_run=True, warnings=_state_warnings(state))
         check_rollback_sources(target, plan)
@@ -196,6 +213,10 @@ def rollback_show(
     finally:
         target.close()
     return _notify(config, plan, uploaded, _state_warnings(state) + tuple(warnings), verifier is not None, finished)
+
+
+def _retention(config: Config, now: datetime | None, purge: bool) -> Retention:
+    return Retention(now or datetime.now(timezone.utc), config.publish.keep_removed_days, purge)
 
 
 def _recover(target, config: Config, dry_run: bool):

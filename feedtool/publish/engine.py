@@ -4,12 +4,14 @@
 2. media, artwork, chapters, transcripts: back up the live copy, upload, verify on the target and over HTTP;
 3. pages, the same way;
 4. the feed, by one atomic write: from here on the new version is live;
-5. remove what the new version dropped (after the feed, so the old feed never points at a missing file);
+5. remove the dropped files whose grace period is over (retire.py: what the new version dropped stays for
+   [publish] keep_removed_days, recorded as retired in the manifest, for apps that still hold an older feed);
 6. write .feedtool/manifest.json, delete pending.json, keep only the backup of the version before.
 
 Killed anywhere, the feed is the old one (steps 1-3) or the new one (4-6), and each file it points at is in
 place. The next run reads the pending record, finishes steps 5-6 if the new feed is live, and otherwise uploads
-only what is not on the target yet.
+only what is not on the target yet. A publish with nothing new to upload may still have retired files past their
+grace to remove: it removes them and records so, and the live version stays the live one (end_grace).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from feedtool.publish.manifest import (
     pending_json,
 )
 from feedtool.publish.plan import KIND_ORDER, LocalFile, Plan, diff_episodes
+from feedtool.publish.retire import Retention, removed_files, retire_dropped
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +40,17 @@ Progress = Callable[[str, int, int], None]  # (path on the target, bytes sent, b
 
 
 def make_plan(
-    target, state: State, manifest: Manifest, files: dict[str, LocalFile], *, force: bool, check: bool = True
+    target,
+    state: State,
+    manifest: Manifest,
+    files: dict[str, LocalFile],
+    retention: Retention,
+    *,
+    force: bool,
+    check: bool = True,
 ) -> Plan:
-    """Compare the new version with what the target holds: which files to upload, remove, which episodes change."""
+    """Compare the new version with what the target holds: which files to upload, keep retired or remove, which
+    episodes change."""
     live = state.live
     inventory = target.inventory()
     uploads = []
@@ -62,18 +73,19 @@ def make_plan(
     # the live feed states the old length, so keep that moment short.
     replaced = {rel for rel in uploads if live and rel in live.files and inventory.get(rel) is not None}
     uploads.sort(key=lambda rel: (KIND_ORDER[files[rel].entry.kind], rel in replaced))
-    removals = sorted(rel for rel in (live.files if live else ()) if rel not in files)
+    retirement = retire_dropped(live, files, retention)
     changes, refusals = diff_episodes(live or state.foreign, manifest, force=force, check=check)
     return Plan(
         target=target.name,
-        manifest=manifest,
+        manifest=replace(manifest, retired=retirement.retired),
         live=live,
         files=tuple(files.values()),
         uploads=tuple(uploads),
-        removals=tuple(removals),
+        removals=retirement.removals,
         changes=tuple(changes),
         refusals=tuple(refusals),
         unfinished=state.unfinished,
+        retirement=retirement,
     )
 
 
@@ -82,10 +94,12 @@ def apply_plan(
 ) -> tuple[list[str], list[Finding]]:
     """Upload, verify, swap the feed, clean up. Returns (paths uploaded, warnings); raises PublishError."""
     live = state.live
-    if not plan.uploads and not plan.removals and live is not None and _same_content(live, plan.manifest):
-        # Nothing to do: keep the live version (and the one --rollback restores) as they are.
+    if not plan.uploads and live is not None and _same_content(live, plan.manifest):
+        # Nothing new: keep the live version (and the one --rollback restores) as they are.
         if state.pending is not None:
             target.delete(PENDING)
+        if plan.removals:
+            end_grace(target, live, plan)
         return [], []
     manifest = replace(plan.manifest, previous=live.version if live else None)
     touched = set(state.touched) | set(plan.uploads) | set(plan.removals)
@@ -155,9 +169,26 @@ def finish_interrupted(target, state: State) -> None:
     """A publish was killed after its feed went live: do the rest of its steps now."""
     new, stored = state.live, state.stored
     old = stored if stored is not None and stored.version != new.version else None
-    removals = sorted(rel for rel in old.files if rel not in new.files) if old else []
+    removals = removed_files(old, new) if old else []
     log.info("%s: finishing the publish of version %s", target.name, new.version)
     finish(target, old, new, removals)
+
+
+def end_grace(target, live: Manifest, plan: Plan) -> None:
+    """Remove the retired files whose grace is over (or all, --purge) while the live version stays live.
+    The version --rollback restores may name one of them (dropped by the live version): keep a copy for it.
+    Killed midway, the manifest still lists the rest as retired, and the next publish removes them."""
+    backups = _Backups(target, _previous_version(target, live))
+    for rel in plan.removals:
+        backups.keep(rel)
+        target.delete(rel)
+        log.debug("%s: removed %s (its grace period is over)", target.name, rel)
+    target.put_bytes(MANIFEST, replace(live, retired=plan.manifest.retired).to_json())
+
+
+def _previous_version(target, live: Manifest) -> Manifest | None:
+    raw = target.read(backup_manifest_path(live.previous)) if live.previous else None
+    return Manifest.from_json(raw, f"{target.name}/{backup_manifest_path(live.previous)}") if raw else None
 
 
 def _same_content(a: Manifest, b: Manifest) -> bool:

@@ -2,7 +2,8 @@
 
 State files live under `.feedtool/` on the target:
 
-    .feedtool/manifest.json           the published version: its episodes and every file with its hash
+    .feedtool/manifest.json           the published version: its episodes and every file with its hash, and
+                                      the files it dropped but keeps for their grace period (retire.py)
     .feedtool/pending.json            written before a publish uploads anything, removed when it is done:
                                       the version being published and every path it may have touched
     .feedtool/rollback/<version>.json the version before the published one (what --rollback restores)...
@@ -64,6 +65,9 @@ class Manifest:
     # The feed's (content digest, lastBuildDate) record (build/history.py), adopted by a publish from another
     # checkout so that it writes the same lastBuildDate while the content is the same.
     feed_dates: tuple[str, str] | None = None
+    # Files an earlier version used and this one does not, still on the target for apps that hold an older feed:
+    # path -> the moment it left the feed (ISO 8601). retire.py decides when each goes.
+    retired: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def feed_sha256(self) -> str | None:
@@ -73,6 +77,7 @@ class Manifest:
     def to_json(self) -> bytes:
         data = {"format": FORMAT, **asdict(self)}
         data["files"] = {rel: asdict(entry) for rel, entry in sorted(self.files.items())}
+        data["retired"] = dict(sorted(self.retired.items()))
         return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
     @classmethod
@@ -90,6 +95,7 @@ class Manifest:
                 previous=data.get("previous"),
                 published=data.get("published", ""),
                 feed_dates=_feed_dates(data.get("feed_dates")),
+                retired=_retired(data.get("retired")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise PublishError(f"{where}: not a feedtool manifest ({e}; move it away to publish from scratch)") from e
@@ -100,6 +106,21 @@ def _feed_dates(value) -> tuple[str, str] | None:
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
         return value[0], value[1]
     return None
+
+
+def _retired(value) -> dict[str, str]:
+    """A manifest's retired files; absent (a manifest written before it existed), none. An entry without a
+    readable moment is left out: the file then stays on the target rather than go before its time."""
+    if not isinstance(value, dict):
+        return {}
+    retired = {}
+    for rel, since in value.items():
+        try:
+            if isinstance(since, str) and datetime.fromisoformat(since).tzinfo is not None:
+                retired[rel] = since
+        except ValueError:
+            pass
+    return retired
 
 
 def new_version() -> str:

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -22,6 +22,7 @@ from feedtool.errors import EpisodeError, Finding, PublishError, error, warning
 from feedtool.facts import chapters_file, is_url
 from feedtool.facts import content_type as published_type
 from feedtool.publish.manifest import STATE_DIR, EpisodeEntry, FileEntry, Manifest
+from feedtool.publish.retire import Retirement
 from feedtool.read.config import Config
 from feedtool.read.paths import show_file
 from feedtool.urls import encode_path
@@ -57,10 +58,11 @@ class Plan:
     live: Manifest | None  # the version on the target now
     files: tuple[LocalFile, ...]  # every file of the new version, in upload order
     uploads: tuple[str, ...]  # the paths whose content differs on the target, in upload order
-    removals: tuple[str, ...]  # published paths the new version no longer has (removed after the feed)
+    removals: tuple[str, ...]  # paths removed after the feed: dropped files past their grace (retire.py)
     changes: tuple[EpisodeChange, ...]
     refusals: tuple[Finding, ...]  # errors, or warnings under --force
     unfinished: str = ""  # a previous publish was interrupted (see manifest.State)
+    retirement: Retirement = Retirement()  # the dropped files kept for their grace period, and until when
 
     @property
     def upload_bytes(self) -> int:
@@ -272,7 +274,19 @@ def describe_plan(plan: Plan) -> list[str]:
     )
     lines += [f"  upload   {rel} ({format_size(sizes[rel])})" for rel in plan.uploads]
     lines += [f"  remove   {rel}" for rel in plan.removals]
+    retired = plan.retirement.retired
+    if retired:
+        lines.append(f"{len(retired)} dropped files kept for apps that hold an older feed (--purge removes them now):")
+    lines += [
+        f"  keep     {rel} (dropped {_utc(since)}; removed from {_utc(plan.retirement.due[rel])})"
+        for rel, since in retired.items()
+    ]
     return lines
+
+
+def _utc(moment) -> str:
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def format_size(size: int) -> str:

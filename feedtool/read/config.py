@@ -140,6 +140,9 @@ class PublishConfig:
     acl: str = doc("S3 canned ACL for uploads, e.g. public-read; empty: the bucket's policy decides", "")
     feed_max_age: int = doc("Cache-Control max-age of the feed, in seconds", 300)
     media_max_age: int = doc("Cache-Control max-age of media, artwork and transcripts, in seconds", 604800)
+    keep_removed_days: int = doc(
+        "days a file the new version no longer uses stays on the target for apps holding an older feed", 7
+    )
 
 
 @dataclass(frozen=True)
@@ -558,6 +561,15 @@ def _validate_publish(publish: PublishConfig, where: str) -> list[Finding]:
             found.append(
                 error("config/value", f"{where}:publish.{name}", "must not be negative", "use seconds, e.g. 300")
             )
+    if publish.keep_removed_days < 0:
+        found.append(
+            error(
+                "config/value",
+                f"{where}:publish.keep_removed_days",
+                "must not be negative",
+                "use days, e.g. 7; 0 removes dropped files at once",
+            )
+        )
     return found
 
 
