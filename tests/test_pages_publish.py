@@ -51,6 +51,9 @@ def test_pages_on_s3_carry_their_type_and_the_feeds_cache_control(tmp_path, s3, 
     (show / "0001-first.md").rename(show / "0002-renamed.md")  # the episode's page moves with its file name
     capsys.readouterr()
     assert run_cli("publish", show, "--out", tmp_path / "public", "--to", s3.target) == 0
-    assert "1 removed" in capsys.readouterr().out
+    assert "0 removed, 1 dropped file kept" in capsys.readouterr().out  # a link to the old page still works
+    keys = {o["Key"] for o in s3.client.list_objects_v2(Bucket=s3.bucket, Prefix="show/")["Contents"]}
+    assert "show/0002-renamed/index.html" in keys and "show/0001-first/index.html" in keys
+    assert run_cli("publish", show, "--out", tmp_path / "public", "--to", s3.target, "--purge") == 0
     keys = {o["Key"] for o in s3.client.list_objects_v2(Bucket=s3.bucket, Prefix="show/")["Contents"]}
     assert "show/0002-renamed/index.html" in keys and "show/0001-first/index.html" not in keys

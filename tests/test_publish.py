@@ -101,7 +101,8 @@ def test_dry_run_prints_the_plan_and_uploads_nothing(tmp_path, capsys):
     assert "  changed  0002-ep.md (GUID 'guid-0002-ep'): length 12781 -> " in out
     assert "media/0002-ep.mp3 content changed" in out
     assert "  removed  0001-ep.md (GUID 'guid-0001-ep')" in out
-    assert "  remove   media/0001-ep.mp3" in out
+    # dropped, it stays for [publish] keep_removed_days (tests/test_publish_grace.py) and the plan says so
+    assert "  keep     media/0001-ep.mp3 (dropped " in out and "  remove   " not in out
     assert {p: (www / p).stat().st_mtime_ns for p in published_files(www)} == before
 
 
@@ -141,12 +142,15 @@ def test_refuses_to_change_a_published_episode_unless_forced(tmp_path, capsys, c
     guids = [e["guid"] for e in parse_feed((www / "feed.xml").read_bytes())["episodes"]]
     assert guids == {"guid": ["guid-0002-ep", "new-guid"], "url": ["guid-0002-ep", "guid-0001-ep"],
                      "remove": ["guid-0002-ep"]}[change]
-    if change == "url":
-        assert not (www / "media/0001-ep.mp3").exists() and (www / "media/moved.mp3").exists()
+    if change == "url":  # the old audio stays for apps holding the old feed (keep_removed_days)
+        assert (www / "media/0001-ep.mp3").exists() and (www / "media/moved.mp3").exists()
+        assert list(json.loads((www / ".feedtool/manifest.json").read_text())["retired"]) == ["media/0001-ep.mp3"]
 
 
 def test_rollback_restores_the_previous_version_and_back(tmp_path, capsys):
-    show = make_show(tmp_path)
+    """With dropped files removed at once, the rollback copies bring them back (with the grace period they are
+    still there: tests/test_publish_grace.py)."""
+    show = make_show(tmp_path, keep_removed_days=0)
     www = tmp_path / "www"
     assert publish(show, www, "--rollback") == 3
     assert "nothing to roll back to" in capsys.readouterr().err
