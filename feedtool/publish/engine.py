@@ -211,7 +211,8 @@ def _verify_on_target(target, local: LocalFile) -> None:
 
 
 class _Backups:
-    """The live version's files that this publish replaces or removes, kept for --rollback."""
+    """Files of a version (the live one; for end_grace, the one --rollback restores) that this publish replaces
+    or removes, kept for --rollback."""
 
     def __init__(self, target, live: Manifest | None):
         self.target, self.live = target, live
