@@ -8,6 +8,7 @@ against a moment the test chooses.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -62,18 +63,27 @@ def enclosures(feed: bytes, base_url: str) -> dict[str, str]:
     return {e["guid"]: e["enclosures"][0]["url"] for e in parsed["episodes"]}
 
 
+@contextlib.contextmanager
+def served_folder(tmp_path):
+    """A Studio whose target is a folder behind a web server on 127.0.0.1."""
+    www = tmp_path / "www"
+    www.mkdir()
+
+    def read(rel):
+        path = www / rel
+        return path.read_bytes() if path.is_file() else None
+
+    with serve_folder(www) as url:
+        studio = Studio(tmp_path, url, str(www), read)
+        studio.www = www
+        yield studio
+
+
 @pytest.fixture(params=["folder", "s3"])
 def studio(request, tmp_path):
     if request.param == "folder":
-        www = tmp_path / "www"
-        www.mkdir()
-
-        def read(rel):
-            path = www / rel
-            return path.read_bytes() if path.is_file() else None
-
-        with serve_folder(www) as url:
-            yield Studio(tmp_path, url, str(www), read)
+        with served_folder(tmp_path) as studio:
+            yield studio
         return
     s3 = request.getfixturevalue("s3")
 
@@ -89,16 +99,7 @@ def studio(request, tmp_path):
 
 @pytest.fixture
 def folder_studio(tmp_path):
-    www = tmp_path / "www"
-    www.mkdir()
-
-    def read(rel):
-        path = www / rel
-        return path.read_bytes() if path.is_file() else None
-
-    with serve_folder(www) as url:
-        studio = Studio(tmp_path, url, str(www), read)
-        studio.www = www
+    with served_folder(tmp_path) as studio:
         yield studio
 
 
@@ -188,7 +189,7 @@ def test_purge_also_removes_what_this_publish_drops(folder_studio):
 
 def tree(folder):
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "lock"}
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_dry_run_lists_the_retired_files_kept_and_those_to_remove_and_writes_nothing(folder_studio, capsys):
