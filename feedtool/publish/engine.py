@@ -81,7 +81,6 @@ def make_plan(
         live=live,
         files=tuple(files.values()),
         uploads=tuple(uploads),
-        removals=retirement.removals,
         changes=tuple(changes),
         refusals=tuple(refusals),
         unfinished=state.unfinished,

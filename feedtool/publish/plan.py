@@ -58,11 +58,15 @@ class Plan:
     live: Manifest | None  # the version on the target now
     files: tuple[LocalFile, ...]  # every file of the new version, in upload order
     uploads: tuple[str, ...]  # the paths whose content differs on the target, in upload order
-    removals: tuple[str, ...]  # paths removed after the feed: dropped files past their grace (retire.py)
     changes: tuple[EpisodeChange, ...]
     refusals: tuple[Finding, ...]  # errors, or warnings under --force
     unfinished: str = ""  # a previous publish was interrupted (see manifest.State)
     retirement: Retirement = Retirement()  # the dropped files kept for their grace period, and until when
+
+    @property
+    def removals(self) -> tuple[str, ...]:
+        """Paths removed after the feed: dropped files past their grace (retire.py)."""
+        return self.retirement.removals
 
     @property
     def upload_bytes(self) -> int:
